@@ -1,0 +1,37 @@
+// Readiness: can this process serve real traffic? One database round-trip, bounded in time.
+// 503 tells a load balancer to route around this instance until the database answers again.
+import { pingDatabase } from "@/lib/db";
+import { requestIdOf } from "@/lib/http";
+import { logger, withRequestContext } from "@/lib/log";
+
+export const dynamic = "force-dynamic";
+
+const DATABASE_TIMEOUT_MS = 3_000;
+
+export async function GET(request: Request): Promise<Response> {
+  return withRequestContext({ requestId: requestIdOf(request) }, async () => {
+    const headers = { "cache-control": "no-store" };
+    try {
+      await withTimeout(pingDatabase(), DATABASE_TIMEOUT_MS);
+      return Response.json({ status: "ready", checks: { database: "ok" } }, { headers });
+    } catch (error) {
+      logger.error({ err: error }, "readiness check failed: database round-trip");
+      return Response.json(
+        {
+          status: "unavailable",
+          checks: { database: "unreachable" },
+          reason: `The database did not answer a round-trip within ${DATABASE_TIMEOUT_MS / 1000} s.`,
+        },
+        { status: 503, headers },
+      );
+    }
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

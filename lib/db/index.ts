@@ -1,0 +1,46 @@
+import "server-only";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { type DbConfig, readDbConfig } from "./config";
+import { PrismaClient } from "./generated/client";
+
+export type { DbConfig } from "./config";
+export { dbEnvSchema } from "./config";
+export { Prisma, PrismaClient, Role } from "./generated/client";
+
+/**
+ * Builds a Prisma client over node-postgres. The pool size follows the backend: PGlite serves one
+ * protocol conversation at a time, so its runner sets DATABASE_POOL_MAX=1; PostgreSQL gets 10.
+ */
+export function createPrismaClient(
+  config: Pick<DbConfig, "DATABASE_URL" | "DATABASE_POOL_MAX">,
+): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: config.DATABASE_URL,
+    max: config.DATABASE_POOL_MAX,
+    // Fail fast when the database is unreachable instead of queueing requests forever.
+    connectionTimeoutMillis: 5_000,
+  });
+  return new PrismaClient({ adapter });
+}
+
+// One client per process. Next.js dev re-evaluates modules on every edit, so the client is kept on
+// globalThis to avoid opening a new pool each time.
+const globalForDb = globalThis as unknown as { shipshapeDb?: PrismaClient };
+
+/** The process-wide Prisma client, created on first use from DATABASE_URL. */
+export function getDb(): PrismaClient {
+  globalForDb.shipshapeDb ??= createPrismaClient(readDbConfig());
+  return globalForDb.shipshapeDb;
+}
+
+/** Closes the process-wide client (tests, scripts and graceful shutdown). */
+export async function disconnectDb(): Promise<void> {
+  const client = globalForDb.shipshapeDb;
+  globalForDb.shipshapeDb = undefined;
+  await client?.$disconnect();
+}
+
+/** One round-trip to the database, for the readiness probe. Throws when it is unreachable. */
+export async function pingDatabase(client: PrismaClient = getDb()): Promise<void> {
+  await client.$queryRaw`SELECT 1`;
+}

@@ -1,0 +1,3 @@
+// Edge-safe (no Node APIs): proxy.ts and next.config.ts import this module.
+export { buildContentSecurityPolicy, type CspOptions, createNonce, staticSecurityHeaders } from "./headers";
+export { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";

@@ -1,0 +1,31 @@
+import { withSentryConfig } from "@sentry/nextjs/config";
+import type { NextConfig } from "next";
+import { staticSecurityHeaders } from "./lib/security";
+
+const isProduction = process.env.NODE_ENV === "production";
+
+const nextConfig: NextConfig = {
+  // No X-Powered-By: it tells attackers which framework to aim at.
+  poweredByHeader: false,
+  // Loaded with Node's require at run time instead of being bundled: pino's worker-based transports
+  // and Prisma's generated client don't survive bundling.
+  serverExternalPackages: ["pino", "pino-pretty"],
+  async headers() {
+    // The Content-Security-Policy is per request (it carries a nonce), so proxy.ts sets it.
+    return [{ source: "/:path*", headers: staticSecurityHeaders(isProduction) }];
+  },
+};
+
+// With SENTRY_AUTH_TOKEN set (CI of a real deployment), source maps are uploaded and a release is
+// created. Without it the build neither uploads nor phones home, and works offline.
+const uploadToSentry = Boolean(process.env.SENTRY_AUTH_TOKEN);
+
+export default withSentryConfig(nextConfig, {
+  org: process.env.SENTRY_ORG,
+  project: process.env.SENTRY_PROJECT,
+  authToken: process.env.SENTRY_AUTH_TOKEN,
+  silent: !process.env.CI,
+  telemetry: false,
+  sourcemaps: { disable: uploadToSentry ? false : "disable-upload" },
+  release: { create: uploadToSentry, finalize: uploadToSentry },
+});

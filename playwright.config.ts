@@ -1,0 +1,55 @@
+import { defineConfig, devices } from "@playwright/test";
+import { appPort, sentrySinkPort, sentrySinkUrl } from "./tests/e2e/ports";
+
+// The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
+// Playwright never downloads a browser here; `npx playwright install` is not needed.
+
+// CI builds once in its own step, then sets E2E_USE_EXISTING_BUILD=1.
+const build = process.env.E2E_USE_EXISTING_BUILD === "1" ? "" : "npx next build && ";
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  use: {
+    baseURL: `http://127.0.0.1:${appPort}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  webServer: [
+    {
+      command: `npx tsx tests/support/sentry-sink.ts ${sentrySinkPort}`,
+      url: `${sentrySinkUrl}/`,
+      reuseExistingServer: false,
+    },
+    {
+      command: `${build}npx tsx tests/e2e/serve-app.ts`,
+      url: `http://127.0.0.1:${appPort}/api/health`,
+      timeout: 240_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      env: {
+        E2E_PORT: String(appPort),
+        SENTRY_DSN: `http://e2epublickey@127.0.0.1:${sentrySinkPort}/1`,
+        ENABLE_TEST_ROUTES: "true",
+        APP_URL: `http://127.0.0.1:${appPort}`,
+        LOG_FORMAT: "json",
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+    },
+  ],
+});

@@ -1,0 +1,4 @@
+// Where the e2e servers listen; shared by playwright.config.ts and the specs.
+export const appPort = Number(process.env.E2E_PORT ?? 3210);
+export const sentrySinkPort = Number(process.env.SENTRY_SINK_PORT ?? 3211);
+export const sentrySinkUrl = `http://127.0.0.1:${sentrySinkPort}`;

@@ -1,0 +1,62 @@
+// Starts the production build for the e2e suite (Playwright's webServer runs this):
+// a fresh database with the committed migrations, then `next start` on 127.0.0.1.
+//
+// With TEST_DATABASE_URL or DATABASE_URL: a new database `shipshape_e2e` on that server.
+// Without: an in-memory embedded PostgreSQL, so the suite runs on a machine with no services.
+import { spawn } from "node:child_process";
+import pg from "pg";
+import { applyMigrations } from "../../tools/db/apply-migrations";
+import { startEmbeddedPostgres } from "../../tools/embedded-postgres";
+
+const port = process.env.E2E_PORT ?? "3210";
+const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+
+async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function main(): Promise<void> {
+  let databaseUrl: string;
+  let poolMax = "10";
+  let stopDatabase = async () => {};
+  if (serverUrl) {
+    databaseUrl = await freshDatabase(serverUrl, "shipshape_e2e");
+  } else {
+    const embedded = await startEmbeddedPostgres({});
+    databaseUrl = embedded.url;
+    poolMax = "1";
+    stopDatabase = embedded.stop;
+  }
+  await applyMigrations({ databaseUrl });
+
+  const next = spawn(
+    process.execPath,
+    ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", port],
+    {
+      stdio: "inherit",
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: poolMax },
+    },
+  );
+  const stop = () => next.kill("SIGTERM");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  next.on("exit", async (code) => {
+    await stopDatabase();
+    process.exit(code ?? 0);
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { InvalidEnvironmentError, parseEnv, secretEnvValues, serverEnvSchema } from "@/lib/env";
+
+const valid = { DATABASE_URL: "postgresql://app:pw@db.internal:5432/app" };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseEnv(serverEnvSchema, env);
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("server environment", () => {
+  it("accepts a minimal development environment and fills defaults", () => {
+    const env = parseEnv(serverEnvSchema, valid);
+    expect(env.NODE_ENV).toBe("development");
+    expect(env.DATABASE_POOL_MAX).toBe(10);
+    expect(env.LOG_LEVEL).toBe("info");
+    expect(env.ENABLE_TEST_ROUTES).toBe(false);
+  });
+
+  it("lists every problem at once, naming each variable, without echoing values", () => {
+    const problems = problemsOf({
+      DATABASE_URL: "mysql://secret-host/x",
+      LOG_LEVEL: "loud",
+      DATABASE_POOL_MAX: "0",
+    });
+    expect(problems).toHaveLength(3);
+    expect(problems.join("\n")).toMatch(/DATABASE_URL: .*postgres/);
+    expect(problems.join("\n")).toContain("LOG_LEVEL");
+    expect(problems.join("\n")).toContain("DATABASE_POOL_MAX");
+    expect(problems.join("\n")).not.toContain("secret-host");
+  });
+
+  it("says a required variable is missing", () => {
+    expect(problemsOf({})).toEqual(["DATABASE_URL: is required but not set"]);
+  });
+
+  it("refuses a live Stripe key outside production", () => {
+    expect(problemsOf({ ...valid, STRIPE_SECRET_KEY: "sk_live_abc" })[0]).toMatch(
+      /STRIPE_SECRET_KEY: is a live Stripe key/,
+    );
+    expect(problemsOf({ ...valid, STRIPE_SECRET_KEY: "rk_live_abc", NODE_ENV: "test" })).toHaveLength(1);
+    expect(problemsOf({ ...valid, STRIPE_SECRET_KEY: "sk_test_abc" })).toEqual([]);
+  });
+
+  it("refuses a test Stripe key in production unless explicitly allowed", () => {
+    const production = { ...valid, NODE_ENV: "production", STRIPE_SECRET_KEY: "sk_test_abc" };
+    expect(problemsOf(production)[0]).toMatch(/STRIPE_SECRET_KEY: is a test-mode Stripe key in production/);
+    expect(problemsOf({ ...production, ALLOW_TEST_KEYS_IN_PRODUCTION: "true" })).toEqual([]);
+    expect(problemsOf({ ...production, STRIPE_SECRET_KEY: "sk_live_abc" })).toEqual([]);
+  });
+
+  it("rejects a malformed boolean instead of guessing", () => {
+    expect(problemsOf({ ...valid, ALLOW_TEST_KEYS_IN_PRODUCTION: "yes please" })[0]).toContain(
+      "ALLOW_TEST_KEYS_IN_PRODUCTION",
+    );
+  });
+});
+
+describe("secret env values", () => {
+  it("collects values of secret-looking variables, not public or harmless ones", () => {
+    const values = secretEnvValues({
+      STRIPE_SECRET_KEY: "sk_test_123456",
+      NEXTAUTH_SECRET: "a-long-auth-secret",
+      DATABASE_URL: "postgresql://u:p@h/d",
+      NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: "pk_test_123456",
+      LOG_LEVEL: "debug-verbose",
+    });
+    expect(values.sort()).toEqual(["a-long-auth-secret", "postgresql://u:p@h/d", "sk_test_123456"]);
+  });
+});
