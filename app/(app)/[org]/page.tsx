@@ -1,0 +1,28 @@
+import { orgSections } from "@/components/org-nav";
+
+type Props = { params: Promise<{ org: string }> };
+
+/** The organization overview: for now, a map of the sections that are on their way. */
+export default async function OrgOverviewPage({ params }: Props) {
+  const { org } = await params;
+
+  return (
+    <div className="max-w-4xl">
+      <h1 className="text-2xl font-bold tracking-tight">{org}</h1>
+      <p className="mt-2 text-slate-600">
+        This is the organization's workspace. Sign-in and membership checks arrive with the identity module.
+      </p>
+      <ul className="mt-8 grid gap-4 sm:grid-cols-2">
+        {orgSections.map((section) => (
+          <li key={section.label} className="rounded-lg border border-slate-200 p-5">
+            <h2 className="font-semibold">{section.label}</h2>
+            <p className="mt-1 text-sm text-slate-600">{section.description}</p>
+            <p className="mt-3 text-xs font-medium text-slate-500">
+              Arrives with the {section.module} module.
+            </p>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,14 @@
+"use client"; // Error boundaries must be Client Components.
+
+import * as Sentry from "@sentry/nextjs";
+import { useEffect } from "react";
+import { ErrorPanel } from "@/components/error-panel";
+
+/** Shown when a page below the root layout throws. The root layout (and its skip link) stays. */
+export default function ErrorPage({ error, retry }: { error: unknown; retry: () => void }) {
+  useEffect(() => {
+    Sentry.captureException(error);
+  }, [error]);
+
+  return <ErrorPanel error={error} retry={retry} />;
+}

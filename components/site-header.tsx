@@ -1,0 +1,32 @@
+import Link from "next/link";
+import { ButtonLink } from "@/components/ui/button";
+
+/** The public header: brand, pricing, and the ways in. */
+export function SiteHeader() {
+  return (
+    <header className="border-b border-slate-200">
+      <div className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-4 sm:px-6">
+        <Link href="/" className="rounded-sm text-lg font-bold tracking-tight">
+          Shipshape
+        </Link>
+        <nav aria-label="Main">
+          <ul className="flex items-center gap-1 text-sm font-medium sm:gap-3">
+            <li>
+              <Link href="/pricing" className="rounded-md px-3 py-2 text-slate-700 hover:text-slate-950">
+                Pricing
+              </Link>
+            </li>
+            <li>
+              <Link href="/sign-in" className="rounded-md px-3 py-2 text-slate-700 hover:text-slate-950">
+                Sign in
+              </Link>
+            </li>
+            <li>
+              <ButtonLink href="/sign-up">Sign up</ButtonLink>
+            </li>
+          </ul>
+        </nav>
+      </div>
+    </header>
+  );
+}
