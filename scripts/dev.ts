@@ -1,0 +1,186 @@
+// `npm run dev`: the database, then the app, in one command on a fresh machine.
+//
+// - DATABASE_URL set (environment or .env files): that PostgreSQL is used as it is. Migrations are the
+//   developer's call there (`npm run db:migrate`); this only warns when some are not applied.
+// - DATABASE_URL unset: an embedded PostgreSQL (PGlite) starts on .data/pglite, the committed migrations
+//   are applied, demo data is seeded on the first start, and Next gets DATABASE_URL pointing at it.
+//
+// Extra arguments go to `next dev` (`npm run dev -- --port 4000`). Ctrl-C stops Next, then the database.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
+import { createPrismaClient } from "../lib/db";
+import { demoSignInLines, seedDemoData } from "../prisma/seed";
+import {
+  applyMigrations,
+  findPendingMigrations,
+  MigrationError,
+  readMigrations,
+  redactUrl,
+} from "../tools/db/apply-migrations";
+import { DEV_DATA_DIR, EmbeddedPostgresError, startEmbeddedPostgres } from "../tools/embedded-postgres";
+
+const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const NEXT_BIN = path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next");
+const MIGRATIONS_DIR = path.join(REPO_ROOT, "prisma", "migrations");
+// Written after the first successful seed; lives in the data folder, so deleting the folder resets it.
+const SEEDED_MARKER = path.join(DEV_DATA_DIR, "demo-data-seeded");
+// How long Next may take to exit after Ctrl-C before it is killed.
+const NEXT_EXIT_GRACE_MS = 10_000;
+
+/** A problem whose message says what to do; printed without a stack trace. */
+class CannotStartError extends Error {}
+
+interface DevDatabase {
+  /** Variables Next needs on top of the inherited environment. */
+  env: Record<string, string>;
+  /** Banner lines describing the database. */
+  describe: string[];
+  stop(): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  // Ctrl-C while the database starts must not kill PGlite half-way through writing its folder: until
+  // Next runs, a signal only cancels the start, and the database is stopped cleanly once it is up.
+  let startCancelled = false;
+  let onStopSignal = () => {
+    startCancelled = true;
+  };
+  process.on("SIGINT", () => onStopSignal());
+  process.on("SIGTERM", () => onStopSignal());
+
+  // Next loads the .env files itself (and reloads them on change), so it gets the environment as it
+  // was before they were read here; this process reads them only to see a DATABASE_URL set in them.
+  const inheritedEnv = { ...process.env };
+  nextEnv.loadEnvConfig(REPO_ROOT, true, { info: () => {}, error: console.error });
+
+  // 1. The database.
+  const configuredUrl = process.env.DATABASE_URL;
+  const database = configuredUrl ? await checkConfiguredDatabase(configuredUrl) : await startDevDatabase();
+  if (startCancelled) {
+    await database.stop();
+    process.exit(0);
+  }
+
+  // 2. Background work that needs the database (the in-process job worker) starts here, before Next,
+  //    and stops in `shutdown` below between Next and the database.
+
+  // 3. The app.
+  const nextArgs = process.argv.slice(2);
+  printBanner([...database.describe, `App        ${appUrl(nextArgs, inheritedEnv)}`]);
+  const next = spawn(process.execPath, [NEXT_BIN, "dev", ...nextArgs], {
+    cwd: REPO_ROOT,
+    env: { ...inheritedEnv, ...database.env },
+    stdio: "inherit",
+  });
+  // Its exit code; 1 when something else killed it with a signal.
+  const nextExit = new Promise<number>((resolve) => next.once("exit", (code) => resolve(code ?? 1)));
+
+  // 4. Shutdown: Next first (it holds database connections), then the database.
+  let shuttingDown = false;
+  const shutdown = async (reason: "signal" | "next-exited", exitCode: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    if (reason === "signal") await stopNext(next, nextExit);
+    await database.stop();
+    process.exit(exitCode);
+  };
+  // Ctrl-C reaches Next too (same process group); stopNext also covers a SIGTERM sent to this process only.
+  onStopSignal = () => void shutdown("signal", 0);
+  void nextExit.then((code) => shutdown("next-exited", code));
+}
+
+/** DATABASE_URL is set: use it untouched, but say so when migrations are missing. */
+async function checkConfiguredDatabase(databaseUrl: string): Promise<DevDatabase> {
+  const describe = [`Database   DATABASE_URL ${redactUrl(databaseUrl)}`];
+  try {
+    const { pending } = await findPendingMigrations({ databaseUrl, migrationsDir: MIGRATIONS_DIR });
+    if (pending.length > 0) {
+      describe.push(
+        `           ${pending.length} migration(s) not applied here: ${pending.join(", ")}`,
+        "           Apply them with `npm run db:migrate`.",
+      );
+    }
+  } catch (error) {
+    // A failed or edited migration is the developer's to fix with the Prisma CLI; the app still starts.
+    if (!(error instanceof MigrationError)) {
+      throw new CannotStartError(
+        `${error instanceof Error ? error.message : String(error)}\n` +
+          "Start that PostgreSQL, or remove DATABASE_URL to use the embedded database.",
+      );
+    }
+    describe.push(`           Warning: ${error.message}`);
+  }
+  return { env: {}, describe, stop: async () => {} };
+}
+
+/** No DATABASE_URL: the embedded PostgreSQL on .data/pglite, migrated, seeded on its first start. */
+async function startDevDatabase(): Promise<DevDatabase> {
+  const isNew = !existsSync(path.join(DEV_DATA_DIR, "PG_VERSION"));
+  if (isNew)
+    console.log("Creating the embedded PostgreSQL in .data/pglite (first start only, a few seconds)...");
+  const server = await startEmbeddedPostgres({ dataDir: DEV_DATA_DIR });
+  try {
+    const describe = [
+      `Database   embedded PostgreSQL (PGlite) on 127.0.0.1:${server.port}, data in .data/pglite`,
+      `           ${server.url} (psql, Prisma Studio: while this runs)`,
+    ];
+    if ((await readMigrations(MIGRATIONS_DIR)).length === 0) {
+      describe.push(
+        "           No migrations in prisma/migrations yet, so no tables and no demo data.",
+        "           Create the first with `npm run db:migrate -- --name init`.",
+      );
+    } else {
+      const { applied } = await applyMigrations({ databaseUrl: server.url, migrationsDir: MIGRATIONS_DIR });
+      if (applied.length > 0) describe.push(`           applied migrations: ${applied.join(", ")}`);
+      if (!existsSync(SEEDED_MARKER)) {
+        const db = createPrismaClient({ DATABASE_URL: server.url, DATABASE_POOL_MAX: 1 });
+        try {
+          await seedDemoData(db);
+        } finally {
+          await db.$disconnect();
+        }
+        await writeFile(SEEDED_MARKER, `${new Date().toISOString()}\n`);
+        describe.push("           seeded demo data (first start)");
+      }
+      describe.push(...demoSignInLines());
+    }
+    // PGlite serves one conversation at a time: the app's pool must hold a single connection.
+    return { env: { DATABASE_URL: server.url, DATABASE_POOL_MAX: "1" }, describe, stop: server.stop };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function stopNext(next: ChildProcess, nextExit: Promise<number>): Promise<void> {
+  if (next.exitCode === null && next.signalCode === null) next.kill("SIGTERM");
+  const timer = setTimeout(() => next.kill("SIGKILL"), NEXT_EXIT_GRACE_MS);
+  await nextExit;
+  clearTimeout(timer);
+}
+
+function appUrl(nextArgs: string[], env: NodeJS.ProcessEnv): string {
+  const flag = nextArgs.findIndex((arg) => arg === "-p" || arg === "--port");
+  const inline = nextArgs.find((arg) => arg.startsWith("--port="))?.slice("--port=".length);
+  const port = (flag >= 0 ? nextArgs[flag + 1] : undefined) ?? inline ?? env.PORT ?? "3000";
+  return `http://localhost:${port}`;
+}
+
+function printBanner(lines: string[]): void {
+  console.log(["", "Shipshape (development)", ...lines.map((line) => `  ${line}`), ""].join("\n"));
+}
+
+main().catch((error: unknown) => {
+  // Known problems carry a message that says what to do; anything else gets its stack.
+  const known =
+    error instanceof CannotStartError ||
+    error instanceof MigrationError ||
+    error instanceof EmbeddedPostgresError;
+  console.error(known ? `\n${(error as Error).message}\n` : error);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+// Vitest setup file for the integration tests: runs in each worker before each test file. Points
+// DATABASE_URL (read by lib/db and by tests/support/db.ts) at this worker's own database.
+
+import pg from "pg";
+import { afterAll, inject } from "vitest";
+import { disconnectTestDb } from "./db";
+import { databaseUrl, quoteIdentifier } from "./test-database";
+
+const testDatabase = inject("testDatabase");
+
+if (testDatabase.kind === "embedded") {
+  process.env.DATABASE_URL = testDatabase.url;
+  // PGlite serves one protocol conversation at a time: one connection per pool.
+  process.env.DATABASE_POOL_MAX = "1";
+} else {
+  // VITEST_POOL_ID numbers the workers 1..maxWorkers; a worker runs one test file at a time, so its
+  // database is never used by two files at once.
+  const name = `${testDatabase.prefix}_worker${process.env.VITEST_POOL_ID ?? "1"}`;
+  await createDatabaseOnce(testDatabase.adminUrl, name, testDatabase.template);
+  process.env.DATABASE_URL = databaseUrl(testDatabase.adminUrl, name);
+}
+
+afterAll(disconnectTestDb);
+
+async function createDatabaseOnce(adminUrl: string, name: string, template: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (rowCount === 0) {
+      await admin.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(template)}`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
