@@ -1,5 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
-import { appPort, sentrySinkPort, sentrySinkUrl } from "./tests/e2e/ports";
+import { appPort, sentryDsn, sentrySinkPort, sentrySinkUrl } from "./tests/e2e/ports";
 
 // The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
 // Playwright never downloads a browser here; `npx playwright install` is not needed.
@@ -44,7 +44,9 @@ export default defineConfig({
       stdout: "pipe",
       env: {
         E2E_PORT: String(appPort),
-        SENTRY_DSN: `http://e2epublickey@127.0.0.1:${sentrySinkPort}/1`,
+        SENTRY_DSN: sentryDsn,
+        // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
+        NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",
         APP_URL: `http://127.0.0.1:${appPort}`,
         LOG_FORMAT: "json",

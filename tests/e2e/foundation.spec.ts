@@ -1,3 +1,4 @@
+import type { APIRequestContext } from "@playwright/test";
 import type { SentryEnvelope } from "../support/sentry-sink";
 import { expect, test, visit } from "./fixtures";
 import { sentrySinkUrl } from "./ports";
@@ -93,6 +94,28 @@ test.describe("health", () => {
   });
 });
 
+/** Polls the Sentry sink until an envelope containing `marker` arrives. */
+async function waitForEnvelope(request: APIRequestContext, marker: string): Promise<SentryEnvelope> {
+  let envelope: SentryEnvelope | undefined;
+  await expect
+    .poll(
+      async () => {
+        const envelopes = (await (
+          await request.get(`${sentrySinkUrl}/envelopes`)
+        ).json()) as SentryEnvelope[];
+        envelope = envelopes.find((e) => e.raw.includes(marker));
+        return Boolean(envelope);
+      },
+      { timeout: 15_000, message: `no envelope containing "${marker}" reached the Sentry sink` },
+    )
+    .toBe(true);
+  return envelope as SentryEnvelope;
+}
+
+type SentryEvent = { tags?: Record<string, string>; exception?: { values?: { value?: string }[] } };
+const eventOf = (envelope: SentryEnvelope) =>
+  envelope.items.find((item) => item.header.type === "event")?.payload as SentryEvent;
+
 test.describe("error reporting", () => {
   test("a server error reaches Sentry with the request id and without cookies or credentials", async ({
     request,
@@ -110,29 +133,29 @@ test.describe("error reporting", () => {
     });
     expect(response.status()).toBe(500);
 
-    let envelope: SentryEnvelope | undefined;
-    await expect
-      .poll(
-        async () => {
-          const envelopes = (await (
-            await request.get(`${sentrySinkUrl}/envelopes`)
-          ).json()) as SentryEnvelope[];
-          envelope = envelopes.find((e) => e.raw.includes(requestId));
-          return Boolean(envelope);
-        },
-        { timeout: 15_000, message: "no envelope with the request id reached the Sentry sink" },
-      )
-      .toBe(true);
-
-    const event = envelope?.items.find((item) => item.header.type === "event")?.payload as {
-      tags?: Record<string, string>;
-      exception?: { values?: { value?: string }[] };
-    };
+    const envelope = await waitForEnvelope(request, requestId);
+    const event = eventOf(envelope);
     expect(event.tags?.request_id).toBe(requestId);
     expect(event.exception?.values?.[0]?.value).toContain("Deliberate server error");
-    expect(envelope?.raw).not.toContain(secretCookie);
-    expect(envelope?.raw).not.toContain(secretBearer);
-    expect(envelope?.raw.toLowerCase()).not.toContain('"cookie"');
-    expect(envelope?.raw.toLowerCase()).not.toContain('"authorization"');
+    expect(envelope.raw).not.toContain(secretCookie);
+    expect(envelope.raw).not.toContain(secretBearer);
+    expect(envelope.raw.toLowerCase()).not.toContain('"cookie"');
+    expect(envelope.raw.toLowerCase()).not.toContain('"authorization"');
+  });
+
+  test("a browser error reaches Sentry and the error page offers a retry", async ({
+    page,
+    request,
+    problems,
+  }) => {
+    await request.delete(`${sentrySinkUrl}/envelopes`);
+    await visit(page, "/test-support/client-error");
+    await page.getByRole("button", { name: "Throw a client error" }).click();
+    await expect(page.getByRole("button", { name: /try again/i })).toBeVisible();
+
+    const event = eventOf(await waitForEnvelope(request, "Deliberate client error"));
+    expect(event.exception?.values?.[0]?.value).toContain("Deliberate client error");
+    // Posting to the error-reporting origin is allowed by the CSP's connect-src.
+    expect(problems.cspViolations).toEqual([]);
   });
 });

@@ -2,3 +2,5 @@
 export const appPort = Number(process.env.E2E_PORT ?? 3210);
 export const sentrySinkPort = Number(process.env.SENTRY_SINK_PORT ?? 3211);
 export const sentrySinkUrl = `http://127.0.0.1:${sentrySinkPort}`;
+/** The DSN the app reports to in the e2e suite: the local Sentry sink. Browser builds inline it. */
+export const sentryDsn = `http://e2epublickey@127.0.0.1:${sentrySinkPort}/1`;

@@ -30,6 +30,9 @@ export function parseEnvelope(raw: string): SentryEnvelope {
 export function startSentrySink(port: number): Promise<Server> {
   const envelopes: SentryEnvelope[] = [];
   const server = createServer((req, res) => {
+    // Browsers post envelopes cross-origin (the app's origin → this port), as they would to sentry.io.
+    res.setHeader("access-control-allow-origin", "*");
+    res.setHeader("access-control-allow-headers", "content-type");
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -38,6 +41,8 @@ export function startSentrySink(port: number): Promise<Server> {
         if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
         envelopes.push(parseEnvelope(body.toString("utf8")));
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      } else if (req.method === "OPTIONS") {
+        res.writeHead(204).end();
       } else if (req.method === "GET" && req.url === "/envelopes") {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(envelopes));
       } else if (req.method === "DELETE" && req.url === "/envelopes") {
