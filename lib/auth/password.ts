@@ -8,6 +8,17 @@ import { hash, verify } from "@node-rs/argon2";
 // `const enum`, which TypeScript's isolatedModules (and so Next.js and Vitest) cannot import.
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * True when a stored hash was made with other parameters than today's (or another algorithm), so the
+ * caller should re-hash the password it just verified. Raising the parameters later upgrades every
+ * account at its next sign-in.
+ */
+export function needsRehash(passwordHash: string): boolean {
+  return !passwordHash.startsWith(
+    `$argon2id$v=19$m=${OPTIONS.memoryCost},t=${OPTIONS.timeCost},p=${OPTIONS.parallelism}$`,
+  );
+}
+
 /** Hashes a password for storage. Returns a PHC string ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash"). */
 export function hashPassword(plain: string): Promise<string> {
   return hash(plain, OPTIONS);
