@@ -1,5 +1,12 @@
 import { defineConfig, devices } from "@playwright/test";
-import { appPort, sentryDsn, sentrySinkPort, sentrySinkUrl } from "./tests/e2e/ports";
+import {
+  appPort,
+  mailCatcherUrl,
+  sentryDsn,
+  sentrySinkPort,
+  sentrySinkUrl,
+  smtpPort,
+} from "./tests/e2e/ports";
 
 // The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
 // Playwright never downloads a browser here; `npx playwright install` is not needed.
@@ -37,6 +44,11 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
+      command: `npx tsx tests/support/smtp-catcher.ts ${smtpPort} ${new URL(mailCatcherUrl).port}`,
+      url: `${mailCatcherUrl}/`,
+      reuseExistingServer: false,
+    },
+    {
       command: `${build}npx tsx tests/e2e/serve-app.ts`,
       url: `http://127.0.0.1:${appPort}/api/health`,
       timeout: 240_000,
@@ -45,6 +57,7 @@ export default defineConfig({
       env: {
         E2E_PORT: String(appPort),
         SENTRY_DSN: sentryDsn,
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",

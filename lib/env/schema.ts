@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { dbEnvSchema } from "../db/config";
 import { logEnvSchema } from "../log/config";
+import { checkMailEnv, mailEnvSchema } from "../mail/config";
 import { monitoringEnvSchema } from "../monitoring/config";
 
 const optionalString = z.string().min(1).optional();
@@ -43,9 +44,13 @@ export const serverEnvSchema = appEnvSchema
   .extend(dbEnvSchema.shape)
   .extend(logEnvSchema.shape)
   .extend(monitoringEnvSchema.shape)
+  .extend(mailEnvSchema.shape)
   .extend(publicEnvSchema.shape)
   .extend(stripeKeysSchema.shape)
   .superRefine((env, ctx) => {
+    // Modules' own cross-field rules (zod drops refinements when shapes are merged).
+    checkMailEnv(env, ctx);
+
     const isProduction = env.NODE_ENV === "production";
     for (const key of ["STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY"] as const) {
       const value = env[key];

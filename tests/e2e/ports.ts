@@ -4,3 +4,6 @@ export const sentrySinkPort = Number(process.env.SENTRY_SINK_PORT ?? 3211);
 export const sentrySinkUrl = `http://127.0.0.1:${sentrySinkPort}`;
 /** The DSN the app reports to in the e2e suite: the local Sentry sink. Browser builds inline it. */
 export const sentryDsn = `http://e2epublickey@127.0.0.1:${sentrySinkPort}/1`;
+/** The SMTP server that catches the app's mail in the e2e suite, and its HTTP side for reading it. */
+export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 3212);
+export const mailCatcherUrl = `http://127.0.0.1:${Number(process.env.E2E_MAIL_HTTP_PORT ?? 3213)}`;
