@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
 import {
   appPort,
@@ -58,6 +59,9 @@ export default defineConfig({
         E2E_PORT: String(appPort),
         SENTRY_DSN: sentryDsn,
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        // Production refuses the public development secrets: fresh ones for each run.
+        AUTH_SECRET: randomBytes(32).toString("base64"),
+        AUTH_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",

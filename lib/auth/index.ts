@@ -1,6 +1,29 @@
-// Authentication. For now: password hashing. The identity work adds sessions, tokens, MFA and flows.
+// Authentication: password hashing, policy and sign-in check, single-use tokens, TOTP, recovery codes
+// and encryption of secrets at rest. The next-auth integration and the flows build on these.
 import "server-only";
 
+export {
+  type AuthConfig,
+  authEnvSchema,
+  checkAuthEnv,
+  type EncryptionKey,
+  parseEncryptionKeys,
+  readAuthConfig,
+} from "./config";
 export { normalizeEmail } from "./email";
-export { hashPassword, needsRehash, verifyPassword } from "./password";
+export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
+export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
+export {
+  checkNewPassword,
+  isCommonPassword,
+  PASSWORD_MAX_LENGTH,
+  type PasswordPolicyOptions,
+  type PasswordProblem,
+  type PasswordProblemCode,
+  passwordProblems,
+  pwnedPasswordCount,
+} from "./password-policy";
+export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
+export { createToken, hashToken, tokensEqual } from "./tokens";
+export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";

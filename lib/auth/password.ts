@@ -19,9 +19,18 @@ export function needsRehash(passwordHash: string): boolean {
   );
 }
 
-/** Hashes a password for storage. Returns a PHC string ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash"). */
+/**
+ * The form of a password that is checked, hashed and verified: Unicode NFKC, so the same characters
+ * typed on different keyboards (a full-width "Ａ", a ligature "ﬁ") give the same password.
+ * hashPassword and verifyPassword apply it themselves, so callers pass the password as typed.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize("NFKC");
+}
+
+/** Hashes a password for storage (after NFKC normalisation, as every verification does). Returns a PHC string ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash"). */
 export function hashPassword(plain: string): Promise<string> {
-  return hash(plain, OPTIONS);
+  return hash(normalizePassword(plain), OPTIONS);
 }
 
 /**
@@ -31,7 +40,7 @@ export function hashPassword(plain: string): Promise<string> {
  */
 export async function verifyPassword(passwordHash: string, plain: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, plain);
+    return await verify(passwordHash, normalizePassword(plain));
   } catch (error) {
     throw new Error(
       `verifyPassword: the stored hash is not a valid argon2 PHC string ("$argon2id$v=19$..."): ${

@@ -18,14 +18,20 @@ export function serverEnv(): ServerEnv {
 
 /** Names of variables whose values are secrets; the logger scrubs their values from every line. */
 export const SECRET_ENV_NAME =
-  /SECRET|TOKEN|PASSWORD|PRIVATE|_KEY$|^DATABASE_URL$|_DSN$|^REDIS_URL$|^SMTP_URL$/;
+  /SECRET|TOKEN|PASSWORD|PRIVATE|_KEYS?$|^DATABASE_URL$|_DSN$|^REDIS_URL$|^SMTP_URL$/;
 
-/** The current values of every secret-looking variable, for the log redactor. */
+/**
+ * The current values of every secret-looking variable, for the log redactor. A list value such as
+ * AUTH_ENCRYPTION_KEYS ("k1:base64,k2:base64") also yields each entry and each key on its own, so a
+ * single key in a log line is caught too.
+ */
 export function secretEnvValues(env: Record<string, string | undefined> = process.env): string[] {
   return Object.entries(env)
-    .filter(
-      ([name, value]) =>
-        SECRET_ENV_NAME.test(name) && !name.startsWith("NEXT_PUBLIC_") && value && value.length >= 6,
-    )
-    .map(([, value]) => value as string);
+    .filter(([name, value]) => SECRET_ENV_NAME.test(name) && !name.startsWith("NEXT_PUBLIC_") && value)
+    .flatMap(([, value]) => {
+      const entries = (value as string).split(",").map((entry) => entry.trim());
+      const keys = entries.map((entry) => entry.slice(entry.indexOf(":") + 1));
+      return [...new Set([value as string, ...entries, ...keys])];
+    })
+    .filter((secret) => secret.length >= 6);
 }

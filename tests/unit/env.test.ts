@@ -2,6 +2,14 @@ import { describe, expect, it } from "vitest";
 import { InvalidEnvironmentError, parseEnv, secretEnvValues, serverEnvSchema } from "@/lib/env";
 
 const valid = { DATABASE_URL: "postgresql://app:pw@db.internal:5432/app" };
+/** What production needs on top: real mail and real auth secrets (test values here). */
+const validProduction = {
+  ...valid,
+  NODE_ENV: "production",
+  SMTP_URL: "smtps://user:pass@smtp.example.com:465",
+  AUTH_SECRET: "a-production-auth-secret-of-32-characters-or-more",
+  AUTH_ENCRYPTION_KEYS: `k2026:${Buffer.alloc(32, 7).toString("base64")}`,
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -48,10 +56,18 @@ describe("server environment", () => {
   });
 
   it("refuses a test Stripe key in production unless explicitly allowed", () => {
-    const production = { ...valid, NODE_ENV: "production", STRIPE_SECRET_KEY: "sk_test_abc" };
+    const production = { ...validProduction, STRIPE_SECRET_KEY: "sk_test_abc" };
     expect(problemsOf(production)[0]).toMatch(/STRIPE_SECRET_KEY: is a test-mode Stripe key in production/);
     expect(problemsOf({ ...production, ALLOW_TEST_KEYS_IN_PRODUCTION: "true" })).toEqual([]);
     expect(problemsOf({ ...production, STRIPE_SECRET_KEY: "sk_live_abc" })).toEqual([]);
+  });
+
+  it("requires real mail and auth secrets in production, naming each one", () => {
+    expect(problemsOf(validProduction)).toEqual([]);
+    const problems = problemsOf({ ...valid, NODE_ENV: "production" }).join("\n");
+    expect(problems).toContain("SMTP_URL");
+    expect(problems).toContain("AUTH_SECRET");
+    expect(problems).toContain("AUTH_ENCRYPTION_KEYS");
   });
 
   it("rejects a malformed boolean instead of guessing", () => {
@@ -70,6 +86,17 @@ describe("secret env values", () => {
       NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: "pk_test_123456",
       LOG_LEVEL: "debug-verbose",
     });
-    expect(values.sort()).toEqual(["a-long-auth-secret", "postgresql://u:p@h/d", "sk_test_123456"]);
+    expect(values).toEqual(
+      expect.arrayContaining(["a-long-auth-secret", "postgresql://u:p@h/d", "sk_test_123456"]),
+    );
+    expect(values).not.toContain("pk_test_123456");
+    expect(values).not.toContain("debug-verbose");
+  });
+
+  it("yields each key of a key list on its own, so one leaked key is caught too", () => {
+    const k1 = Buffer.alloc(32, 1).toString("base64");
+    const k2 = Buffer.alloc(32, 2).toString("base64");
+    const values = secretEnvValues({ AUTH_ENCRYPTION_KEYS: `k1:${k1}, k2:${k2}` });
+    expect(values).toEqual(expect.arrayContaining([k1, k2, `k1:${k1}`]));
   });
 });

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { parseEnv } from "../env/validate";
+
+// The environment keys the auth module reads. lib/env composes `authEnvSchema.shape` into the server
+// schema and runs `checkAuthEnv` in its superRefine (zod drops refinements when shapes are merged).
+
+/** One AES-256 key of AUTH_ENCRYPTION_KEYS. */
+export type EncryptionKey = { readonly id: string; readonly key: Buffer };
+
+/** Key ids appear inside every ciphertext ("v1.<keyId>.…"), so they may not contain dots or colons. */
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * Used when AUTH_ENCRYPTION_KEYS is unset outside production, so `npm run dev` and the tests work
+ * with no setup. It is public (its bytes spell "shipshape-dev-key-NOT-A-SECRET!!"), so anything
+ * encrypted with it is readable by anyone: production refuses it.
+ */
+export const DEVELOPMENT_KEY_ID = "development";
+const DEVELOPMENT_ENCRYPTION_KEYS = `${DEVELOPMENT_KEY_ID}:c2hpcHNoYXBlLWRldi1rZXktTk9ULUEtU0VDUkVUISE=`;
+
+/** next-auth's secret outside production when AUTH_SECRET is unset. Public, so production refuses it. */
+const DEVELOPMENT_AUTH_SECRET = "development-only-auth-secret-NOT-A-SECRET";
+
+const KEY_HELP = "Generate a key with `openssl rand -base64 32`.";
+
+/**
+ * Parses AUTH_ENCRYPTION_KEYS: a comma-separated list of `keyId:base64key`, each key exactly 32 bytes.
+ * The first key encrypts; every key decrypts. Errors name the entry by position and id, never the key.
+ */
+export function parseEncryptionKeys(value: string): EncryptionKey[] {
+  const entries = value.split(",").map((entry) => entry.trim());
+  const keys: EncryptionKey[] = [];
+  entries.forEach((entry, index) => {
+    const where = `entry ${index + 1}`;
+    const colon = entry.indexOf(":");
+    if (colon === -1) {
+      throw new Error(`${where} is not in the form keyId:base64key (for example k2025:…). ${KEY_HELP}`);
+    }
+    const id = entry.slice(0, colon);
+    const encoded = entry.slice(colon + 1);
+    if (!KEY_ID.test(id)) {
+      throw new Error(
+        `${where} has the key id "${id.slice(0, 40)}": use 1 to 32 letters, digits, "-" or "_" (no dots or colons).`,
+      );
+    }
+    const key = BASE64.test(encoded) ? Buffer.from(encoded, "base64") : undefined;
+    if (key?.length !== 32) {
+      throw new Error(`${where} (key id "${id}") is not 32 bytes of base64. ${KEY_HELP}`);
+    }
+    if (keys.some((existing) => existing.id === id)) {
+      throw new Error(`${where} repeats the key id "${id}": every key needs its own id.`);
+    }
+    keys.push({ id, key });
+  });
+  return keys;
+}
+
+export const authEnvSchema = z.object({
+  AUTH_SECRET: z
+    .string()
+    .min(32, { error: "must be at least 32 characters. Generate one with `openssl rand -base64 32`." })
+    .optional()
+    .describe("next-auth's secret for signing sessions. Required in production."),
+  AUTH_ENCRYPTION_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return parseEncryptionKeys(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional()
+    .describe("keyId:base64key,… (32-byte AES keys) for MFA secrets at rest; the first encrypts."),
+  PASSWORD_MIN_LENGTH: z.coerce
+    .number()
+    .int()
+    .min(8, { error: "must be at least 8 (NIST's floor; use 8 only when every account must use MFA)" })
+    .max(64, { error: "must be at most 64" })
+    .default(15)
+    .describe("Shortest password accepted. NIST SP 800-63B rev. 4: 15, or 8 when MFA is mandatory."),
+  PWNED_PASSWORDS_CHECK: z
+    .stringbool()
+    .default(false)
+    .describe("Also ask the Have I Been Pwned range API about new passwords (fails open)."),
+  PWNED_PASSWORDS_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.pwnedpasswords.com" })
+    .default("https://api.pwnedpasswords.com")
+    .describe("Base URL of the Pwned Passwords API (its /range/<prefix> endpoint is called)."),
+});
+
+/** Production must bring its own secrets and never run on the public development ones. */
+export function checkAuthEnv(
+  env: Pick<z.infer<typeof authEnvSchema>, "AUTH_SECRET" | "AUTH_ENCRYPTION_KEYS"> & { NODE_ENV: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.NODE_ENV !== "production") return;
+  if (!env.AUTH_SECRET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_SECRET"],
+      message: "is required in production. Generate one with `openssl rand -base64 32`.",
+    });
+  } else if (env.AUTH_SECRET === DEVELOPMENT_AUTH_SECRET) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_SECRET"],
+      message: "is the public development secret. Generate one with `openssl rand -base64 32`.",
+    });
+  }
+  if (!env.AUTH_ENCRYPTION_KEYS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_ENCRYPTION_KEYS"],
+      message: `is required in production: a comma-separated list of keyId:base64key, the first one encrypts. ${KEY_HELP}`,
+    });
+    return;
+  }
+  const developmentKey = parseEncryptionKeys(DEVELOPMENT_ENCRYPTION_KEYS)[0]?.key;
+  if (env.AUTH_ENCRYPTION_KEYS.some((k) => k.id === DEVELOPMENT_KEY_ID || developmentKey?.equals(k.key))) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_ENCRYPTION_KEYS"],
+      message: `contains the public development key. ${KEY_HELP}`,
+    });
+  }
+}
+
+/** What lib/auth reads on its own: its keys, NODE_ENV, and the production rule. */
+const authConfigSchema = authEnvSchema
+  .extend({ NODE_ENV: z.enum(["development", "test", "production"]).default("development") })
+  .superRefine(checkAuthEnv);
+
+/** The auth settings with the development defaults filled in. */
+export type AuthConfig = {
+  /** next-auth's secret. */
+  authSecret: string;
+  /** AES-256-GCM keys for secrets at rest; the first encrypts. */
+  encryptionKeys: readonly EncryptionKey[];
+  passwordMinLength: number;
+  pwnedPasswordsCheck: boolean;
+  pwnedPasswordsApiUrl: string;
+};
+
+/**
+ * Reads and validates the auth settings. Outside production an unset AUTH_SECRET or
+ * AUTH_ENCRYPTION_KEYS falls back to a public development value (lib/auth/encryption.ts logs a
+ * warning when it encrypts with the development key); in production both are required.
+ * Throws InvalidEnvironmentError listing every problem.
+ */
+export function readAuthConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
+  const parsed = parseEnv(authConfigSchema, env);
+  return {
+    authSecret: parsed.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
+    encryptionKeys: parsed.AUTH_ENCRYPTION_KEYS ?? parseEncryptionKeys(DEVELOPMENT_ENCRYPTION_KEYS),
+    passwordMinLength: parsed.PASSWORD_MIN_LENGTH,
+    pwnedPasswordsCheck: parsed.PWNED_PASSWORDS_CHECK,
+    pwnedPasswordsApiUrl: parsed.PWNED_PASSWORDS_API_URL,
+  };
+}
+
+let cached: AuthConfig | undefined;
+
+/** readAuthConfig() of process.env, read once per process. */
+export function authConfig(): AuthConfig {
+  cached ??= readAuthConfig();
+  return cached;
+}
