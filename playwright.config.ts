@@ -50,7 +50,7 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
-      command: `${build}npx tsx tests/e2e/serve-app.ts`,
+      command: `${build}npx tsx --conditions=react-server tests/e2e/serve-app.ts`,
       url: `http://127.0.0.1:${appPort}/api/health`,
       timeout: 240_000,
       reuseExistingServer: false,

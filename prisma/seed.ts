@@ -10,27 +10,11 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { hashPassword } from "../lib/auth";
-import { createPrismaClient, type PrismaClient, Role } from "../lib/db";
+import { createPrismaClient, type PrismaClient } from "../lib/db";
 import { redactUrl } from "../tools/db/apply-migrations";
 import { findRunningDevDatabase } from "../tools/embedded-postgres";
+import { DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_PROJECTS, DEMO_USERS } from "./demo-data";
 import { seedRefusalReason } from "./seed-guard";
-
-/** Development only: printed on every `npm run dev` start, and refused in production by the guard. */
-export const DEMO_PASSWORD = "shipshape-demo-password";
-
-export const DEMO_ORGANIZATION = { slug: "acme", name: "Acme" } as const;
-
-export const DEMO_USERS = [
-  { email: "owner@example.com", name: "Olivia Owner", role: Role.OWNER },
-  { email: "admin@example.com", name: "Adam Admin", role: Role.ADMIN },
-  { email: "member@example.com", name: "Mia Member", role: Role.MEMBER },
-] as const;
-
-const DEMO_PROJECTS = [
-  { name: "Website relaunch", description: "New marketing site, launching next quarter." },
-  { name: "Mobile app", description: "iOS and Android apps for field teams." },
-  { name: "Customer portal", description: "Self-service billing and support for customers." },
-] as const;
 
 /** Creates the demo organization, its three members and three projects where they do not exist yet. */
 export async function seedDemoData(db: PrismaClient): Promise<void> {

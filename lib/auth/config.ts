@@ -74,6 +74,18 @@ export const authEnvSchema = z.object({
     })
     .optional()
     .describe("keyId:base64key,… (32-byte AES keys) for MFA secrets at rest; the first encrypts."),
+  AUTH_SESSION_IDLE_DAYS: z.coerce
+    .number()
+    .positive()
+    .max(90)
+    .default(7)
+    .describe("A session unused this long ends (rolling: each use renews it)."),
+  AUTH_SESSION_MAX_DAYS: z.coerce
+    .number()
+    .positive()
+    .max(365)
+    .default(30)
+    .describe("A session ends this long after sign-in, however active."),
   PASSWORD_MIN_LENGTH: z.coerce
     .number()
     .int()
@@ -139,6 +151,10 @@ export type AuthConfig = {
   authSecret: string;
   /** AES-256-GCM keys for secrets at rest; the first encrypts. */
   encryptionKeys: readonly EncryptionKey[];
+  /** Seconds of inactivity that end a session. */
+  sessionIdleSeconds: number;
+  /** Seconds after sign-in that end a session, however active. */
+  sessionMaxSeconds: number;
   passwordMinLength: number;
   pwnedPasswordsCheck: boolean;
   pwnedPasswordsApiUrl: string;
@@ -155,6 +171,8 @@ export function readAuthConfig(env: Record<string, string | undefined> = process
   return {
     authSecret: parsed.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
     encryptionKeys: parsed.AUTH_ENCRYPTION_KEYS ?? parseEncryptionKeys(DEVELOPMENT_ENCRYPTION_KEYS),
+    sessionIdleSeconds: Math.round(parsed.AUTH_SESSION_IDLE_DAYS * 86_400),
+    sessionMaxSeconds: Math.round(parsed.AUTH_SESSION_MAX_DAYS * 86_400),
     passwordMinLength: parsed.PASSWORD_MIN_LENGTH,
     pwnedPasswordsCheck: parsed.PWNED_PASSWORDS_CHECK,
     pwnedPasswordsApiUrl: parsed.PWNED_PASSWORDS_API_URL,

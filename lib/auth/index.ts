@@ -10,8 +10,10 @@ export {
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
+export { type CurrentUser, getCurrentUser } from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
+export { authOptions } from "./next-auth";
 export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
 export {
   checkNewPassword,
@@ -24,6 +26,14 @@ export {
   pwnedPasswordCount,
 } from "./password-policy";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
+export {
+  checkSession,
+  revokeAllSessions,
+  SESSION_CHECK_CACHE_MS,
+  type SessionClaims,
+  SessionRevokedError,
+  startSession,
+} from "./session";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";

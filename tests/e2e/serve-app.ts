@@ -1,10 +1,14 @@
 // Starts the production build for the e2e suite (Playwright's webServer runs this):
 // a fresh database with the committed migrations, then `next start` on 127.0.0.1.
 //
+// The demo data (prisma/seed.ts) gives the suite its accounts: owner/admin/member@example.com.
+//
 // With TEST_DATABASE_URL or DATABASE_URL: a new database `shipshape_e2e` on that server.
 // Without: an in-memory embedded PostgreSQL, so the suite runs on a machine with no services.
 import { spawn } from "node:child_process";
 import pg from "pg";
+import { createPrismaClient } from "../../lib/db";
+import { seedDemoData } from "../../prisma/seed";
 import { applyMigrations } from "../../tools/db/apply-migrations";
 import { startEmbeddedPostgres } from "../../tools/embedded-postgres";
 
@@ -38,6 +42,9 @@ async function main(): Promise<void> {
     stopDatabase = embedded.stop;
   }
   await applyMigrations({ databaseUrl });
+  const db = createPrismaClient({ DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: 1 });
+  await seedDemoData(db);
+  await db.$disconnect();
 
   const next = spawn(
     process.execPath,

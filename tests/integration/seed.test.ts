@@ -1,11 +1,16 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { verifyPassword } from "@/lib/auth";
-import { DEMO_PASSWORD, seedDemoData } from "@/prisma/seed";
+import { passwordProblems, verifyPassword } from "@/lib/auth";
+import { DEMO_PASSWORD } from "@/prisma/demo-data";
+import { seedDemoData } from "@/prisma/seed";
 import { testDb } from "../support/db";
 
 describe("seedDemoData", () => {
+  it("uses a demo password that our own password policy accepts", () => {
+    expect(passwordProblems(DEMO_PASSWORD, { email: "owner@example.com" })).toEqual([]);
+  });
+
   it("creates Acme with an owner, an admin, a member and three projects, once however often it runs", async () => {
     const db = testDb();
     await seedDemoData(db);

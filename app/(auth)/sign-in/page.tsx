@@ -1,13 +1,24 @@
 import type { Metadata } from "next";
-import { MessagePage } from "@/components/message-page";
+import { redirect } from "next/navigation";
+import { SiteFooter } from "@/components/site-footer";
+import { SiteHeader } from "@/components/site-header";
+import { getCurrentUser } from "@/lib/auth";
+import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-// Placeholder: the identity module replaces this page with the sign-in form.
-export default function SignInPage() {
+export default async function SignInPage() {
+  if (await getCurrentUser()) redirect("/account");
   return (
-    <MessagePage title="Sign in">
-      <p>Sign-in arrives with the identity module.</p>
-    </MessagePage>
+    <>
+      <SiteHeader />
+      <main id="main" className="flex-1">
+        <div className="mx-auto max-w-sm px-4 py-20 sm:px-6">
+          <h1 className="text-3xl font-bold tracking-tight">Sign in</h1>
+          <SignInForm />
+        </div>
+      </main>
+      <SiteFooter />
+    </>
   );
 }

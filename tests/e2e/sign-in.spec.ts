@@ -1,0 +1,50 @@
+import { DEMO_PASSWORD } from "../../prisma/demo-data";
+import { expect, test, visit } from "./fixtures";
+
+test.describe("sign-in", () => {
+  test("the demo owner signs in with the form, sees the account page, and signs out", async ({
+    page,
+    problems,
+  }) => {
+    await visit(page, "/sign-in");
+    await page.getByLabel("Email").fill("owner@example.com");
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+
+    await expect(page).toHaveURL(/\/account$/);
+    await expect(page.getByText("Signed in as")).toContainText("owner@example.com");
+
+    const cookies = await page.context().cookies();
+    const session = cookies.find((cookie) => cookie.name.endsWith("next-auth.session-token"));
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax" });
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await visit(page, "/account");
+    await expect(page).toHaveURL(/\/sign-in/);
+    expect(problems.cspViolations).toEqual([]);
+  });
+
+  test("a wrong password and an unknown email get the same message", async ({ page }) => {
+    const messages: string[] = [];
+    for (const [email, password] of [
+      ["owner@example.com", "not the right password"],
+      ["nobody@example.com", DEMO_PASSWORD],
+    ]) {
+      await visit(page, "/sign-in");
+      await page.getByLabel("Email").fill(email as string);
+      await page.getByLabel("Password").fill(password as string);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const alert = page.getByRole("alert");
+      await expect(alert).toBeVisible();
+      messages.push((await alert.textContent()) ?? "");
+      await expect(page).toHaveURL(/\/sign-in/);
+    }
+    expect(messages[0]).toBe(messages[1]);
+  });
+
+  test("a signed-out visitor of the account page is sent to sign in", async ({ page }) => {
+    await visit(page, "/account");
+    await expect(page).toHaveURL(/\/sign-in/);
+  });
+});
