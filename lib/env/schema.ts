@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { authEnvSchema, checkAuthEnv } from "../auth/config";
+import { backupEnvSchema, checkBackupKeyIds } from "../backup/config";
 import { dbEnvSchema } from "../db/config";
 import { logEnvSchema } from "../log/config";
 import { checkMailEnv, mailEnvSchema } from "../mail/config";
@@ -47,12 +48,14 @@ export const serverEnvSchema = appEnvSchema
   .extend(monitoringEnvSchema.shape)
   .extend(mailEnvSchema.shape)
   .extend(authEnvSchema.shape)
+  .extend(backupEnvSchema.shape)
   .extend(publicEnvSchema.shape)
   .extend(stripeKeysSchema.shape)
   .superRefine((env, ctx) => {
     // Modules' own cross-field rules (zod drops refinements when shapes are merged).
     checkMailEnv(env, ctx);
     checkAuthEnv(env, ctx);
+    checkBackupKeyIds(env, ctx);
 
     const isProduction = env.NODE_ENV === "production";
     for (const key of ["STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY"] as const) {

@@ -1,0 +1,137 @@
+// `npm run backup:drill`: proves the backups can be restored. It makes a real backup of the live
+// database, restores it with the same code an operator's `npm run restore` runs into a new scratch
+// database on the same server, compares every table (row count and content hash) and the migration
+// with the manifest, drops the scratch database, and appends the outcome to <BACKUP_DIR>/drills.jsonl,
+// where latestDrill() reads it back (for a health or "doctor" check: when did a restore last work?).
+
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { createBackup } from "./backup";
+import type { BackupConfig } from "./config";
+import { createDatabase, dropDatabase, withDatabaseName } from "./database";
+import { describeProblems, restoreBackup, type TableMismatch } from "./restore";
+
+export const DRILL_LOG = "drills.jsonl";
+
+export interface DrillOptions {
+  /** The live database to back up. */
+  databaseUrl: string;
+  config: BackupConfig;
+  /**
+   * Any database on the server where the scratch database is created, connected to as a user allowed
+   * to CREATE DATABASE. Default: databaseUrl, so the same server and user.
+   */
+  serverUrl?: string;
+  /** Runs on the scratch database after the restore, before the comparison. For tests. */
+  beforeCompare?: (scratchUrl: string) => Promise<void>;
+  onProgress?: (phase: "backup" | "restore", bytes: number) => void;
+}
+
+/** One line of drills.jsonl. */
+export interface DrillRecord {
+  /** When the drill started (ISO 8601, UTC). */
+  time: string;
+  durationMs: number;
+  ok: boolean;
+  /** The backup it made and restored; null when the backup itself failed. */
+  backupFile: string | null;
+  scratchDatabase: string;
+  tables: number;
+  rows: number;
+  schemaVersion: string | null;
+  mismatches: TableMismatch[];
+  /** What went wrong, one line per problem (empty when ok). */
+  problems: string[];
+}
+
+/** `shipshape_drill_20250314t093000z_1a2b`: lower case, so it needs no quoting in psql. */
+function scratchDatabaseName(startedAt: Date): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replaceAll(/[-:]/g, "")
+    .toLowerCase();
+  return `shipshape_drill_${stamp}_${randomBytes(2).toString("hex")}`;
+}
+
+/** Runs one drill and records it. Resolves with the record whether the drill passed or failed. */
+export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
+  const startedAt = new Date();
+  const serverUrl = options.serverUrl ?? options.databaseUrl;
+  const scratchDatabase = scratchDatabaseName(startedAt);
+  const record: DrillRecord = {
+    time: startedAt.toISOString(),
+    durationMs: 0,
+    ok: false,
+    backupFile: null,
+    scratchDatabase,
+    tables: 0,
+    rows: 0,
+    schemaVersion: null,
+    mismatches: [],
+    problems: [],
+  };
+  let created = false;
+  try {
+    const backup = await createBackup({
+      databaseUrl: options.databaseUrl,
+      config: options.config,
+      onProgress: (bytes) => options.onProgress?.("backup", bytes),
+    });
+    record.backupFile = path.basename(backup.filePath);
+    await createDatabase(serverUrl, scratchDatabase);
+    created = true;
+    const scratchUrl = withDatabaseName(serverUrl, scratchDatabase);
+    const { verification } = await restoreBackup({
+      input: backup.manifestPath,
+      targetUrl: scratchUrl,
+      keyring: options.config.keyring,
+      pgBinDir: options.config.pgBinDir,
+      onProgress: (bytes) => options.onProgress?.("restore", bytes),
+      beforeVerify: options.beforeCompare,
+    });
+    Object.assign(record, {
+      ok: verification.ok,
+      tables: verification.tables,
+      rows: verification.rows,
+      schemaVersion: verification.schemaVersion.expected,
+      mismatches: verification.mismatches,
+      problems: describeProblems(verification),
+    });
+  } catch (error) {
+    record.problems.push(error instanceof Error ? error.message : String(error));
+  } finally {
+    if (created) {
+      await dropDatabase(serverUrl, scratchDatabase).catch((error: unknown) => {
+        record.ok = false;
+        record.problems.push(
+          `could not drop the scratch database ${scratchDatabase}: ${(error as Error).message}`,
+        );
+      });
+    }
+  }
+  record.durationMs = Date.now() - startedAt.getTime();
+  await mkdir(options.config.dir, { recursive: true });
+  await appendFile(path.join(options.config.dir, DRILL_LOG), `${JSON.stringify(record)}\n`);
+  return record;
+}
+
+/**
+ * The newest drill recorded in `dir` (BACKUP_DIR), or null when none has run. Lines that are not
+ * valid JSON (a write cut off by a crash) are skipped.
+ */
+export async function latestDrill(dir: string): Promise<DrillRecord | null> {
+  const file = path.join(dir, DRILL_LOG);
+  if (!existsSync(file)) return null;
+  const lines = (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
+  for (const line of lines.reverse()) {
+    try {
+      return JSON.parse(line) as DrillRecord;
+    } catch {
+      // A torn last line: the one before it is the latest complete record.
+    }
+  }
+  return null;
+}

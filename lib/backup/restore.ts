@@ -1,0 +1,213 @@
+// `npm run restore`: checks a backup against its manifest, decrypts it as a stream into pg_restore,
+// then checks what was restored against the manifest.
+//
+// Order matters: every check that can refuse (checksum, key, format version, non-empty target) runs
+// before anything is written to the target. pg_restore runs with --single-transaction, so a failure
+// part-way (including a chunk that fails authentication while streaming) leaves nothing restored.
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  databaseNameOf,
+  databaseStats,
+  listTables,
+  resetPublicSchema,
+  schemaVersion,
+  withConnection,
+} from "./database";
+import { BackupError } from "./errors";
+import { type BackupKeyring, createDecryptStream, readBackupHeader } from "./format";
+import { type BackupManifest, readManifest, resolveBackupPaths, type TableStats } from "./manifest";
+import { findPgTool, libpqConnection, startTool, toolMajorVersion } from "./pg-tools";
+
+export interface RestoreOptions {
+  /** The backup (*.dump.enc) or its manifest (*.manifest.json); the other is found beside it. */
+  input: string;
+  targetUrl: string;
+  keyring: BackupKeyring;
+  /** Restore into a database that already has tables: its public schema is dropped first. */
+  force?: boolean;
+  /**
+   * Skip the sha256 pass over the file (one read less for a very large backup). Every chunk is
+   * still authenticated while it is decrypted, so damage is still refused, only later.
+   */
+  skipChecksum?: boolean;
+  pgBinDir?: string;
+  /** Called as the encrypted file is read, for a progress display. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Runs after pg_restore, before the verification. The drill's tests use it to tamper with data. */
+  beforeVerify?: (targetUrl: string) => Promise<void>;
+}
+
+export interface TableMismatch {
+  table: string;
+  problem: "missing" | "unexpected" | "rows" | "content";
+  expected?: TableStats;
+  actual?: TableStats;
+}
+
+export interface Verification {
+  ok: boolean;
+  schemaVersion: { expected: string | null; actual: string | null; ok: boolean };
+  /** Tables and rows the manifest lists. */
+  tables: number;
+  rows: number;
+  mismatches: TableMismatch[];
+}
+
+export interface RestoreResult {
+  filePath: string;
+  manifest: BackupManifest;
+  verification: Verification;
+  durationMs: number;
+}
+
+/** Compares the encrypted file's size and sha256 with the manifest's. */
+export async function verifyChecksum(filePath: string, manifest: BackupManifest): Promise<void> {
+  const { size } = await stat(filePath);
+  let actual = "";
+  if (size === manifest.encrypted.bytes) {
+    const digest = createHash("sha256");
+    for await (const chunk of createReadStream(filePath)) digest.update(chunk as Buffer);
+    actual = digest.digest("hex");
+    if (actual === manifest.encrypted.sha256) return;
+  }
+  const found = actual ? `sha256 ${actual}` : `${size} bytes`;
+  const expected = actual ? `sha256 ${manifest.encrypted.sha256}` : `${manifest.encrypted.bytes} bytes`;
+  throw new BackupError(
+    "checksum-mismatch",
+    `checksum mismatch: ${filePath} has ${found}, its manifest says ${expected}. The file was damaged ` +
+      "or changed after it was written; restore another backup (or another copy of this one).",
+  );
+}
+
+/** Checks the restored (or any) database against a manifest: tables, row counts, content, migration. */
+export async function verifyDatabase(url: string, manifest: BackupManifest): Promise<Verification> {
+  const { actual, migration } = await withConnection(url, async (client) => ({
+    actual: await databaseStats(client),
+    migration: await schemaVersion(client),
+  }));
+  const mismatches: TableMismatch[] = [];
+  for (const [table, expected] of Object.entries(manifest.tables)) {
+    const found = actual[table];
+    if (!found) mismatches.push({ table, problem: "missing", expected });
+    else if (found.rows !== expected.rows)
+      mismatches.push({ table, problem: "rows", expected, actual: found });
+    else if (found.contentHash !== expected.contentHash) {
+      mismatches.push({ table, problem: "content", expected, actual: found });
+    }
+  }
+  for (const [table, found] of Object.entries(actual)) {
+    if (!(table in manifest.tables)) mismatches.push({ table, problem: "unexpected", actual: found });
+  }
+  const expectedVersion = manifest.database.schemaVersion;
+  const schemaOk = migration === expectedVersion;
+  return {
+    ok: schemaOk && mismatches.length === 0,
+    schemaVersion: { expected: expectedVersion, actual: migration, ok: schemaOk },
+    tables: Object.keys(manifest.tables).length,
+    rows: Object.values(manifest.tables).reduce((sum, table) => sum + table.rows, 0),
+    mismatches,
+  };
+}
+
+/** One line per problem a verification found, for the CLIs. */
+export function describeProblems(verification: Verification): string[] {
+  const lines: string[] = [];
+  const { expected, actual, ok } = verification.schemaVersion;
+  if (!ok) {
+    lines.push(
+      `schema version mismatch: the backup is at migration ${expected ?? "(none)"}, the restored database ` +
+        `is at ${actual ?? "(none)"}`,
+    );
+  }
+  for (const mismatch of verification.mismatches) {
+    const { table, expected: want, actual: got } = mismatch;
+    lines.push(
+      {
+        missing: `table ${table}: in the backup, missing after restore`,
+        unexpected: `table ${table}: present after restore, not in the backup`,
+        rows: `table ${table}: ${want?.rows} rows in the backup, ${got?.rows} after restore`,
+        content: `table ${table}: same row count (${got?.rows}), different content (hash ${want?.contentHash} → ${got?.contentHash})`,
+      }[mismatch.problem],
+    );
+  }
+  return lines;
+}
+
+/** Refuses a target with tables in public unless `force`, which empties the public schema first. */
+async function prepareTarget(targetUrl: string, force: boolean): Promise<void> {
+  await withConnection(targetUrl, async (client) => {
+    const tables = await listTables(client);
+    if (tables.length === 0) return;
+    if (!force) {
+      const examples = tables.slice(0, 3).join(", ");
+      throw new BackupError(
+        "target-not-empty",
+        `target database ${databaseNameOf(targetUrl)} is not empty (${tables.length} tables in its public ` +
+          `schema, such as ${examples}). Restore into an empty database, or pass --force to drop its public ` +
+          "schema and everything in it first.",
+      );
+    }
+    await resetPublicSchema(client);
+  });
+}
+
+/** Decrypts the file as a stream into pg_restore, in one transaction. */
+async function streamIntoPgRestore(options: RestoreOptions, filePath: string, manifest: BackupManifest) {
+  const archiveMajor = toolMajorVersion(manifest.tools.pgDump) ?? 0;
+  const pgRestore = await findPgTool("pg_restore", archiveMajor, options.pgBinDir);
+  const { dbname, env } = libpqConnection(options.targetUrl);
+  // --no-owner/--no-acl: the objects belong to the user restoring, so a backup restores into a new
+  // server whose roles differ from the old one's (the usual disaster case).
+  const restore = startTool(
+    pgRestore,
+    ["--no-password", "--single-transaction", "--no-owner", "--no-acl", `--dbname=${dbname}`],
+    env,
+  );
+  restore.child.stdout?.resume();
+  const decrypt = createDecryptStream(options.keyring);
+  // On a decryption error, kill pg_restore before the pipeline closes its stdin: pg_restore never
+  // gets to see the end of its input, so it cannot mistake a cut-off archive for a whole one.
+  decrypt.once("error", () => restore.child.kill("SIGKILL"));
+  const totalBytes = manifest.encrypted.bytes;
+  let bytesRead = 0;
+  const progress = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytesRead += chunk.length;
+      options.onProgress?.(bytesRead, totalBytes);
+      callback(null, chunk);
+    },
+  });
+  const feeding = pipeline(
+    createReadStream(filePath),
+    progress,
+    decrypt,
+    restore.child.stdin as NodeJS.WritableStream,
+  );
+  const [fed, restored] = await Promise.allSettled([feeding, restore.exited]);
+  // A decryption error says what is wrong with the file; pg_restore's error then is only its echo.
+  if (fed.status === "rejected" && fed.reason instanceof BackupError) throw fed.reason;
+  if (restored.status === "rejected") throw restored.reason;
+  if (fed.status === "rejected") throw fed.reason;
+}
+
+/** Checks, restores and verifies one backup. A failed verification is returned, not thrown. */
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const startedAt = Date.now();
+  const { filePath, manifestPath } = resolveBackupPaths(options.input);
+  const manifest = await readManifest(manifestPath);
+  if (!options.skipChecksum) await verifyChecksum(filePath, manifest);
+  // The header names the key and the format version: refuse both before touching the target.
+  await readBackupHeader(filePath, options.keyring);
+  await prepareTarget(options.targetUrl, options.force ?? false);
+  await streamIntoPgRestore(options, filePath, manifest);
+  // pg_restore does not gather planner statistics; without them the first queries plan badly.
+  await withConnection(options.targetUrl, (client) => client.query("ANALYZE"));
+  await options.beforeVerify?.(options.targetUrl);
+  const verification = await verifyDatabase(options.targetUrl, manifest);
+  return { filePath, manifest, verification, durationMs: Date.now() - startedAt };
+}

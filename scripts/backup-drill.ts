@@ -1,0 +1,43 @@
+// `npm run backup:drill [-- --server <url>]`: backs up DATABASE_URL, restores that backup into a new
+// scratch database (shipshape_drill_<time>) on the same server, compares every table and the migration
+// with the backup's manifest, drops the scratch database, and appends the result to
+// <BACKUP_DIR>/drills.jsonl. Run it on a schedule: a backup that was never restored is a hope.
+//
+// --server <url>  a database URL on the server (and as the user) that may CREATE DATABASE, when the
+//                 DATABASE_URL user may not. Default: DATABASE_URL.
+//
+// Exit code 0 when the drill passed, 1 when it failed (the problems on stderr).
+
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { DRILL_LOG, readBackupConfig, runDrill } from "../lib/backup";
+import { progressLine, requireDatabaseUrl, runCli } from "./backup-cli";
+
+runCli("backup:drill", async () => {
+  const { values } = parseArgs({ options: { server: { type: "string" } } });
+  const config = readBackupConfig();
+  const databaseUrl = requireDatabaseUrl("drill");
+  const progress = {
+    backup: progressLine("drill: backup written"),
+    restore: progressLine("drill: restore read"),
+  };
+  const record = await runDrill({
+    databaseUrl,
+    config,
+    serverUrl: values.server,
+    onProgress: (phase, bytes) => progress[phase].update(bytes),
+  });
+  progress.restore.done();
+  const seconds = (record.durationMs / 1000).toFixed(1);
+  const log = path.join(config.dir, DRILL_LOG);
+  if (!record.ok) {
+    console.error(`drill FAILED (${record.backupFile ?? "no backup"}, in ${seconds}s; recorded in ${log}):`);
+    for (const problem of record.problems) console.error(`  - ${problem}`);
+    return 1;
+  }
+  console.log(
+    `drill ok: ${record.backupFile} restored into ${record.scratchDatabase} (dropped), ${record.tables} tables ` +
+      `${record.rows} rows match in ${seconds}s; recorded in ${log}`,
+  );
+  return 0;
+});

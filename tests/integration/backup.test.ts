@@ -1,0 +1,386 @@
+// Backups on the real PostgreSQL: pg_dump → encryption → file → decryption → pg_restore, and the drill.
+// Each test file run makes its own source and target databases (scratch databases of the test run).
+
+import { execFile } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import {
+  type BackupConfig,
+  type BackupResult,
+  createBackup,
+  describeProblems,
+  latestDrill,
+  readBackupConfig,
+  restoreBackup,
+  runDrill,
+} from "@/lib/backup";
+import { createPrismaClient } from "@/lib/db";
+import { applyMigrations, readMigrations } from "@/tools/db/apply-migrations";
+import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
+import { requireService } from "../support/services";
+
+const run = promisify(execFile);
+const testDatabase = inject("testDatabase");
+
+// PGlite is PostgreSQL 18, and pg_dump refuses servers newer than itself (15 here). CI runs these on
+// its real PostgreSQL (REQUIRE_SERVICES=1 forbids the embedded fallback there).
+const onEmbedded = testDatabase.kind === "embedded";
+if (onEmbedded) {
+  console.warn(
+    "Skipping the backup tests: the embedded PGlite is PostgreSQL 18 and pg_dump refuses servers newer " +
+      "than itself. Run them with TEST_DATABASE_URL pointing at a PostgreSQL server.",
+  );
+}
+const toolsPresent =
+  !onEmbedded &&
+  (await requireService("pg_dump and pg_restore (PostgreSQL client tools)", () =>
+    Promise.all([run("pg_dump", ["--version"]), run("pg_restore", ["--version"])]),
+  ));
+
+const KEY = randomBytes(32).toString("base64");
+
+let source: ScratchDatabase;
+let target: ScratchDatabase;
+let workDir: string;
+let backupDir: string;
+let config: BackupConfig;
+let backup: BackupResult;
+
+/** Config as `npm run backup` reads it from the environment. */
+function configFor(dir: string, env: Record<string, string> = {}): BackupConfig {
+  return readBackupConfig({ BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, ...env });
+}
+
+const totalRows = ({ manifest }: BackupResult) =>
+  Object.values(manifest.tables).reduce((sum, table) => sum + table.rows, 0);
+
+async function tablesOf(url: string): Promise<string[]> {
+  const { rows } = await runSql(
+    url,
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+  );
+  return rows.map((row: { table_name: string }) => row.table_name);
+}
+
+/**
+ * Row count and an md5 over the sorted row texts of every table, computed here independently of
+ * lib/backup's own content hash, so a broken hash there cannot make both sides agree.
+ */
+async function fingerprint(url: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const table of await tablesOf(url)) {
+    const { rows } = await runSql(
+      url,
+      `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE "C")), '') AS f FROM "${table}" t`,
+    );
+    result[table] = (rows as { f: string }[])[0]?.f ?? "";
+  }
+  return result;
+}
+
+/** Data in every model of the Prisma schema, plus enough random text for the dump to span chunks. */
+async function fillSource(url: string): Promise<void> {
+  const db = createPrismaClient({ DATABASE_URL: url, DATABASE_POOL_MAX: 2 });
+  try {
+    const owner = await db.user.create({ data: { email: "owner@backup.test", name: "Ö. Wner" } });
+    const member = await db.user.create({
+      data: { email: "member@backup.test", emailVerifiedAt: new Date() },
+    });
+    const org = await db.organization.create({ data: { slug: "backup-org", name: "Backup Org" } });
+    await db.membership.createMany({
+      data: [
+        { userId: owner.id, orgId: org.id, role: "OWNER" },
+        { userId: member.id, orgId: org.id, role: "MEMBER" },
+      ],
+    });
+    await db.invitation.create({
+      data: {
+        orgId: org.id,
+        email: "new@backup.test",
+        tokenHash: randomBytes(32).toString("hex"),
+        invitedById: owner.id,
+        expiresAt: new Date(Date.now() + 7 * 86_400_000),
+      },
+    });
+    // Random (incompressible) descriptions: about 400 KB, so several 64 KiB chunks.
+    await db.project.createMany({
+      data: Array.from({ length: 2000 }, (_, i) => ({
+        orgId: org.id,
+        name: `Project ${i}`,
+        description: randomBytes(100).toString("hex"),
+        createdById: i % 2 === 0 ? owner.id : null,
+      })),
+    });
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
+  beforeAll(async () => {
+    source = await createScratchDatabase();
+    target = await createScratchDatabase();
+    await applyMigrations({ databaseUrl: source.url });
+    await fillSource(source.url);
+    workDir = await mkdtemp(path.join(tmpdir(), "shipshape-backup-test-"));
+    backupDir = path.join(workDir, "backups");
+    config = configFor(backupDir);
+    backup = await createBackup({ databaseUrl: source.url, config });
+  });
+  afterAll(async () => {
+    await source?.drop();
+    await target?.drop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await target.empty();
+  });
+
+  it("writes an encrypted dump and a manifest describing every table, in one snapshot", async () => {
+    const { manifest, filePath, manifestPath } = backup;
+    expect(path.basename(filePath)).toMatch(/^shipshape-\d{8}T\d{6}Z\.dump\.enc$/);
+    expect(JSON.parse(await readFile(manifestPath, "utf8"))).toEqual(manifest);
+    // Encrypted: neither pg_dump's "PGDMP" signature nor any table name is visible.
+    const bytes = await readFile(filePath);
+    expect(bytes.subarray(0, 8).toString("ascii")).toBe("SHIPBKUP");
+    expect(bytes.includes("PGDMP")).toBe(false);
+    expect(bytes.includes("Organization")).toBe(false);
+    expect(manifest.encrypted.bytes).toBe(bytes.length);
+    expect(manifest.dumpBytes).toBeGreaterThan(3 * 65_536);
+
+    expect(Object.keys(manifest.tables).sort()).toEqual((await tablesOf(source.url)).sort());
+    expect(manifest.tables).toMatchObject({
+      User: { rows: 2 },
+      Organization: { rows: 1 },
+      Membership: { rows: 2 },
+      Invitation: { rows: 1 },
+      Project: { rows: 2000 },
+    });
+    const migrations = await readMigrations();
+    expect(manifest.tables._prisma_migrations?.rows).toBe(migrations.length);
+    expect(manifest.database.schemaVersion).toBe(migrations.at(-1)?.name);
+    expect(manifest.database.serverVersion).toMatch(/^\d+\.\d+/);
+    expect(manifest.encryption).toMatchObject({ cipher: "AES-256-GCM", keyId: "k1", formatVersion: 1 });
+    expect(manifest.tools.pgDump).toMatch(/^pg_dump \(PostgreSQL\) \d+/);
+  });
+
+  it("restores into an empty database: every table's rows and content equal the source's", async () => {
+    const { verification } = await restoreBackup({
+      input: backup.filePath,
+      targetUrl: target.url,
+      keyring: config.keyring,
+    });
+    expect(describeProblems(verification)).toEqual([]);
+    expect(verification.ok).toBe(true);
+    expect(verification.rows).toBe(totalRows(backup));
+    const expected = await fingerprint(source.url);
+    expect(Object.keys(expected).length).toBeGreaterThanOrEqual(6);
+    expect(await fingerprint(target.url)).toEqual(expected);
+  });
+
+  it("refuses a checksum mismatch, and with the checksum skipped, the chunk that fails authentication", async () => {
+    const damaged = path.join(workDir, "damaged");
+    await mkdir(damaged);
+    const filePath = path.join(damaged, path.basename(backup.filePath));
+    await copyFile(backup.filePath, filePath);
+    await copyFile(backup.manifestPath, path.join(damaged, path.basename(backup.manifestPath)));
+    const bytes = await readFile(filePath);
+    // Inside the third chunk (after the 80-byte header and two chunks of 64 KiB plus their tags): two
+    // chunks have already reached pg_restore when decryption fails.
+    const offset = 80 + 2 * (65_536 + 16) + 1000;
+    bytes[offset] = (bytes[offset] as number) ^ 0xff;
+    await writeFile(filePath, bytes);
+
+    const restore = (skipChecksum: boolean) =>
+      restoreBackup({ input: filePath, targetUrl: target.url, keyring: config.keyring, skipChecksum });
+    await expect(restore(false)).rejects.toMatchObject({
+      code: "checksum-mismatch",
+      message: expect.stringContaining("checksum mismatch"),
+    });
+    await expect(restore(true)).rejects.toMatchObject({
+      code: "corrupt",
+      message: expect.stringContaining("chunk 2 failed authentication"),
+    });
+    // pg_restore ran in one transaction and was stopped: nothing of the two good chunks remains.
+    expect(await tablesOf(target.url)).toEqual([]);
+  });
+
+  it("names a wrong key and a key id that is not configured, leaving the target untouched", async () => {
+    const restoreWith = (env: Record<string, string>) =>
+      restoreBackup({
+        input: backup.manifestPath,
+        targetUrl: target.url,
+        keyring: readBackupConfig({ BACKUP_DIR: backupDir, ...env }).keyring,
+      });
+    await expect(
+      restoreWith({ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64") }),
+    ).rejects.toMatchObject({
+      code: "wrong-key",
+      message: expect.stringContaining("cannot decrypt: wrong BACKUP_ENCRYPTION_KEY for key id k1"),
+    });
+    await expect(
+      restoreWith({
+        BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+        BACKUP_ENCRYPTION_KEY_ID: "k2",
+      }),
+    ).rejects.toMatchObject({
+      code: "key-not-configured",
+      message: expect.stringContaining("cannot decrypt: key id k1 not configured"),
+    });
+    expect(await tablesOf(target.url)).toEqual([]);
+    // After a rotation, the old key listed in BACKUP_ENCRYPTION_KEYS still restores old backups.
+    const rotated = await restoreWith({
+      BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      BACKUP_ENCRYPTION_KEY_ID: "k2",
+      BACKUP_ENCRYPTION_KEYS: `k1:${KEY}`,
+    });
+    expect(rotated.verification.ok).toBe(true);
+  });
+
+  it("refuses a non-empty target without force; with force replaces its whole public schema", async () => {
+    await runSql(target.url, 'CREATE TABLE "Stray" (id int); INSERT INTO "Stray" VALUES (1)');
+    const restore = (force: boolean) =>
+      restoreBackup({ input: backup.filePath, targetUrl: target.url, keyring: config.keyring, force });
+    await expect(restore(false)).rejects.toMatchObject({
+      code: "target-not-empty",
+      message: expect.stringMatching(/is not empty \(1 tables .* Stray\).*--force/),
+    });
+    expect(await tablesOf(target.url)).toEqual(["Stray"]);
+    const { verification } = await restore(true);
+    expect(verification.ok).toBe(true);
+    expect(await tablesOf(target.url)).not.toContain("Stray");
+  });
+
+  it("reports a schema version mismatch after restoring", async () => {
+    const { verification } = await restoreBackup({
+      input: backup.filePath,
+      targetUrl: target.url,
+      keyring: config.keyring,
+      beforeVerify: (url) =>
+        runSql(
+          url,
+          `INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at, applied_steps_count)
+           VALUES ('${randomUUID()}', '', '99999999999999_from_the_future', now(), 1)`,
+        ).then(() => {}),
+    });
+    expect(verification.ok).toBe(false);
+    expect(verification.schemaVersion).toEqual({
+      expected: backup.manifest.database.schemaVersion,
+      actual: "99999999999999_from_the_future",
+      ok: false,
+    });
+    expect(describeProblems(verification)[0]).toMatch(
+      /^schema version mismatch: the backup is at migration \d+_/,
+    );
+  });
+
+  it("drills: backup, restore into a scratch database, compare, drop, record", async () => {
+    const dir = path.join(workDir, "drill-ok");
+    const record = await runDrill({ databaseUrl: source.url, config: configFor(dir) });
+    expect(record.problems).toEqual([]);
+    expect(record).toMatchObject({
+      ok: true,
+      mismatches: [],
+      tables: Object.keys(backup.manifest.tables).length,
+      rows: totalRows(backup),
+      schemaVersion: backup.manifest.database.schemaVersion,
+    });
+    expect(record.scratchDatabase).toMatch(/^shipshape_drill_\d{8}t\d{6}z_[0-9a-f]{4}$/);
+    expect(existsSync(path.join(dir, record.backupFile ?? "missing"))).toBe(true);
+    const { rows } = await runSql(
+      source.url,
+      `SELECT 1 FROM pg_database WHERE datname = '${record.scratchDatabase}'`,
+    );
+    expect(rows).toEqual([]);
+    expect(await latestDrill(dir)).toEqual(record);
+  });
+
+  it("fails the drill when a table changed between restore and comparison, and records why", async () => {
+    const dir = path.join(workDir, "drill-tampered");
+    let scratch = "";
+    const record = await runDrill({
+      databaseUrl: source.url,
+      config: configFor(dir),
+      beforeCompare: async (url) => {
+        scratch = url;
+        await runSql(url, `UPDATE "User" SET name = 'tampered' WHERE email = 'member@backup.test'`);
+        await runSql(url, `DELETE FROM "Project" WHERE name = 'Project 7'`);
+      },
+    });
+    expect(record.ok).toBe(false);
+    expect(record.mismatches.map((m) => [m.table, m.problem]).sort()).toEqual([
+      ["Project", "rows"],
+      ["User", "content"],
+    ]);
+    expect(record.problems).toContain("table Project: 2000 rows in the backup, 1999 after restore");
+    expect(scratch).toContain(record.scratchDatabase);
+    expect(await latestDrill(dir)).toEqual(record);
+    const { rows } = await runSql(
+      source.url,
+      `SELECT 1 FROM pg_database WHERE datname = '${record.scratchDatabase}'`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("applies the retention policy after a backup: old files and their manifests are deleted", async () => {
+    const dir = path.join(workDir, "retention");
+    await mkdir(dir);
+    const old = ["20200101T020000Z", "20200102T020000Z", "20200103T020000Z"];
+    for (const stamp of old) {
+      await writeFile(path.join(dir, `shipshape-${stamp}.dump.enc`), "");
+      await writeFile(path.join(dir, `shipshape-${stamp}.manifest.json`), "{}");
+    }
+    await writeFile(path.join(dir, "notes.txt"), "not a backup");
+    const result = await createBackup({
+      databaseUrl: source.url,
+      config: configFor(dir, { BACKUP_KEEP_DAILY: "2", BACKUP_KEEP_WEEKLY: "0" }),
+    });
+    expect(result.removed.sort()).toEqual([
+      "shipshape-20200101T020000Z.dump.enc",
+      "shipshape-20200102T020000Z.dump.enc",
+    ]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [
+        "notes.txt",
+        "shipshape-20200103T020000Z.dump.enc",
+        "shipshape-20200103T020000Z.manifest.json",
+        path.basename(result.filePath),
+        path.basename(result.manifestPath),
+      ].sort(),
+    );
+  });
+
+  it("npm run backup and npm run restore: summary lines and exit codes", async () => {
+    const dir = path.join(workDir, "cli");
+    // The commands in package.json: tsx with the react-server condition.
+    const cli = (script: string, args: string[], env: Record<string, string | undefined>) =>
+      run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", script, ...args], {
+        env: { ...process.env, BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, ...env },
+      });
+
+    const backedUp = await cli("scripts/backup.ts", [], { DATABASE_URL: source.url });
+    const summary =
+      /^backup ok: (\S+\.dump\.enc) [\d.]+ (B|KiB|MiB) (\d+) tables (\d+) rows in [\d.]+s$/m.exec(
+        backedUp.stdout,
+      );
+    expect(summary, backedUp.stdout).not.toBeNull();
+    const [, file, , tables, rows] = summary ?? [];
+    expect(existsSync(file ?? "")).toBe(true);
+    expect(Number(tables)).toBe(Object.keys(backup.manifest.tables).length);
+    expect(Number(rows)).toBe(totalRows(backup));
+
+    const restored = await cli("scripts/restore.ts", [file ?? "", "--target", target.url], {});
+    expect(restored.stdout).toMatch(/^restore ok: \d+ tables, \d+ rows, migration \S+/m);
+    await expect(
+      cli("scripts/backup.ts", [], { DATABASE_URL: source.url, BACKUP_ENCRYPTION_KEY: "" }),
+    ).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("backup failed: BACKUP_ENCRYPTION_KEY is not set"),
+    });
+  });
+});

@@ -1,0 +1,27 @@
+// The rule for tests that need an outside service (Redis, SMTP, ...): when the service can't be
+// reached, skip with the reason printed, unless REQUIRE_SERVICES=1 (CI), where that is a failure.
+//
+//   const redisUp = await requireService("Redis at " + url, () => pingRedis(url));
+//   describe.skipIf(!redisUp)("rate limits on Redis", () => { ... });
+
+/**
+ * Runs `probe`; true when it resolves. When it throws: with REQUIRE_SERVICES=1 this throws (the
+ * test file fails, naming the service and the error), otherwise it prints why and returns false.
+ */
+export async function requireService(name: string, probe: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await probe();
+    return true;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (process.env.REQUIRE_SERVICES === "1") {
+      throw new Error(
+        `REQUIRE_SERVICES=1 but ${name} is not reachable (${reason}). Start it, or unset REQUIRE_SERVICES to skip these tests.`,
+      );
+    }
+    console.warn(
+      `Skipping tests that need ${name}: not reachable (${reason}). Set REQUIRE_SERVICES=1 to fail instead.`,
+    );
+    return false;
+  }
+}
