@@ -59,6 +59,8 @@ export default defineConfig({
         E2E_PORT: String(appPort),
         SENTRY_DSN: sentryDsn,
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
+        RATE_LIMIT_ALLOW_MEMORY: "true",
         // Production refuses the public development secrets: fresh ones for each run.
         AUTH_SECRET: randomBytes(32).toString("base64"),
         AUTH_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,

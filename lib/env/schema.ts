@@ -5,6 +5,7 @@ import { dbEnvSchema } from "../db/config";
 import { logEnvSchema } from "../log/config";
 import { checkMailEnv, mailEnvSchema } from "../mail/config";
 import { monitoringEnvSchema } from "../monitoring/config";
+import { ratelimitEnvObject, refineRatelimitEnv } from "../ratelimit/config";
 
 const optionalString = z.string().min(1).optional();
 const flag = z.stringbool().default(false);
@@ -49,6 +50,7 @@ export const serverEnvSchema = appEnvSchema
   .extend(mailEnvSchema.shape)
   .extend(authEnvSchema.shape)
   .extend(backupEnvSchema.shape)
+  .extend(ratelimitEnvObject.shape)
   .extend(publicEnvSchema.shape)
   .extend(stripeKeysSchema.shape)
   .superRefine((env, ctx) => {
@@ -56,6 +58,7 @@ export const serverEnvSchema = appEnvSchema
     checkMailEnv(env, ctx);
     checkAuthEnv(env, ctx);
     checkBackupKeyIds(env, ctx);
+    refineRatelimitEnv(env, ctx);
 
     const isProduction = env.NODE_ENV === "production";
     for (const key of ["STRIPE_SECRET_KEY", "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY"] as const) {

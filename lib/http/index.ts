@@ -3,15 +3,10 @@
 import "server-only";
 import { REQUEST_ID_HEADER, resolveRequestId } from "../security";
 
-/** The one error body every API answers with. `code` is stable; `message` is for people. */
-export type ApiErrorBody = { error: { code: string; message: string; fields?: Record<string, string[]> } };
-
-export function apiError(status: number, code: string, message: string, init: ResponseInit = {}): Response {
-  const body: ApiErrorBody = { error: { code, message } };
-  return Response.json(body, { ...init, status, headers: { "cache-control": "no-store", ...init.headers } });
-}
+export { type ApiErrorBody, apiError } from "./errors";
 
 /** The request id proxy.ts assigned (or a fresh one when the route was reached without it). */
 export function requestIdOf(request: Request): string {
   return resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
 }
+export { DEFAULT_MAX_BODY_BYTES, type JsonBodyResult, readJsonBody } from "./body";

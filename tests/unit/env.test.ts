@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { InvalidEnvironmentError, parseEnv, secretEnvValues, serverEnvSchema } from "@/lib/env";
 
 const valid = { DATABASE_URL: "postgresql://app:pw@db.internal:5432/app" };
-/** What production needs on top: real mail and real auth secrets (test values here). */
+/** What production needs on top: real mail, real auth secrets and a shared rate-limit store (test values). */
 const validProduction = {
   ...valid,
   NODE_ENV: "production",
+  REDIS_URL: "redis://redis.internal:6379",
   SMTP_URL: "smtps://user:pass@smtp.example.com:465",
   AUTH_SECRET: "a-production-auth-secret-of-32-characters-or-more",
   AUTH_ENCRYPTION_KEYS: `k2026:${Buffer.alloc(32, 7).toString("base64")}`,
@@ -68,6 +69,7 @@ describe("server environment", () => {
     expect(problems).toContain("SMTP_URL");
     expect(problems).toContain("AUTH_SECRET");
     expect(problems).toContain("AUTH_ENCRYPTION_KEYS");
+    expect(problems).toContain("REDIS_URL");
   });
 
   it("rejects a malformed boolean instead of guessing", () => {

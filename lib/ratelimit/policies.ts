@@ -1,0 +1,84 @@
+// Every rate limit the app applies, as data in one table. Pure data: no server-only, so config.ts
+// (and through it lib/env) can validate policy names in RATE_LIMIT_FAIL_OPEN / RATE_LIMIT_FAIL_CLOSED.
+
+/** What a policy counts requests by. The raw value is hashed before it reaches the store (keys.ts). */
+export type RateLimitKeyKind = "ip" | "account" | "user";
+
+export type RateLimitPolicy = {
+  /** Stable identifier: used in Redis keys, logs and the RateLimit response headers. */
+  name: string;
+  /** Requests allowed per window. */
+  limit: number;
+  windowSeconds: number;
+  /**
+   * Sliding window (Redis: two fixed-window counters, the previous one weighted by how much of it
+   * still overlaps the window). The only algorithm here; another would add a case in each store.
+   */
+  algorithm: "sliding-window";
+  keyKind: RateLimitKeyKind;
+  /**
+   * What to do when the store (Redis) can't answer: "closed" refuses the request (auth: an attacker
+   * must not get unlimited guesses by knocking Redis over), "open" lets it through (general traffic:
+   * an outage of Redis should not take the whole app down). Overridable per deployment with
+   * RATE_LIMIT_FAIL_OPEN / RATE_LIMIT_FAIL_CLOSED.
+   */
+  onStoreDown: "closed" | "open";
+};
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+
+/**
+ * The numbers, and why. Per-IP limits are looser than per-account ones because many people can
+ * share one address (offices, universities, mobile carrier NAT); per-account limits are what stop
+ * guessing against one victim, whatever the number of addresses the attacker uses.
+ */
+const table = {
+  // A person who mistypes retries a few times; 20 per 15 min leaves room for a shared office IP
+  // while capping one address at ~1,900 password guesses a day.
+  "sign-in-ip": { limit: 20, windowSeconds: 15 * MINUTE, keyKind: "ip", onStoreDown: "closed" },
+  // Caps online guessing against one account at ~960 a day from any number of IPs. The flip side:
+  // an attacker can keep a victim locked out for 15 min at a time; the sign-in flow should say so
+  // and offer the password reset.
+  "sign-in-account": { limit: 10, windowSeconds: 15 * MINUTE, keyKind: "account", onStoreDown: "closed" },
+  // Nobody signs up more than a couple of times an hour; bulk account creation does.
+  "sign-up-ip": { limit: 5, windowSeconds: HOUR, keyKind: "ip", onStoreDown: "closed" },
+  // Each request sends an email: limit per IP (one sender hitting many inboxes) and per account
+  // (many senders flooding one inbox, which also burns the app's email reputation).
+  "password-reset-ip": { limit: 5, windowSeconds: HOUR, keyKind: "ip", onStoreDown: "closed" },
+  "password-reset-account": { limit: 3, windowSeconds: HOUR, keyKind: "account", onStoreDown: "closed" },
+  // Also sends an email. Five an hour covers "it went to spam, send it again".
+  "verification-resend-account": { limit: 5, windowSeconds: HOUR, keyKind: "account", onStoreDown: "closed" },
+  // A 6-digit TOTP accepted with ±1 step has 3 valid codes in 10^6: 5 tries per 5 min is ~1,440
+  // a day, a ~0.4% chance a day of guessing one. People need at most two or three tries.
+  "totp-account": { limit: 5, windowSeconds: 5 * MINUTE, keyKind: "account", onStoreDown: "closed" },
+  // 5 requests a second on average per signed-in user: more than a dashboard needs, little enough
+  // that one user's script can't crowd out everyone else.
+  "api-user": { limit: 300, windowSeconds: MINUTE, keyKind: "user", onStoreDown: "open" },
+  // Page views and Next.js prefetches (a page with many links prefetches each one), per IP.
+  // Generous because of shared addresses; it is there to blunt scrapers and floods.
+  "pages-ip": { limit: 600, windowSeconds: MINUTE, keyKind: "ip", onStoreDown: "open" },
+} satisfies Record<string, Omit<RateLimitPolicy, "name" | "algorithm">>;
+
+export type RateLimitPolicyName = keyof typeof table;
+
+export const RATE_LIMIT_POLICY_NAMES = Object.keys(table) as RateLimitPolicyName[];
+
+export const RATE_LIMIT_POLICIES = Object.fromEntries(
+  RATE_LIMIT_POLICY_NAMES.map((name) => [name, { name, algorithm: "sliding-window", ...table[name] }]),
+) as Record<RateLimitPolicyName, RateLimitPolicy>;
+
+/** The table with each listed policy's onStoreDown overridden (RATE_LIMIT_FAIL_OPEN / _CLOSED). */
+export function withStoreDownOverrides<Name extends string>(
+  policies: Record<Name, RateLimitPolicy>,
+  overrides: { failOpen: readonly string[]; failClosed: readonly string[] },
+): Record<Name, RateLimitPolicy> {
+  const entries = Object.entries(policies) as [Name, RateLimitPolicy][];
+  return Object.fromEntries(
+    entries.map(([name, policy]) => {
+      if (overrides.failOpen.includes(name)) return [name, { ...policy, onStoreDown: "open" }];
+      if (overrides.failClosed.includes(name)) return [name, { ...policy, onStoreDown: "closed" }];
+      return [name, policy];
+    }),
+  ) as Record<Name, RateLimitPolicy>;
+}

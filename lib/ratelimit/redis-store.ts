@@ -1,0 +1,93 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { Redis as IORedis } from "ioredis";
+import type { RateLimitStoreKind } from "./config";
+import { type RatelimitRedis, ratelimitRedisFromIoredis } from "./ioredis-adapter";
+import type { RateLimitPolicy } from "./policies";
+import type { RateLimitStore } from "./store";
+
+/** Every rate limit key in Redis starts with this, followed by the policy name and a hash. */
+const DEFAULT_KEY_PREFIX = "shipshape:ratelimit";
+
+type RedisStoreOptions = {
+  /** Key prefix; tests use a unique one per run. */
+  prefix?: string;
+  /** Bounds each Redis command too, so a hung server doesn't pile up pending commands. */
+  timeoutMs: number;
+};
+
+/** A self-hosted Redis (REDIS_URL), reached over its own ioredis connection. */
+export function createRedisStore(options: RedisStoreOptions & { url: string }): RateLimitStore {
+  const client = new IORedis(options.url, {
+    commandTimeout: options.timeoutMs,
+    // Give up on a command after one failed reconnect instead of twenty: the limiter answers
+    // "store down" quickly while Redis is away, and ioredis keeps reconnecting in the background.
+    maxRetriesPerRequest: 1,
+  });
+  // Without a listener ioredis prints every failed reconnect. The limiter reports the failures
+  // that matter: the requests that ran into them.
+  client.on("error", () => {});
+  return ratelimitStore("redis", ratelimitRedisFromIoredis(client), options.prefix, async () => {
+    await client.quit().catch(() => client.disconnect());
+  });
+}
+
+/** Upstash Redis over its REST API (serverless deployments). */
+export function createUpstashStore(
+  options: RedisStoreOptions & { url: string; token: string },
+): RateLimitStore {
+  const client = new UpstashRedis({
+    url: options.url,
+    token: options.token,
+    // Each request (with its one retry) is aborted at the timeout instead of waiting on fetch.
+    signal: () => AbortSignal.timeout(options.timeoutMs),
+    retry: { retries: 1, backoff: () => 50 },
+    enableTelemetry: false,
+  });
+  return ratelimitStore("upstash", client, options.prefix, async () => {});
+}
+
+function ratelimitStore(
+  kind: RateLimitStoreKind,
+  redis: RatelimitRedis,
+  prefix = DEFAULT_KEY_PREFIX,
+  close: () => Promise<void>,
+): RateLimitStore {
+  const limiters = new Map<string, Ratelimit>();
+
+  function limiterFor(policy: RateLimitPolicy): Ratelimit {
+    const id = `${policy.name}:${policy.limit}:${policy.windowSeconds}`;
+    let limiter = limiters.get(id);
+    if (!limiter) {
+      limiter = new Ratelimit({
+        redis,
+        prefix,
+        limiter: Ratelimit.slidingWindow(policy.limit, `${policy.windowSeconds} s`),
+        // 0 turns the library's own timeout off: on timeout it *allows* the request. The limiter
+        // (limiter.ts) applies its timeout and the policy's fail-closed/open choice instead.
+        timeout: 0,
+        // Off: its in-process block list would grow with every blocked key, and every check should
+        // see the shared counters.
+        ephemeralCache: false,
+        analytics: false,
+        enableTelemetry: false,
+      });
+      limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  return {
+    kind,
+    async hit(key, policy) {
+      const result = await limiterFor(policy).limit(key);
+      return {
+        allowed: result.success,
+        limit: result.limit,
+        remaining: result.remaining,
+        resetAt: result.reset,
+      };
+    },
+    close,
+  };
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { InvalidEnvironmentError, parseEnv } from "@/lib/env";
+import { ratelimitEnvSchema, refineRatelimitEnv } from "@/lib/ratelimit";
+import { rateLimitStoreKind } from "@/lib/ratelimit/config";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseEnv(ratelimitEnvSchema, env);
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("rate limit environment", () => {
+  it("uses memory with nothing configured in development, and fills defaults", () => {
+    const env = parseEnv(ratelimitEnvSchema, {});
+    expect(rateLimitStoreKind(env)).toBe("memory");
+    expect(env).toMatchObject({
+      RATE_LIMIT_TIMEOUT_MS: 500,
+      TRUSTED_PROXY_COUNT: 0,
+      RATE_LIMIT_FAIL_OPEN: [],
+      RATE_LIMIT_ALLOW_MEMORY: false,
+    });
+  });
+
+  it("refuses the memory store in production, saying why and what to set", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^REDIS_URL: is not set.*don't hold across instances.*RATE_LIMIT_ALLOW_MEMORY=true/,
+    );
+  });
+
+  it("accepts memory in production when explicitly allowed, or a real store", () => {
+    expect(problemsOf({ NODE_ENV: "production", RATE_LIMIT_ALLOW_MEMORY: "true" })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: "production", REDIS_URL: "redis://cache.internal:6379" })).toEqual([]);
+    expect(
+      problemsOf({
+        NODE_ENV: "production",
+        UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
+        UPSTASH_REDIS_REST_TOKEN: "t",
+      }),
+    ).toEqual([]);
+  });
+
+  it("prefers Upstash over REDIS_URL when both are set", () => {
+    const env = parseEnv(ratelimitEnvSchema, {
+      REDIS_URL: "redis://127.0.0.1:6379",
+      UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "t",
+    });
+    expect(rateLimitStoreKind(env)).toBe("upstash");
+    expect(rateLimitStoreKind(parseEnv(ratelimitEnvSchema, { REDIS_URL: "rediss://cache:6380" }))).toBe(
+      "redis",
+    );
+  });
+
+  it("needs both Upstash keys, and proper URLs", () => {
+    expect(problemsOf({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" })).toEqual([
+      "UPSTASH_REDIS_REST_TOKEN: is not set but UPSTASH_REDIS_REST_URL is. Set both (from the Upstash console) or neither.",
+    ]);
+    expect(problemsOf({ REDIS_URL: "http://cache:6379" })[0]).toMatch(/^REDIS_URL: must be a redis:\/\//);
+  });
+
+  it("checks the policy names in RATE_LIMIT_FAIL_OPEN / _CLOSED", () => {
+    expect(
+      parseEnv(ratelimitEnvSchema, { RATE_LIMIT_FAIL_OPEN: " sign-in-ip, sign-up-ip " }).RATE_LIMIT_FAIL_OPEN,
+    ).toEqual(["sign-in-ip", "sign-up-ip"]);
+    expect(problemsOf({ RATE_LIMIT_FAIL_OPEN: "sign-in" })[0]).toMatch(
+      /^RATE_LIMIT_FAIL_OPEN: names "sign-in", which is not a rate limit policy. Known policies: sign-in-ip, /,
+    );
+    expect(problemsOf({ RATE_LIMIT_FAIL_OPEN: "api-user", RATE_LIMIT_FAIL_CLOSED: "api-user" })[0]).toMatch(
+      /both name "api-user"/,
+    );
+  });
+
+  it("bounds TRUSTED_PROXY_COUNT and RATE_LIMIT_TIMEOUT_MS", () => {
+    expect(problemsOf({ TRUSTED_PROXY_COUNT: "-1" })[0]).toMatch(/^TRUSTED_PROXY_COUNT: /);
+    expect(problemsOf({ TRUSTED_PROXY_COUNT: "one" })[0]).toMatch(/^TRUSTED_PROXY_COUNT: /);
+    expect(problemsOf({ RATE_LIMIT_TIMEOUT_MS: "5" })[0]).toMatch(/^RATE_LIMIT_TIMEOUT_MS: /);
+  });
+});
+
+describe("composing the schema into lib/env", () => {
+  it("keeps the cross-field rules when lib/env extends with the shape and calls refineRatelimitEnv", () => {
+    const composed = z
+      .object({ APP_URL: z.string().optional() })
+      .extend(ratelimitEnvSchema.shape)
+      .superRefine((env, ctx) => refineRatelimitEnv(env, ctx));
+    expect(() => parseEnv(composed, { NODE_ENV: "production" })).toThrow(/REDIS_URL: is not set/);
+  });
+});
