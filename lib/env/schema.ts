@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { auditEnvSchema } from "../audit/config";
 import { authEnvSchema, checkAuthEnv } from "../auth/config";
 import { backupEnvSchema, checkBackupKeyIds } from "../backup/config";
 import { dbEnvSchema } from "../db/config";
@@ -51,6 +52,7 @@ export const serverEnvSchema = appEnvSchema
   .extend(authEnvSchema.shape)
   .extend(backupEnvSchema.shape)
   .extend(ratelimitEnvObject.shape)
+  .extend(auditEnvSchema.shape)
   .extend(publicEnvSchema.shape)
   .extend(stripeKeysSchema.shape)
   .superRefine((env, ctx) => {

@@ -1,0 +1,51 @@
+// The catalogue of audited actions. An action is a fixed name, never free text, so the audit log can
+// be filtered and reported on reliably. Names read `<area>.<object>.<what happened>` in lowercase with
+// dots and underscores. To audit something new, add its name here (and to SECURITY_EVENT_LOG_LEVELS
+// if it is a security event); stored events keep their names, so never rename or remove one.
+
+/** Security events: every one goes through recordSecurityEvent (an audit row and a log line). */
+export const SECURITY_EVENT_LOG_LEVELS = {
+  "auth.sign_in.succeeded": "info",
+  "auth.sign_in.failed": "warn",
+  "auth.lockout": "warn",
+  "auth.unlock": "info",
+  "auth.password_reset.requested": "info",
+  "auth.password_reset.completed": "info",
+  "auth.email.verified": "info",
+  "auth.mfa.enrolled": "info",
+  "auth.mfa.disabled": "warn",
+  "auth.mfa.challenged": "info",
+  "auth.recovery_code.used": "warn",
+  "auth.email.changed": "info",
+  "auth.sessions.revoked": "info",
+  "auth.rate_limited": "warn",
+  "authz.denied": "warn",
+} as const satisfies Record<string, "info" | "warn">;
+
+export type SecurityAction = keyof typeof SECURITY_EVENT_LOG_LEVELS;
+
+export const AUDIT_ACTIONS = [
+  ...(Object.keys(SECURITY_EVENT_LOG_LEVELS) as SecurityAction[]),
+  // Organizations, their members and invitations.
+  "membership.role_changed",
+  "membership.removed",
+  "invitation.created",
+  "invitation.revoked",
+  "invitation.accepted",
+  "org.created",
+  "org.renamed",
+  "org.deleted",
+  "org.settings_changed",
+  "org.ownership_transferred",
+  // Domain objects: destructive changes.
+  "project.deleted",
+  // Platform operators (the /admin area).
+  "admin.user.disabled",
+  "admin.user.enabled",
+  "admin.user.signed_out",
+  // Data leaving the platform.
+  "audit.exported",
+  "data.exported",
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

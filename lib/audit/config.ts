@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+/** The environment keys the audit module reads. lib/env validates them at startup with every other module's. */
+export const auditEnvSchema = z.object({
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .default(400)
+    .describe("Days audit events are kept; pruneAuditEvents deletes older ones. 400: a year plus a margin."),
+});
+
+export type AuditConfig = z.infer<typeof auditEnvSchema>;

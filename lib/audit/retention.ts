@@ -1,0 +1,95 @@
+import "server-only";
+import { z } from "zod";
+import { getDb, type PrismaClient } from "@/lib/db";
+import { parseEnv } from "@/lib/env";
+import { logger } from "@/lib/log";
+import { type AuditConfig, auditEnvSchema } from "./config";
+import type { AuditDb } from "./record";
+
+/** The audit settings, read from `env` on each call. Throws InvalidEnvironmentError naming a bad value. */
+export function readAuditConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
+  return parseEnv(auditEnvSchema, env);
+}
+
+export interface PruneAuditEventsOptions {
+  /** Delete events recorded before this instant. Default: AUDIT_RETENTION_DAYS days ago. */
+  olderThan?: Date;
+  /** Prune only this chain ("platform" or "org:<orgId>"); default: every chain. */
+  chain?: string;
+  db?: PrismaClient;
+}
+
+export interface PruneResult {
+  cutoff: Date;
+  /** Events deleted, all chains together. */
+  pruned: number;
+  /** One entry per chain that lost events: where its new checkpoint is. */
+  chains: { chain: string; pruned: number; checkpointSeq: number }[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Retention: deletes the events older than `olderThan` from the start of each chain, through the
+ * database function audit_prune_chain, the only path the append-only trigger lets a DELETE through.
+ * Each chain gets a checkpoint (the seq and hash of its last deleted event), so verifyAuditChains
+ * still verifies what remains. Only the oldest run of each chain goes, up to its first event at or
+ * after the cutoff, so what remains is always an unbroken chain (had the clock stepped back, a few old
+ * events wait for a later run). Run it daily from a scheduled job.
+ */
+export async function pruneAuditEvents(options: PruneAuditEventsOptions = {}): Promise<PruneResult> {
+  const db = options.db ?? getDb();
+  const cutoff = options.olderThan ?? new Date(Date.now() - readAuditConfig().AUDIT_RETENTION_DAYS * DAY_MS);
+  if (!(cutoff instanceof Date) || Number.isNaN(cutoff.getTime())) {
+    throw new TypeError("pruneAuditEvents: olderThan must be a valid Date.");
+  }
+  if (cutoff.getTime() > Date.now()) {
+    throw new RangeError(
+      `pruneAuditEvents: olderThan (${cutoff.toISOString()}) is in the future, which would delete events ` +
+        "recorded after this call started. Pass a past instant, or leave it out to use AUDIT_RETENTION_DAYS.",
+    );
+  }
+  // UTC strings, not Dates: Prisma writes a Date relative to the session's TimeZone.
+  const cutoffUtc = cutoff.toISOString();
+  const chains =
+    options.chain === undefined
+      ? (
+          await db.$queryRaw<{ chain: string }[]>`
+            SELECT DISTINCT chain FROM "AuditEvent" WHERE at < ${cutoffUtc}::timestamptz ORDER BY chain`
+        ).map((row) => row.chain)
+      : [options.chain];
+
+  const result: PruneResult = { cutoff, pruned: 0, chains: [] };
+  for (const chain of chains) {
+    // One transaction per chain (the function call), so a long run never holds every chain's lock.
+    const [row] = await db.$queryRaw<{ pruned: bigint; checkpoint_seq: bigint | null }[]>`
+      SELECT pruned, checkpoint_seq FROM audit_prune_chain(${chain}, ${cutoffUtc}::timestamptz)`;
+    if (!row || row.checkpoint_seq === null) continue;
+    const entry = { chain, pruned: Number(row.pruned), checkpointSeq: Number(row.checkpoint_seq) };
+    result.chains.push(entry);
+    result.pruned += entry.pruned;
+    logger.info({ ...entry, cutoff: cutoffUtc }, "audit events pruned by retention");
+  }
+  return result;
+}
+
+const userIdSchema = z.uuid();
+
+/**
+ * For a user's hard delete: replaces their id by "pseudonym:<sha256 of the id>" in every event they
+ * performed, through the database function audit_pseudonymize_actor (the trigger lets exactly this
+ * change through and nothing else). The chains stay valid, because an event's hash covers the actor
+ * as that same SHA-256. Pass the transaction that deletes the user. Returns how many events changed.
+ * Only actorId changes: IP addresses, user agents, targets and metadata stay until retention.
+ */
+export async function pseudonymizeAuditActor(userId: string, tx: AuditDb = getDb()): Promise<number> {
+  if (!userIdSchema.safeParse(userId).success) {
+    throw new TypeError(
+      `pseudonymizeAuditActor: userId must be a User.id (a UUID), got ${JSON.stringify(userId)}.`,
+    );
+  }
+  const [row] = await tx.$queryRaw<
+    { changed: bigint }[]
+  >`SELECT audit_pseudonymize_actor(${userId}) AS changed`;
+  return Number(row?.changed ?? 0n);
+}
