@@ -19,6 +19,9 @@ export function createPrismaClient(
     max: config.DATABASE_POOL_MAX,
     // Fail fast when the database is unreachable instead of queueing requests forever.
     connectionTimeoutMillis: 5_000,
+    // Every session in UTC: Prisma sends Dates without an offset, so a server in another time zone
+    // would store timestamptz values hours off (and break the audit log's hashes).
+    options: "-c TimeZone=UTC",
   });
   return new PrismaClient({ adapter });
 }
