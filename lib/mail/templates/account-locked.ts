@@ -1,13 +1,8 @@
-import type { AppLink } from "../links";
 import { readMailConfig } from "../read-config";
-import { formatValidity, type MailContent, renderLayout } from "./layout";
+import { type ExpiringLinkMail, formatValidity, type MailContent, renderLayout } from "./layout";
 
 /** Sent when repeated failed sign-ins lock an account; the link unlocks it. */
-export function accountLockedMail(input: {
-  name?: string;
-  link: AppLink;
-  validForMinutes: number;
-}): MailContent {
+export function accountLockedMail(input: ExpiringLinkMail): MailContent {
   const product = readMailConfig().APP_NAME;
   return renderLayout({
     product,

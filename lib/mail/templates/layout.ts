@@ -1,6 +1,9 @@
 import type { AppLink } from "../links";
 
 /** What every template returns, and what sendMail needs besides the recipient. */
+/** The input of a template whose one link expires: who it greets, the link, and how long it works. */
+export type ExpiringLinkMail = { name?: string; link: AppLink; validForMinutes: number };
+
 export type MailContent = { subject: string; text: string; html: string };
 
 /** Makes text safe to place in HTML, inside elements and inside quoted attribute values. */

@@ -1,13 +1,8 @@
-import type { AppLink } from "../links";
 import { readMailConfig } from "../read-config";
-import { formatValidity, type MailContent, renderLayout } from "./layout";
+import { type ExpiringLinkMail, formatValidity, type MailContent, renderLayout } from "./layout";
 
 /** Sent on "forgot password": the link lets the holder choose a new password. */
-export function passwordResetMail(input: {
-  name?: string;
-  link: AppLink;
-  validForMinutes: number;
-}): MailContent {
+export function passwordResetMail(input: ExpiringLinkMail): MailContent {
   const product = readMailConfig().APP_NAME;
   return renderLayout({
     product,

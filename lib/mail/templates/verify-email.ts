@@ -1,13 +1,8 @@
-import type { AppLink } from "../links";
 import { readMailConfig } from "../read-config";
-import { formatValidity, type MailContent, renderLayout } from "./layout";
+import { type ExpiringLinkMail, formatValidity, type MailContent, renderLayout } from "./layout";
 
 /** Sent after sign-up (and on "resend"): the link proves the address belongs to the user. */
-export function verifyEmailMail(input: {
-  name?: string;
-  link: AppLink;
-  validForMinutes: number;
-}): MailContent {
+export function verifyEmailMail(input: ExpiringLinkMail): MailContent {
   const product = readMailConfig().APP_NAME;
   return renderLayout({
     product,
