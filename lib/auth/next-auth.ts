@@ -6,9 +6,10 @@ import { z } from "zod";
 import { getDb } from "../db";
 import { serverEnv } from "../env";
 import { logger } from "../log";
+import { clientIp } from "../ratelimit";
 import { authConfig } from "./config";
+import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
-import { verifyPasswordSignIn } from "./sign-in";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(3).max(320),
@@ -39,15 +40,19 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         name: "Email and password",
         credentials: { email: { type: "email" }, password: { type: "password" } },
-        async authorize(credentials) {
+        async authorize(credentials, request) {
           const parsed = credentialsSchema.safeParse(credentials);
           if (!parsed.success) return null;
-          const result = await verifyPasswordSignIn(getDb(), parsed.data);
-          if (!result.ok) {
-            logger.info({ userId: result.userId, detail: result.detail }, "password sign-in refused");
-            return null;
-          }
-          return { id: result.userId };
+          const headers = new Headers(request.headers as Record<string, string>);
+          const outcome = await signInWithPassword({
+            ...parsed.data,
+            ip: clientIp(headers),
+            userAgent: headers.get("user-agent"),
+          });
+          if (outcome.ok) return { id: outcome.userId };
+          // next-auth hands a thrown message to the form as `error`; a plain null means "wrong credentials".
+          if (outcome.code === "invalid_credentials") return null;
+          throw new Error(outcome.code);
         },
       }),
     ],

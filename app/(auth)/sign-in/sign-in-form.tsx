@@ -8,6 +8,13 @@ import { Button } from "@/components/ui/button";
 const inputClass =
   "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus-visible:border-indigo-600";
 
+/** What the person sees for each refusal; the same words for every wrong-credentials case. */
+const WRONG_CREDENTIALS = "The email or password is incorrect, or the account can't sign in right now.";
+const SIGN_IN_ERRORS: Record<string, string> = {
+  rate_limited: "Too many sign-in attempts. Wait a few minutes, then try again.",
+  unavailable: "Sign-in is unavailable for a moment. Try again shortly.",
+};
+
 /** Email and password. Every failure gets the same message, so the form can't be used to find accounts. */
 export function SignInForm() {
   const router = useRouter();
@@ -29,7 +36,7 @@ export function SignInForm() {
       router.push("/account");
       router.refresh();
     } else {
-      setError("The email or password is incorrect, or the account can't sign in right now.");
+      setError(SIGN_IN_ERRORS[result?.error ?? ""] ?? WRONG_CREDENTIALS);
     }
   }
 

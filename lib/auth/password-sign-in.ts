@@ -1,0 +1,65 @@
+import "server-only";
+import { recordSecurityEvent } from "../audit";
+import { getDb } from "../db";
+import { checkRateLimit, type RateLimitPolicyName, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import { verifyPasswordSignIn } from "./sign-in";
+
+export type PasswordSignInOutcome =
+  | { ok: true; userId: string }
+  /** invalid_credentials for every wrong-credential case; rate_limited / unavailable before checking. */
+  | { ok: false; code: "invalid_credentials" | "rate_limited" | "unavailable" };
+
+type Client = { ip: string; userAgent?: string | null };
+
+/**
+ * The whole password sign-in step: per-IP and per-account rate limits (fail closed when their store
+ * is down), the credential check with lockout, and a security event for every outcome.
+ */
+export async function signInWithPassword(
+  input: { email: string; password: string } & Client,
+): Promise<PasswordSignInOutcome> {
+  // The audit log stores real addresses only; "unknown" (no trusted proxy header) is left out.
+  const client = { ip: input.ip === UNKNOWN_CLIENT_IP ? null : input.ip, userAgent: input.userAgent ?? null };
+  const limits: [RateLimitPolicyName, string][] = [
+    ["sign-in-ip", input.ip],
+    ["sign-in-account", input.email],
+  ];
+  for (const [policy, key] of limits) {
+    const decision = await checkRateLimit(policy, key);
+    if (!decision.allowed) {
+      await recordSecurityEvent({
+        action: "auth.rate_limited",
+        actor: { type: "ANONYMOUS" },
+        ...client,
+        metadata: { policy, reason: decision.reason },
+      });
+      return { ok: false, code: decision.reason === "store_unavailable" ? "unavailable" : "rate_limited" };
+    }
+  }
+
+  const result = await verifyPasswordSignIn(getDb(), input);
+  if (result.ok) {
+    await recordSecurityEvent({
+      action: "auth.sign_in.succeeded",
+      actor: { type: "USER", id: result.userId },
+      ...client,
+      metadata: { method: "password" },
+    });
+    return { ok: true, userId: result.userId };
+  }
+
+  // The person trying is not known to be the account's owner: the actor is anonymous, the account
+  // (when the email matched one) is the target.
+  const target = result.userId ? { type: "user", id: result.userId } : null;
+  await recordSecurityEvent({
+    action: "auth.sign_in.failed",
+    actor: { type: "ANONYMOUS" },
+    target,
+    ...client,
+    metadata: { method: "password", detail: result.detail },
+  });
+  if (result.lockedNow) {
+    await recordSecurityEvent({ action: "auth.lockout", actor: { type: "ANONYMOUS" }, target, ...client });
+  }
+  return { ok: false, code: "invalid_credentials" };
+}

@@ -1,0 +1,93 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { hashPassword, LOCKOUT } from "@/lib/auth";
+import { signInWithPassword } from "@/lib/auth/password-sign-in";
+import { testDb } from "../support/db";
+
+const PASSWORD = "a long and perfectly fine passphrase";
+/** A fresh documentation-range IPv6 /64 per call, so per-IP limits don't carry over between tests or runs. */
+const freshIp = () => `2001:db8:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}::1`;
+
+async function createUser() {
+  return testDb().user.create({
+    data: {
+      email: `pw-${randomUUID()}@example.com`,
+      emailVerifiedAt: new Date(),
+      passwordHash: await hashPassword(PASSWORD),
+    },
+  });
+}
+
+function eventsFor(filter: { targetId?: string; actorId?: string; actorIp?: string }) {
+  return testDb().auditEvent.findMany({
+    where: filter,
+    orderBy: { seq: "asc" },
+    select: { action: true, actorType: true, metadata: true },
+  });
+}
+
+describe("signInWithPassword", () => {
+  it("signs in with the right password and records the success with the user as actor", async () => {
+    const user = await createUser();
+    const ip = freshIp();
+    expect(
+      await signInWithPassword({ email: user.email, password: PASSWORD, ip, userAgent: "vitest" }),
+    ).toEqual({
+      ok: true,
+      userId: user.id,
+    });
+    const events = await eventsFor({ actorId: user.id });
+    expect(events).toEqual([
+      { action: "auth.sign_in.succeeded", actorType: "USER", metadata: { method: "password" } },
+    ]);
+  });
+
+  it("leaves the address out of the audit event when the client IP is unknown", async () => {
+    const user = await createUser();
+    expect(await signInWithPassword({ email: user.email, password: PASSWORD, ip: "unknown" })).toMatchObject({
+      ok: true,
+    });
+    const [event] = await testDb().auditEvent.findMany({ where: { actorId: user.id } });
+    expect(event?.actorIp).toBeNull();
+  });
+
+  it("records a failure against the account as target, with an anonymous actor", async () => {
+    const user = await createUser();
+    const result = await signInWithPassword({
+      email: user.email,
+      password: "wrong password here",
+      ip: freshIp(),
+    });
+    expect(result).toEqual({ ok: false, code: "invalid_credentials" });
+    expect(await eventsFor({ targetId: user.id })).toEqual([
+      {
+        action: "auth.sign_in.failed",
+        actorType: "ANONYMOUS",
+        metadata: { method: "password", detail: "wrong_password" },
+      },
+    ]);
+  });
+
+  it("records the lockout once, then refuses the account by its per-account limit", async () => {
+    const user = await createUser();
+    const ip = freshIp();
+    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
+      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip });
+    }
+    const actions = (await eventsFor({ targetId: user.id })).map((e) => e.action);
+    expect(actions.filter((a) => a === "auth.lockout")).toHaveLength(1);
+    expect(actions.filter((a) => a === "auth.sign_in.failed")).toHaveLength(LOCKOUT.maxFailures);
+
+    // The 11th attempt within 15 minutes is refused before any password check (sign-in-account: 10 / 15 min).
+    const refused = await signInWithPassword({
+      email: user.email.toUpperCase(),
+      password: PASSWORD,
+      ip: freshIp(),
+    });
+    expect(refused).toEqual({ ok: false, code: "rate_limited" });
+    const limited = await testDb().auditEvent.findMany({
+      where: { action: "auth.rate_limited", metadata: { path: ["policy"], equals: "sign-in-account" } },
+    });
+    expect(limited.length).toBeGreaterThan(0);
+  });
+});
