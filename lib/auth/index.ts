@@ -25,6 +25,7 @@ export {
   passwordProblems,
   pwnedPasswordCount,
 } from "./password-policy";
+export { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-in";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
   checkSession,
@@ -37,3 +38,4 @@ export {
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
+export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";

@@ -3,6 +3,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { checkRateLimit, type RateLimitPolicyName, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { verifyPasswordSignIn } from "./sign-in";
+import { sendUnlockEmail } from "./unlock";
 
 export type PasswordSignInOutcome =
   | { ok: true; userId: string }
@@ -58,8 +59,9 @@ export async function signInWithPassword(
     ...client,
     metadata: { method: "password", detail: result.detail },
   });
-  if (result.lockedNow) {
+  if (result.lockedNow && result.userId) {
     await recordSecurityEvent({ action: "auth.lockout", actor: { type: "ANONYMOUS" }, target, ...client });
+    await sendUnlockEmail(result.userId);
   }
   return { ok: false, code: "invalid_credentials" };
 }

@@ -47,4 +47,14 @@ test.describe("sign-in", () => {
     await visit(page, "/account");
     await expect(page).toHaveURL(/\/sign-in/);
   });
+
+  test("an unlock link that is missing or spent explains itself, with no CSP violations", async ({
+    page,
+    problems,
+  }) => {
+    await visit(page, "/unlock?token=spent-or-made-up-token-0123456789");
+    await page.getByRole("button", { name: "Unlock my account" }).click();
+    await expect(page.getByRole("alert")).toContainText("invalid, already used or expired");
+    expect(problems.cspViolations).toEqual([]);
+  });
 });

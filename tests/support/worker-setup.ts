@@ -1,6 +1,9 @@
 // Vitest setup file for the integration tests: runs in each worker before each test file. Points
 // DATABASE_URL (read by lib/db and by tests/support/db.ts) at this worker's own database.
 
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 import { disconnectTestDb } from "./db";
@@ -19,6 +22,9 @@ if (testDatabase.kind === "embedded") {
   await createDatabaseOnce(testDatabase.adminUrl, name, testDatabase.template);
   process.env.DATABASE_URL = databaseUrl(testDatabase.adminUrl, name);
 }
+
+// Mail sent by code under test lands in a throwaway dev mailbox, never the developer's .data/mail.
+process.env.MAIL_DEV_DIR = await mkdtemp(path.join(tmpdir(), "shipshape-test-mail-"));
 
 afterAll(disconnectTestDb);
 

@@ -1,0 +1,79 @@
+import "server-only";
+import { recordSecurityEvent } from "../audit";
+import { getDb } from "../db";
+import { logger } from "../log";
+import { accountLockedMail, appLink, sendMail } from "../mail";
+import { createToken, hashToken } from "./tokens";
+
+/** How long the unlock link in the lockout email works. */
+export const UNLOCK_TOKEN_TTL_MS = 24 * 60 * 60_000;
+
+/**
+ * Emails the owner of a just-locked account an unlock link. Issuing a link deletes older ones. A
+ * delivery failure is logged and not thrown: the lock itself already protects the account, and the
+ * sign-in answer must look the same either way.
+ */
+export async function sendUnlockEmail(userId: string, now = new Date()): Promise<void> {
+  const token = createToken();
+  const user = await getDb().$transaction(async (tx) => {
+    await tx.authToken.deleteMany({ where: { userId, purpose: "ACCOUNT_UNLOCK" } });
+    await tx.authToken.create({
+      data: {
+        userId,
+        purpose: "ACCOUNT_UNLOCK",
+        tokenHash: hashToken(token),
+        expiresAt: new Date(now.getTime() + UNLOCK_TOKEN_TTL_MS),
+      },
+    });
+    return tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, name: true } });
+  });
+  const mail = accountLockedMail({
+    name: user.name ?? undefined,
+    link: appLink("/unlock", { token }),
+    validForMinutes: UNLOCK_TOKEN_TTL_MS / 60_000,
+  });
+  try {
+    await sendMail({ ...mail, to: user.email });
+  } catch (error) {
+    logger.error(
+      { err: error, userId },
+      "lockout email could not be sent; the account stays locked until it expires",
+    );
+  }
+}
+
+export type UnlockResult = { ok: true } | { ok: false; reason: "invalid_or_expired" };
+
+/**
+ * Spends an unlock token: clears the lock and the failure count. The token is single-use (a
+ * conditional update marks it used), so two clicks can't both count.
+ */
+export async function unlockAccount(
+  token: string,
+  client: { ip?: string | null } = {},
+): Promise<UnlockResult> {
+  const now = new Date();
+  return getDb().$transaction(async (tx) => {
+    const spent = await tx.authToken.updateManyAndReturn({
+      where: { tokenHash: hashToken(token), purpose: "ACCOUNT_UNLOCK", usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+      select: { userId: true },
+    });
+    const userId = spent[0]?.userId;
+    if (!userId) return { ok: false, reason: "invalid_or_expired" } as const;
+    await tx.user.update({
+      where: { id: userId },
+      data: { lockedUntil: null, failedSignInCount: 0, failedSignInWindowStartedAt: null },
+    });
+    await recordSecurityEvent(
+      {
+        action: "auth.unlock",
+        actor: { type: "USER", id: userId },
+        ip: client.ip ?? null,
+        metadata: { via: "email_link" },
+      },
+      tx,
+    );
+    return { ok: true } as const;
+  });
+}
