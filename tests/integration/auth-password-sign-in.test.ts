@@ -1,22 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hashPassword, LOCKOUT } from "@/lib/auth";
+import { LOCKOUT } from "@/lib/auth";
 import { signInWithPassword } from "@/lib/auth/password-sign-in";
 import { testDb } from "../support/db";
-
-const PASSWORD = "a long and perfectly fine passphrase";
-/** A fresh documentation-range IPv6 /64 per call, so per-IP limits don't carry over between tests or runs. */
-const freshIp = () => `2001:db8:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}::1`;
-
-async function createUser() {
-  return testDb().user.create({
-    data: {
-      email: `pw-${randomUUID()}@example.com`,
-      emailVerifiedAt: new Date(),
-      passwordHash: await hashPassword(PASSWORD),
-    },
-  });
-}
+import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 
 function eventsFor(filter: { targetId?: string; actorId?: string; actorIp?: string }) {
   return testDb().auditEvent.findMany({
@@ -28,10 +14,10 @@ function eventsFor(filter: { targetId?: string; actorId?: string; actorIp?: stri
 
 describe("signInWithPassword", () => {
   it("signs in with the right password and records the success with the user as actor", async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const ip = freshIp();
     expect(
-      await signInWithPassword({ email: user.email, password: PASSWORD, ip, userAgent: "vitest" }),
+      await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip, userAgent: "vitest" }),
     ).toEqual({
       ok: true,
       userId: user.id,
@@ -43,8 +29,10 @@ describe("signInWithPassword", () => {
   });
 
   it("leaves the address out of the audit event when the client IP is unknown", async () => {
-    const user = await createUser();
-    expect(await signInWithPassword({ email: user.email, password: PASSWORD, ip: "unknown" })).toMatchObject({
+    const user = await createTestUser();
+    expect(
+      await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: "unknown" }),
+    ).toMatchObject({
       ok: true,
     });
     const [event] = await testDb().auditEvent.findMany({ where: { actorId: user.id } });
@@ -52,7 +40,7 @@ describe("signInWithPassword", () => {
   });
 
   it("records a failure against the account as target, with an anonymous actor", async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const result = await signInWithPassword({
       email: user.email,
       password: "wrong password here",
@@ -69,7 +57,7 @@ describe("signInWithPassword", () => {
   });
 
   it("records the lockout once, then refuses the account by its per-account limit", async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const ip = freshIp();
     for (let i = 0; i < LOCKOUT.maxFailures; i++) {
       await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip });
@@ -81,7 +69,7 @@ describe("signInWithPassword", () => {
     // The 11th attempt within 15 minutes is refused before any password check (sign-in-account: 10 / 15 min).
     const refused = await signInWithPassword({
       email: user.email.toUpperCase(),
-      password: PASSWORD,
+      password: TEST_PASSWORD,
       ip: freshIp(),
     });
     expect(refused).toEqual({ ok: false, code: "rate_limited" });

@@ -1,44 +1,28 @@
-import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hashPassword, LOCKOUT, verifyPasswordSignIn } from "@/lib/auth";
+import { LOCKOUT, verifyPasswordSignIn } from "@/lib/auth";
 
 import { testDb } from "../support/db";
-
-const PASSWORD = "a long and perfectly fine passphrase";
-
-async function createUser(overrides: { passwordHash?: string | null; disabledAt?: Date } = {}) {
-  const email = `sign-in-${randomUUID()}@example.com`;
-  const user = await testDb().user.create({
-    data: {
-      email,
-      emailVerifiedAt: new Date(),
-      passwordHash:
-        overrides.passwordHash === undefined ? await hashPassword(PASSWORD) : overrides.passwordHash,
-      disabledAt: overrides.disabledAt,
-    },
-  });
-  return { ...user, email };
-}
+import { createTestUser, TEST_PASSWORD } from "../support/users";
 
 describe("password sign-in", () => {
   it("accepts the right password, whatever the email's case and spacing", async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const result = await verifyPasswordSignIn(testDb(), {
       email: ` ${user.email.toUpperCase()} `,
-      password: PASSWORD,
+      password: TEST_PASSWORD,
     });
     expect(result).toEqual({ ok: true, userId: user.id, emailVerified: true, mfaEnabled: false });
   });
 
   it("answers an unknown email, a wrong password, a disabled account and an OAuth-only account alike", async () => {
-    const known = await createUser();
-    const disabled = await createUser({ disabledAt: new Date() });
-    const oauthOnly = await createUser({ passwordHash: null });
+    const known = await createTestUser();
+    const disabled = await createTestUser({ disabledAt: new Date() });
+    const oauthOnly = await createTestUser({ passwordHash: null });
     const results = [
-      await verifyPasswordSignIn(testDb(), { email: "nobody-here@example.com", password: PASSWORD }),
+      await verifyPasswordSignIn(testDb(), { email: "nobody-here@example.com", password: TEST_PASSWORD }),
       await verifyPasswordSignIn(testDb(), { email: known.email, password: "not the password at all" }),
-      await verifyPasswordSignIn(testDb(), { email: disabled.email, password: PASSWORD }),
-      await verifyPasswordSignIn(testDb(), { email: oauthOnly.email, password: PASSWORD }),
+      await verifyPasswordSignIn(testDb(), { email: disabled.email, password: TEST_PASSWORD }),
+      await verifyPasswordSignIn(testDb(), { email: oauthOnly.email, password: TEST_PASSWORD }),
     ];
     expect(results.map((r) => r.ok)).toEqual([false, false, false, false]);
     expect(new Set(results.map((r) => (r.ok ? "" : r.reason)))).toEqual(new Set(["invalid_credentials"]));
@@ -51,7 +35,7 @@ describe("password sign-in", () => {
   });
 
   it(`locks the account after ${LOCKOUT.maxFailures} failures in the window; then even the right password is refused`, async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const now = new Date();
     const outcomes = [];
     for (let i = 0; i < LOCKOUT.maxFailures; i++) {
@@ -60,12 +44,16 @@ describe("password sign-in", () => {
     expect(outcomes.filter((o) => !o.ok && o.lockedNow)).toHaveLength(1);
     expect(outcomes.at(-1)).toMatchObject({ ok: false, lockedNow: true });
 
-    const whileLocked = await verifyPasswordSignIn(testDb(), { email: user.email, password: PASSWORD, now });
+    const whileLocked = await verifyPasswordSignIn(testDb(), {
+      email: user.email,
+      password: TEST_PASSWORD,
+      now,
+    });
     expect(whileLocked).toMatchObject({ ok: false, reason: "invalid_credentials", detail: "locked" });
 
     const afterLock = new Date(now.getTime() + LOCKOUT.lockMs + 1_000);
     expect(
-      await verifyPasswordSignIn(testDb(), { email: user.email, password: PASSWORD, now: afterLock }),
+      await verifyPasswordSignIn(testDb(), { email: user.email, password: TEST_PASSWORD, now: afterLock }),
     ).toMatchObject({
       ok: true,
     });
@@ -74,7 +62,7 @@ describe("password sign-in", () => {
   });
 
   it("counts failures outside the window afresh", async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const start = new Date();
     for (let i = 0; i < LOCKOUT.maxFailures - 1; i++) {
       await verifyPasswordSignIn(testDb(), { email: user.email, password: "wrong", now: start });
@@ -87,7 +75,7 @@ describe("password sign-in", () => {
   });
 
   it("counts every one of many parallel wrong guesses and reports the lock once", async () => {
-    const user = await createUser();
+    const user = await createTestUser();
     const guesses = 2 * LOCKOUT.maxFailures;
     const results = await Promise.all(
       Array.from({ length: guesses }, (_, i) =>
@@ -105,14 +93,18 @@ describe("password sign-in", () => {
 
   it("re-hashes a password stored with outdated parameters at the next sign-in", async () => {
     const { hash } = await import("@node-rs/argon2");
-    const weak = await hash(PASSWORD, { memoryCost: 4096, timeCost: 1, parallelism: 1 });
-    const user = await createUser({ passwordHash: weak });
-    expect(await verifyPasswordSignIn(testDb(), { email: user.email, password: PASSWORD })).toMatchObject({
+    const weak = await hash(TEST_PASSWORD, { memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    const user = await createTestUser({ passwordHash: weak });
+    expect(
+      await verifyPasswordSignIn(testDb(), { email: user.email, password: TEST_PASSWORD }),
+    ).toMatchObject({
       ok: true,
     });
     const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
     expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    expect(await verifyPasswordSignIn(testDb(), { email: user.email, password: PASSWORD })).toMatchObject({
+    expect(
+      await verifyPasswordSignIn(testDb(), { email: user.email, password: TEST_PASSWORD }),
+    ).toMatchObject({
       ok: true,
     });
   });

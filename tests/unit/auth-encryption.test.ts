@@ -11,7 +11,7 @@ import {
   reencryptSecret,
   SecretDecryptionError,
 } from "@/lib/auth";
-import { InvalidEnvironmentError } from "@/lib/env";
+import { envProblems } from "../support/env";
 
 const newKey = () => randomBytes(32).toString("base64");
 const OLD = `old:${newKey()}`;
@@ -127,16 +127,7 @@ describe("encryptSecret / decryptSecret", () => {
   });
 });
 
-/** The problems readAuthConfig reports for `env`, one string per problem. */
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    readAuthConfig(env);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => envProblems(() => readAuthConfig(env));
 
 describe("auth configuration", () => {
   const production = {

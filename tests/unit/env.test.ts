@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidEnvironmentError, parseEnv, secretEnvValues, serverEnvSchema } from "@/lib/env";
+import { parseEnv, secretEnvValues, serverEnvSchema } from "@/lib/env";
+import { envProblems } from "../support/env";
 
 const valid = { DATABASE_URL: "postgresql://app:pw@db.internal:5432/app" };
 /** What production needs on top: real mail, real auth secrets and a shared rate-limit store (test values). */
@@ -12,15 +13,7 @@ const validProduction = {
   AUTH_ENCRYPTION_KEYS: `k2026:${Buffer.alloc(32, 7).toString("base64")}`,
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    parseEnv(serverEnvSchema, env);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => envProblems(() => parseEnv(serverEnvSchema, env));
 
 describe("server environment", () => {
   it("accepts a minimal development environment and fills defaults", () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { InvalidEnvironmentError } from "@/lib/env";
 import { readMailConfig } from "@/lib/mail";
+import { envProblems } from "../support/env";
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    readMailConfig(env);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => envProblems(() => readMailConfig(env));
 
 describe("mail config", () => {
   it("needs nothing in development: no SMTP_URL means the dev mailbox", () => {

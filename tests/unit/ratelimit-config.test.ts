@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { InvalidEnvironmentError, parseEnv } from "@/lib/env";
+import { parseEnv } from "@/lib/env";
 import { ratelimitEnvSchema, refineRatelimitEnv } from "@/lib/ratelimit";
 import { rateLimitStoreKind } from "@/lib/ratelimit/config";
+import { envProblems } from "../support/env";
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    parseEnv(ratelimitEnvSchema, env);
-  } catch (error) {
-    if (error instanceof InvalidEnvironmentError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => envProblems(() => parseEnv(ratelimitEnvSchema, env));
 
 describe("rate limit environment", () => {
   it("uses memory with nothing configured in development, and fills defaults", () => {
