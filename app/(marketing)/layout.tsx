@@ -1,15 +1,6 @@
 import type { ReactNode } from "react";
-import { SiteFooter } from "@/components/site-footer";
-import { SiteHeader } from "@/components/site-header";
+import { PublicPage } from "@/components/public-page";
 
 export default function MarketingLayout({ children }: { children: ReactNode }) {
-  return (
-    <>
-      <SiteHeader />
-      <main id="main" className="flex-1">
-        {children}
-      </main>
-      <SiteFooter />
-    </>
-  );
+  return <PublicPage>{children}</PublicPage>;
 }

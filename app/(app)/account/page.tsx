@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { SiteFooter } from "@/components/site-footer";
-import { SiteHeader } from "@/components/site-header";
+import { PublicPage } from "@/components/public-page";
 import { getCurrentUser } from "@/lib/auth";
 import { SignOutButton } from "./sign-out-button";
 
@@ -11,18 +10,14 @@ export default async function AccountPage() {
   const user = await getCurrentUser();
   if (!user) redirect("/sign-in");
   return (
-    <>
-      <SiteHeader />
-      <main id="main" className="flex-1">
-        <div className="mx-auto max-w-xl px-4 py-16 sm:px-6">
-          <h1 className="text-3xl font-bold tracking-tight">Your account</h1>
-          <p className="mt-4 text-slate-700">
-            Signed in as <strong>{user.email}</strong>.
-          </p>
-          <SignOutButton />
-        </div>
-      </main>
-      <SiteFooter />
-    </>
+    <PublicPage>
+      <div className="mx-auto max-w-xl px-4 py-16 sm:px-6">
+        <h1 className="text-3xl font-bold tracking-tight">Your account</h1>
+        <p className="mt-4 text-slate-700">
+          Signed in as <strong>{user.email}</strong>.
+        </p>
+        <SignOutButton />
+      </div>
+    </PublicPage>
   );
 }

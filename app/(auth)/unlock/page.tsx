@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { SiteFooter } from "@/components/site-footer";
-import { SiteHeader } from "@/components/site-header";
+import { PublicPage } from "@/components/public-page";
 import { Button } from "@/components/ui/button";
 import { unlockAccountAction } from "./actions";
 
@@ -18,38 +17,34 @@ export default async function UnlockPage({
 }) {
   const { token, done } = await searchParams;
   return (
-    <>
-      <SiteHeader />
-      <main id="main" className="flex-1">
-        <div className="mx-auto max-w-md px-4 py-20 sm:px-6">
-          <h1 className="text-3xl font-bold tracking-tight">Unlock your account</h1>
-          {done === "1" ? (
-            <p role="status" className="mt-4 text-slate-700">
-              Your account is unlocked.{" "}
-              <Link href="/sign-in" className="font-semibold text-indigo-700 underline underline-offset-4">
-                Sign in
-              </Link>
-              .
+    <PublicPage>
+      <div className="mx-auto max-w-md px-4 py-20 sm:px-6">
+        <h1 className="text-3xl font-bold tracking-tight">Unlock your account</h1>
+        {done === "1" ? (
+          <p role="status" className="mt-4 text-slate-700">
+            Your account is unlocked.{" "}
+            <Link href="/sign-in" className="font-semibold text-indigo-700 underline underline-offset-4">
+              Sign in
+            </Link>
+            .
+          </p>
+        ) : done === "0" || !token ? (
+          <p role="alert" className="mt-4 text-slate-700">
+            This unlock link is invalid, already used or expired. The lock also ends by itself after 15
+            minutes.
+          </p>
+        ) : (
+          <form action={unlockAccountAction} className="mt-6">
+            <p className="text-slate-700">
+              Too many failed sign-ins locked your account. If they were yours, unlock it.
             </p>
-          ) : done === "0" || !token ? (
-            <p role="alert" className="mt-4 text-slate-700">
-              This unlock link is invalid, already used or expired. The lock also ends by itself after 15
-              minutes.
-            </p>
-          ) : (
-            <form action={unlockAccountAction} className="mt-6">
-              <p className="text-slate-700">
-                Too many failed sign-ins locked your account. If they were yours, unlock it.
-              </p>
-              <input type="hidden" name="token" value={token} />
-              <Button type="submit" className="mt-6">
-                Unlock my account
-              </Button>
-            </form>
-          )}
-        </div>
-      </main>
-      <SiteFooter />
-    </>
+            <input type="hidden" name="token" value={token} />
+            <Button type="submit" className="mt-6">
+              Unlock my account
+            </Button>
+          </form>
+        )}
+      </div>
+    </PublicPage>
   );
 }
