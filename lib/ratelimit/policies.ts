@@ -52,6 +52,15 @@ const table = {
   // A 6-digit TOTP accepted with ±1 step has 3 valid codes in 10^6: 5 tries per 5 min is ~1,440
   // a day, a ~0.4% chance a day of guessing one. People need at most two or three tries.
   "totp-account": { limit: 5, windowSeconds: 5 * MINUTE, keyKind: "account", onStoreDown: "closed" },
+  // Step-up re-authentication (password or TOTP) before a sensitive change: a second guessing
+  // surface against a signed-in account, so as tight as sign-in.
+  "reauth-account": { limit: 5, windowSeconds: 15 * MINUTE, keyKind: "account", onStoreDown: "closed" },
+  // Each sends an email to an address the requester chooses: an email change to the new address,
+  // an invitation to the invitee. Caps how far one account can be used to spam others.
+  "email-change-account": { limit: 3, windowSeconds: HOUR, keyKind: "account", onStoreDown: "closed" },
+  "invitation-send-user": { limit: 30, windowSeconds: HOUR, keyKind: "user", onStoreDown: "closed" },
+  // Building an export reads everything a user owns: a few a day is plenty.
+  "data-export-user": { limit: 3, windowSeconds: 24 * HOUR, keyKind: "user", onStoreDown: "open" },
   // 5 requests a second on average per signed-in user: more than a dashboard needs, little enough
   // that one user's script can't crowd out everyone else.
   "api-user": { limit: 300, windowSeconds: MINUTE, keyKind: "user", onStoreDown: "open" },

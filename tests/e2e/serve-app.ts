@@ -3,7 +3,8 @@
 //
 // The demo data (prisma/seed.ts) gives the suite its accounts: owner/admin/member@example.com.
 //
-// With TEST_DATABASE_URL or DATABASE_URL: a new database `shipshape_e2e` on that server.
+// With TEST_DATABASE_URL or DATABASE_URL: a new database `shipshape_e2e_<port>` on that server (one per
+// port, so suites on different E2E_PORTs can run side by side).
 // Without: an in-memory embedded PostgreSQL, so the suite runs on a machine with no services.
 import { spawn } from "node:child_process";
 import pg from "pg";
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   let poolMax = "10";
   let stopDatabase = async () => {};
   if (serverUrl) {
-    databaseUrl = await freshDatabase(serverUrl, "shipshape_e2e");
+    databaseUrl = await freshDatabase(serverUrl, `shipshape_e2e_${port}`);
   } else {
     const embedded = await startEmbeddedPostgres({});
     databaseUrl = embedded.url;
