@@ -43,6 +43,7 @@ export const AUDIT_ACTIONS = [
   "admin.user.disabled",
   "admin.user.enabled",
   "admin.user.signed_out",
+  "admin.user.verification_resent",
   // Data leaving the platform.
   "audit.exported",
   "data.exported",
