@@ -1,19 +1,41 @@
 import Link from "next/link";
+import type { Permission } from "@/lib/authz";
+
+type OrgSection = {
+  label: string;
+  description: string;
+  module: string;
+  /** The section's page under /<org>, once it exists. */
+  path?: string;
+  /** Members without it don't see the section (the page refuses them too). */
+  permission?: Permission;
+};
 
 /** The sections of an organization, in navigation order, with the module that will deliver each. */
-export const orgSections = [
+export const orgSections: readonly OrgSection[] = [
   { label: "Projects", description: "The organization's projects.", module: "projects" },
   { label: "Members", description: "Who belongs to the organization, and their roles.", module: "identity" },
   { label: "Settings", description: "Name, URL and danger-zone actions.", module: "identity" },
   { label: "Billing", description: "Plan, invoices and payment method.", module: "billing" },
-  { label: "Audit", description: "Every change, who made it and when.", module: "audit" },
-] as const;
+  {
+    label: "Audit",
+    description: "Every change, who made it and when.",
+    module: "audit",
+    path: "audit",
+    permission: "auditLog.read",
+  },
+];
+
+/** The sections this member may open, or that are still to come. */
+export function visibleSections(permissions: ReadonlySet<Permission>): readonly OrgSection[] {
+  return orgSections.filter((section) => !section.permission || permissions.has(section.permission));
+}
 
 /**
- * The organization's side navigation. Only the overview exists yet; the other sections are listed,
+ * The organization's side navigation. Sections whose pages exist are links; the others are listed,
  * marked as coming, and become links when their pages land.
  */
-export function OrgNav({ org }: { org: string }) {
+export function OrgNav({ org, permissions }: { org: string; permissions: ReadonlySet<Permission> }) {
   return (
     <nav aria-label="Organization" className="text-sm">
       <ul className="flex flex-wrap gap-1 md:flex-col">
@@ -25,17 +47,26 @@ export function OrgNav({ org }: { org: string }) {
             Overview
           </Link>
         </li>
-        {orgSections.map((section) => (
+        {visibleSections(permissions).map((section) => (
           <li key={section.label}>
-            <span
-              aria-disabled="true"
-              className="flex cursor-not-allowed items-center justify-between gap-2 px-3 py-2 text-slate-500"
-            >
-              {section.label}
-              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
-                soon
+            {section.path ? (
+              <Link
+                href={`/${org}/${section.path}`}
+                className="block rounded-md px-3 py-2 font-medium text-slate-900 hover:bg-slate-100"
+              >
+                {section.label}
+              </Link>
+            ) : (
+              <span
+                aria-disabled="true"
+                className="flex cursor-not-allowed items-center justify-between gap-2 px-3 py-2 text-slate-500"
+              >
+                {section.label}
+                <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
+                  soon
+                </span>
               </span>
-            </span>
+            )}
           </li>
         ))}
       </ul>

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { PublicPage } from "@/components/public-page";
 import { requirePageUser } from "@/lib/http";
 import { SignOutButton } from "./sign-out-button";
@@ -14,6 +15,13 @@ export default async function AccountPage() {
         <p className="mt-4 text-slate-700">
           Signed in as <strong>{user.email}</strong>.
         </p>
+        {user.isPlatformAdmin ? (
+          <p className="mt-4">
+            <Link href="/admin" className="font-semibold text-indigo-700 underline underline-offset-4">
+              Platform admin
+            </Link>
+          </p>
+        ) : null}
         <SignOutButton />
       </div>
     </PublicPage>
