@@ -99,9 +99,9 @@ export async function listUsers(options: AdminListOptions = {}): Promise<AdminPa
   const where: Prisma.UserWhereInput = search
     ? {
         OR: [
-          { email: { contains: search, mode: "insensitive" } },
-          { name: { contains: search, mode: "insensitive" } },
-          ...(UUID.test(search) ? [{ id: search.toLowerCase() }] : []),
+          { email: { contains: search.pattern, mode: "insensitive" } },
+          { name: { contains: search.pattern, mode: "insensitive" } },
+          ...(UUID.test(search.text) ? [{ id: search.text.toLowerCase() }] : []),
         ],
       }
     : {};
@@ -128,9 +128,9 @@ export async function listOrganizations(
   const where: Prisma.OrganizationWhereInput = search
     ? {
         OR: [
-          { slug: { contains: search, mode: "insensitive" } },
-          { name: { contains: search, mode: "insensitive" } },
-          ...(UUID.test(search) ? [{ id: search.toLowerCase() }] : []),
+          { slug: { contains: search.pattern, mode: "insensitive" } },
+          { name: { contains: search.pattern, mode: "insensitive" } },
+          ...(UUID.test(search.text) ? [{ id: search.text.toLowerCase() }] : []),
         ],
       }
     : {};
@@ -198,12 +198,16 @@ export async function getUserDetail(userId: string, db: PrismaClient = getDb()):
   };
 }
 
-function cleanSearch(search: string | null | undefined): string | null {
-  const trimmed = search?.trim() ?? "";
-  if (trimmed.length > MAX_SEARCH_LENGTH) {
+/**
+ * The search as typed, trimmed, ready for Prisma's `contains`, which is SQL (I)LIKE and leaves % and _
+ * live (prisma/prisma#19506): they are escaped, so "a_b" finds "a_b" and "%" doesn't list everyone.
+ */
+function cleanSearch(search: string | null | undefined): { pattern: string; text: string } | null {
+  const text = search?.trim() ?? "";
+  if (text.length > MAX_SEARCH_LENGTH) {
     throw new InvalidAdminQueryError({ q: [`Search for at most ${MAX_SEARCH_LENGTH} characters.`] });
   }
-  return trimmed === "" ? null : trimmed;
+  return text === "" ? null : { pattern: text.replace(/[\\%_]/g, (char) => `\\${char}`), text };
 }
 
 // --- Keyset paging on one unique text column ---------------------------------------------------

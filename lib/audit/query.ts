@@ -247,7 +247,7 @@ export async function resolveAuditQuery(
     conditions.push(
       exact && !hasChildren
         ? { action: filter.action }
-        : { OR: [{ action: filter.action }, { action: { startsWith: `${filter.action}.` } }] },
+        : { OR: [{ action: filter.action }, { action: { startsWith: `${escapeLike(filter.action)}.` } }] },
     );
   }
 
@@ -260,6 +260,11 @@ export async function resolveAuditQuery(
   }
 
   return { where: { AND: conditions }, resolved };
+}
+
+/** Prisma's startsWith is SQL LIKE and leaves % and _ live (prisma/prisma#19506): "sign_in" must not match "signXin". */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
 async function resolveActorId(actor: string, db: PrismaClient): Promise<string | null> {

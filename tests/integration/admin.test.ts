@@ -285,6 +285,19 @@ describe("finding users and organizations", () => {
     ]);
   });
 
+  it("takes % and _ in a search literally", async () => {
+    const tag = randomUUID().slice(0, 8);
+    const literal = await testDb().user.create({ data: { email: `under_${tag}@example.com` } });
+    await testDb().user.create({ data: { email: `underX${tag}@example.com` } });
+    expect((await listUsers({ search: `under_${tag}`, db: testDb() })).items.map((u) => u.id)).toEqual([
+      literal.id,
+    ]);
+    expect((await listUsers({ search: `%${tag}`, db: testDb() })).items).toEqual([]);
+    await testDb().organization.create({ data: { slug: `shop-${tag}`, name: `Shop-${tag}` } });
+    expect((await listOrganizations({ search: `-${tag}`, db: testDb() })).items).toHaveLength(1);
+    expect((await listOrganizations({ search: `_${tag}`, db: testDb() })).items).toEqual([]);
+  });
+
   it("refuses a damaged page link or an overlong search with a 400", async () => {
     for (const options of [
       { cursor: "%%%" },
