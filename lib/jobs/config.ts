@@ -9,11 +9,9 @@ import { parseEnv } from "../env/validate";
  * here; pg-boss parses the expression itself when the worker registers it, and refuses a bad one.
  */
 const CRON = /^\s*(\S+\s+){4}\S+\s*$/;
-const cron = z
-  .string()
-  .regex(CRON, {
-    error: 'must be a cron expression with five fields, such as "0 2 * * *" (02:00 UTC daily)',
-  });
+const cron = z.string().regex(CRON, {
+  error: 'must be a cron expression with five fields, such as "0 2 * * *" (02:00 UTC daily)',
+});
 
 const days = (fallback: number) => z.coerce.number().int().min(1).max(36_500).default(fallback);
 

@@ -15,11 +15,9 @@ export interface JobPayloads {
   "backup-drill": Record<string, never>;
 }
 
-/** The job could not be enqueued (the database is down, or the queue refused it). */
+/** The job could not be stored (the database is down): an outage, answered as a 500 and reported. */
 export class JobEnqueueError extends Error {
   override name = "JobEnqueueError";
-  readonly status = 503;
-  readonly code = "jobs_unavailable";
 }
 
 // One producer per process, kept on globalThis so Next's dev reloads do not open a pool per edit.
@@ -49,8 +47,8 @@ export interface EnqueueOptions {
 
 /**
  * Adds a job to its queue and returns its id, or null when the queue's policy dropped it as a
- * duplicate (a stately queue already has one waiting). Throws JobEnqueueError (503) when the job
- * could not be stored; the job runs on a worker (`npm run worker`, or in-process in development).
+ * duplicate (a stately queue already has one waiting). Throws JobEnqueueError when the job could
+ * not be stored; the job runs on a worker (`npm run worker`, or in-process in development).
  */
 export async function enqueueJob<Name extends JobName>(
   name: Name,

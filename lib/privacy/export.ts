@@ -104,7 +104,7 @@ export async function buildDataExport(
     where: { id: exportId },
     select: { userId: true, status: true },
   });
-  if (!row || row.status !== "PENDING") return { status: "skipped" };
+  if (row?.status !== "PENDING") return { status: "skipped" };
 
   const now = options.now ?? new Date();
   const files = await collectExportFiles(db, row.userId, now);
