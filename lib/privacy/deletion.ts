@@ -75,6 +75,8 @@ export async function requestAccountDeletion(
     if (plan.blocking.length > 0) throw new SoleOwnerError(plan.blocking);
 
     const scheduledAt = user.deletionScheduledAt ?? new Date(now.getTime() + graceDays * DAY_MS);
+    // The user's own events name them as the actor only, never as the target: the hard delete
+    // pseudonymizes actors, while a target keeps its raw id (the hash chain covers it as it is).
     if (!user.deletionScheduledAt) {
       await tx.user.update({
         where: { id: userId },
@@ -86,7 +88,6 @@ export async function requestAccountDeletion(
           actor: { type: "USER", id: userId },
           ip: client.ip,
           userAgent: client.userAgent,
-          target: { type: "user", id: userId },
           metadata: {
             scheduledAt: scheduledAt.toISOString(),
             organizationsDeletedWithAccount: plan.deletedWithAccount.map((org) => org.id),
@@ -103,7 +104,6 @@ export async function requestAccountDeletion(
         actor: { type: "USER", id: userId },
         ip: client.ip,
         userAgent: client.userAgent,
-        target: { type: "user", id: userId },
         metadata: { reason: "account_deletion_requested" },
       },
       tx,
@@ -134,7 +134,6 @@ export async function cancelAccountDeletion(userId: string, client: ClientInfo =
         actor: { type: "USER", id: userId },
         ip: client.ip,
         userAgent: client.userAgent,
-        target: { type: "user", id: userId },
       },
       tx,
     );
