@@ -19,7 +19,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { createPrismaClient, disconnectDb } from "../lib/db";
-import { type JobWorker, jobDefinitions, readJobsConfig, startJobWorker, stopJobProducer } from "../lib/jobs";
+import { readJobsConfig, stopJobProducer } from "../lib/jobs";
+import { type JobWorker, jobDefinitions, startJobWorker } from "../lib/jobs/worker";
 import { demoSignInLines, seedDemoData } from "../prisma/seed";
 import {
   applyMigrations,

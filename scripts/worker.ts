@@ -12,13 +12,13 @@ import { fileURLToPath } from "node:url";
 import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { disconnectDb } from "../lib/db";
 import { InvalidEnvironmentError, serverEnv } from "../lib/env";
+import { readJobsConfig } from "../lib/jobs";
 import {
   flushErrorReports,
   initWorkerErrorReporting,
   jobDefinitions,
-  readJobsConfig,
   startJobWorker,
-} from "../lib/jobs";
+} from "../lib/jobs/worker";
 
 const STOP_TIMEOUT_MS = 30_000;
 

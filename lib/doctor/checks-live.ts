@@ -6,7 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { verifyAuditChains } from "../audit";
 import { DRILL_LOG, type DrillRecord, listBackups, readBackupConfig, readManifest } from "../backup";
-import { JOBS_SCHEMA } from "../jobs/boss";
+import { JOBS_SCHEMA } from "../jobs";
 import { fail, formatAge, listSome, pass, warn } from "./finding";
 import type { Check, DoctorContext } from "./types";
 

@@ -9,7 +9,7 @@ import type { JobsConfig } from "./config";
 import { forgetQueuedMailTo } from "./forget";
 import { JOB_QUEUES, type JobName, scheduleOf } from "./queues";
 import { pruneExpiredRecords } from "./retention";
-import type { JobDefinition, JobRun } from "./worker";
+import type { JobDefinition, JobRun } from "./runner";
 
 // Every job the worker runs: the queue settings (queues.ts) joined to the handler that does the work.
 // Handlers are idempotent: a job runs at least once (again after a crash or an expired run).

@@ -1,13 +1,12 @@
 import "server-only";
 
 // Background jobs on pg-boss: jobs live in PostgreSQL (schema `pgboss`) and run on any number of
-// worker processes (`npm run worker`; in development, inside `npm run dev`). README.md beside this
-// file lists the jobs, their retries and schedules, and how to wire the module.
+// worker processes (`npm run worker`; in development, inside `npm run dev`). This is the app's door:
+// enqueueing. Worker processes use `@/lib/jobs/worker`. README.md beside this file lists the jobs,
+// their retries and schedules, and how to wire the module.
 
 export { JOBS_SCHEMA } from "./boss";
 export { type JobsConfig, jobsEnvSchema, readJobsConfig } from "./config";
-export { JobFailedError, jobDefinitions } from "./definitions";
-export { forgetQueuedMailTo } from "./forget";
 export {
   type EnqueueOptions,
   enqueueJob,
@@ -24,12 +23,3 @@ export {
   type QueueSettings,
   scheduleOf,
 } from "./queues";
-export { pruneExpiredRecords, RETENTION_RULES } from "./retention";
-export { flushErrorReports, initWorkerErrorReporting } from "./sentry";
-export {
-  type JobDefinition,
-  type JobRun,
-  type JobWorker,
-  type JobWorkerOptions,
-  startJobWorker,
-} from "./worker";

@@ -18,7 +18,7 @@ import {
   formatReport,
   runDoctor,
 } from "@/lib/doctor";
-import { startJobWorker } from "@/lib/jobs";
+import { startJobWorker } from "@/lib/jobs/worker";
 import { buildContentSecurityPolicy, staticSecurityHeaders } from "@/lib/security";
 import { applyMigrations } from "@/tools/db/apply-migrations";
 import { scanEndpoints } from "@/tools/route-coverage";

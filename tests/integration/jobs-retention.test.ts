@@ -1,7 +1,8 @@
 // The `prune` job's retention rules (lib/jobs/retention.ts) on PostgreSQL: what goes, what stays.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { pruneExpiredRecords, RETENTION_RULES, readJobsConfig } from "@/lib/jobs";
+import { readJobsConfig } from "@/lib/jobs";
+import { pruneExpiredRecords, RETENTION_RULES } from "@/lib/jobs/worker";
 import { testDb } from "../support/db";
 import { createTestUser } from "../support/users";
 

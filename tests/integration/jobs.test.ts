@@ -13,14 +13,18 @@ import { dbEnvSchema } from "@/lib/db";
 import {
   enqueueJob,
   JOB_QUEUES,
+  type QueueSettings,
+  queueMail,
+  readJobsConfig,
+  stopJobProducer,
+} from "@/lib/jobs";
+import {
   type JobDefinition,
   type JobRun,
   type JobWorker,
-  type QueueSettings,
-  queueMail,
+  jobDefinitions,
   startJobWorker,
-  stopJobProducer,
-} from "@/lib/jobs";
+} from "@/lib/jobs/worker";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
 import { startSentrySink } from "../support/sentry-sink";
@@ -205,7 +209,6 @@ describe("schedules", () => {
   });
 
   it("registers the app's own schedules: hourly pruning and deletions, daily audit jobs; backups only when configured", async () => {
-    const { jobDefinitions, readJobsConfig } = await import("@/lib/jobs");
     const schedules = (env: Record<string, string>) =>
       Object.fromEntries(jobDefinitions(readJobsConfig(env)).map((d) => [d.name, d.schedule]));
     expect(schedules({})).toEqual({
@@ -278,7 +281,6 @@ describe("two workers on one database", () => {
 
 describe("the app's queues", () => {
   it("queueMail delivers through a worker: the mail lands in the (dev) mailbox", async () => {
-    const { jobDefinitions, readJobsConfig } = await import("@/lib/jobs");
     const mail = jobDefinitions(readJobsConfig({})).filter((d) => d.name === "mail-send");
     await worker(mail);
     const subject = `Queued ${randomBytes(4).toString("hex")}`;

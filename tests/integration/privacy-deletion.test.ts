@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { recordAuditEvent, recordSecurityEvent, verifyAuditChains } from "@/lib/audit";
 import { checkSession, startSession } from "@/lib/auth";
-import { jobDefinitions, queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
+import { queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
+import { jobDefinitions } from "@/lib/jobs/worker";
 import { logger } from "@/lib/log";
 import {
   accountDeletionStatus,

@@ -5,7 +5,8 @@ import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { GET as downloadExport } from "@/app/api/account/exports/[exportId]/route";
 import { recordAuditEvent } from "@/lib/audit";
-import { jobDefinitions, readJobsConfig } from "@/lib/jobs";
+import { readJobsConfig } from "@/lib/jobs";
+import { jobDefinitions } from "@/lib/jobs/worker";
 import { logger } from "@/lib/log";
 import { listDevMail } from "@/lib/mail";
 import {
