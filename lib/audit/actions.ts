@@ -47,6 +47,11 @@ export const AUDIT_ACTIONS = [
   // Data leaving the platform.
   "audit.exported",
   "data.exported",
+  "data.export_requested",
+  // Account deletion: requested (after step-up), cancelled during the grace period, done by the job.
+  "account.deletion_requested",
+  "account.deletion_cancelled",
+  "account.deleted",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -14,8 +14,10 @@ export { type DevMail, listDevMail, readDevMail } from "./dev-mailbox";
 export { type AppLink, appLink } from "./links";
 export { readMailConfig } from "./read-config";
 export {
+  accountDeletionScheduledMail,
   accountExistsMail,
   accountLockedMail,
+  dataExportReadyMail,
   escapeHtml,
   type MailContent,
   mfaChangedMail,
