@@ -11,7 +11,13 @@ export {
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
-export { type CurrentUser, getCurrentUser } from "./current-user";
+export {
+  type CurrentUser,
+  currentUserFromRequest,
+  getCurrentUser,
+  type PublicUser,
+  toPublicUser,
+} from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export {
@@ -61,6 +67,7 @@ export {
   SessionRevokedError,
   startSession,
 } from "./session";
+export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export {
   hasRecentAuthentication,

@@ -13,6 +13,7 @@ import type { AuthClient } from "./mfa";
 import { oauthIdentity, oauthProviders, signInWithOAuth, userIdForOAuthAccount } from "./oauth";
 import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
+import { isSessionClaims } from "./session-token";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(3).max(320),
@@ -104,17 +105,6 @@ export function authOptions(): NextAuthOptions {
     },
   };
 }
-
-function isSessionClaims(token: ShipshapeJwt): token is JWT & SessionClaims {
-  return (
-    typeof token.uid === "string" &&
-    typeof token.sv === "number" &&
-    typeof token.signedInAt === "number" &&
-    typeof token.authAt === "number" &&
-    (token.mfa === "none" || token.mfa === "pending" || token.mfa === "verified")
-  );
-}
-
 /**
  * The client of the request being handled (next-auth's callbacks don't receive it), for the audit
  * log. Outside a request (a script, a test calling the callbacks) there is none to report.
