@@ -67,6 +67,16 @@ export {
   SessionRevokedError,
   startSession,
 } from "./session";
+export {
+  currentSession,
+  encodeSessionToken,
+  lastSignIn,
+  NoCurrentSessionError,
+  patchSessionToken,
+  type SessionPatch,
+  signOutDevices,
+  updateCurrentSession,
+} from "./session-cookie";
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export {

@@ -173,3 +173,9 @@ export async function signOutDevices(
     chunksOnly: false,
   });
 }
+
+/** When the user last signed in on any device (password or OAuth), or null. */
+export async function lastSignIn(userId: string): Promise<Date | null> {
+  const user = await getDb().user.findUnique({ where: { id: userId }, select: { lastSignInAt: true } });
+  return user?.lastSignInAt ?? null;
+}
