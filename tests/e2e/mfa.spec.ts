@@ -1,8 +1,10 @@
 // Issue 3's browser journeys for MFA and lockout, in chromium against the production build:
 // (2) a verified user enrols TOTP and signs out; (3) signs in with TOTP, then with a recovery code,
 // and sees the same code refused the second time; (5) hits the lockout, and the lockout email
-// arrives at the SMTP catcher. One demo account (admin@, which no other journey signs in as) goes
-// through them in order; the MFA journeys end by turning MFA off again, and the lockout comes last.
+// arrives at the SMTP catcher. Demo accounts: member@ for MFA (the journeys end by turning MFA off
+// again, leaving the account as the suite found it), and admin@, which no other journey signs in
+// as, for the lockout. Every sign-in attempt counts toward the per-account limit (10 per 15
+// minutes), so the lockout needs an account with no sign-ins earlier in the run.
 import type { Page } from "@playwright/test";
 import { generateSync } from "otplib";
 import { DEMO_PASSWORD } from "../../prisma/demo-data";
@@ -10,16 +12,17 @@ import { fetchCaughtMail } from "../support/smtp-catcher";
 import { expect, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
 
-const EMAIL = "admin@example.com";
+const MFA_EMAIL = "member@example.com";
+const LOCKOUT_EMAIL = "admin@example.com";
 const WRONG_CREDENTIALS = "The email or password is incorrect, or the account can't sign in right now.";
 
 /** What an authenticator app shows for `secret`, `steps` time steps (30 s) from now. */
 const totp = (secret: string, steps = 0) =>
   generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 
-async function submitPassword(page: Page, password: string) {
+async function submitPassword(page: Page, password: string, email = MFA_EMAIL) {
   await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(EMAIL);
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
@@ -120,10 +123,10 @@ test("(5) ten wrong passwords get the same answer and lock the account; the lock
 }) => {
   await request.delete(`${mailCatcherUrl}/messages`);
   for (let attempt = 1; attempt <= 10; attempt++) {
-    await submitPassword(page, `not the password, attempt ${attempt}`);
+    await submitPassword(page, `not the password, attempt ${attempt}`, LOCKOUT_EMAIL);
     await expect(page.locator("form").getByRole("alert")).toHaveText(WRONG_CREDENTIALS);
   }
-  const mail = await fetchCaughtMail(mailCatcherUrl, { to: EMAIL, subject: "locked" });
+  const mail = await fetchCaughtMail(mailCatcherUrl, { to: LOCKOUT_EMAIL, subject: "locked" });
   const link = mail.text.match(/https?:\/\/\S+\/unlock\?token=[\w-]+/)?.[0];
   expect(link).toBeDefined();
 
