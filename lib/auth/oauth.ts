@@ -45,9 +45,11 @@ export function oauthProviders(config: Pick<AuthConfig, "oauth"> = authConfig())
         userinfo: {
           url: "https://api.github.com/user",
           async request({ tokens }) {
+            // GitHub's API refuses requests without a User-Agent.
             const headers = {
               Authorization: `Bearer ${tokens.access_token}`,
               Accept: "application/vnd.github+json",
+              "User-Agent": "Shipshape",
             };
             const [profile, emails] = await Promise.all(
               ["https://api.github.com/user", "https://api.github.com/user/emails"].map(async (url) => {

@@ -22,6 +22,8 @@ const totp = (secret: string, steps = 0) =>
 
 async function submitPassword(page: Page, password: string, email = MFA_EMAIL) {
   await visit(page, "/sign-in");
+  // No OAuth keys in this suite's environment, so the page offers no provider.
+  await expect(page.getByText("Or continue with")).toHaveCount(0);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
