@@ -200,21 +200,34 @@ export async function confirmMfaEnrolment(
   client: AuthClient = {},
 ): Promise<MfaChange & { recoveryCodes: string[] }> {
   await limitAttempts("totp-account", userId, client);
+  const user = await getDb().user.findUniqueOrThrow({ where: { id: userId }, select: totpUserSelect });
+  if (user.mfaEnabledAt) throw alreadyOn();
+  if (!user.mfaSecretEncrypted) {
+    throw new AuthFlowError(
+      409,
+      "mfa_not_started",
+      "Start the set-up again: no authenticator is waiting for a code.",
+    );
+  }
+  // The code first: a wrong one costs no recovery-code hashing (ten argon2id hashes).
+  if (!(await spendTotpCode(getDb(), user, code))) {
+    throw new AuthFlowError(400, "invalid_code", WRONG_CODE, { code: [WRONG_CODE] });
+  }
   const { codes, hashes } = await generateRecoveryCodes();
   const sessionVersion = await getDb().$transaction(async (tx) => {
-    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: totpUserSelect });
-    if (user.mfaEnabledAt) throw alreadyOn();
-    if (!user.mfaSecretEncrypted) {
+    // Only the secret the code was checked against: a restarted set-up or a concurrent
+    // confirmation in between leaves nothing to turn on.
+    const { count } = await tx.user.updateMany({
+      where: { id: userId, mfaEnabledAt: null, mfaSecretEncrypted: user.mfaSecretEncrypted },
+      data: { mfaEnabledAt: new Date() },
+    });
+    if (count !== 1) {
       throw new AuthFlowError(
         409,
-        "mfa_not_started",
-        "Start the set-up again: no authenticator is waiting for a code.",
+        "mfa_changed",
+        "Your set-up changed in another window. Reload this page and try again.",
       );
     }
-    if (!(await spendTotpCode(tx, user, code))) {
-      throw new AuthFlowError(400, "invalid_code", WRONG_CODE, { code: [WRONG_CODE] });
-    }
-    await tx.user.update({ where: { id: userId }, data: { mfaEnabledAt: new Date() } });
     await replaceRecoveryCodes(tx, userId, hashes);
     await revokeAllSessions(tx, userId);
     await recordSecurityEvent(

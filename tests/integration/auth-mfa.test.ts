@@ -101,6 +101,25 @@ describe("MFA enrolment", () => {
     expect(mail?.text).not.toContain(secret);
   });
 
+  it("refuses a code from a key replaced by starting over, and turns MFA on once when two confirmations race", async () => {
+    const user = await createTestUser();
+    await startMfaEnrolment(user.id);
+    const replaced = (await pendingEnrolment(user.id))?.secret as string;
+    await startMfaEnrolment(user.id);
+    const first = (await pendingEnrolment(user.id))?.secret as string;
+    expect(first).not.toBe(replaced);
+    expect(await refusal(confirmMfaEnrolment(user.id, codeIn(replaced)))).toBe("invalid_code");
+
+    // Two confirmations race with the same code: one turns MFA on, the other finds it spent.
+    const outcomes = await Promise.all([
+      refusal(confirmMfaEnrolment(user.id, codeIn(first))),
+      refusal(confirmMfaEnrolment(user.id, codeIn(first))),
+    ]);
+    expect(outcomes.sort()).toEqual(["invalid_code", "resolved"]);
+    expect(await testDb().recoveryCode.count({ where: { userId: user.id } })).toBe(10);
+    expect(await events(user.id, "auth.mfa.enrolled")).toHaveLength(1);
+  });
+
   it("refuses to confirm when nothing was started", async () => {
     const user = await createTestUser();
     expect(await refusal(confirmMfaEnrolment(user.id, "123456"))).toBe("mfa_not_started");
