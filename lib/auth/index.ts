@@ -7,6 +7,7 @@ export {
   authEnvSchema,
   checkAuthEnv,
   type EncryptionKey,
+  type OAuthProviderId,
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
@@ -19,7 +20,32 @@ export {
 } from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
+export {
+  type AuthClient,
+  AuthFlowError,
+  confirmMfaEnrolment,
+  disableMfa,
+  type MfaChallengeResult,
+  type MfaStatus,
+  mfaStatus,
+  type PendingEnrolment,
+  pendingEnrolment,
+  regenerateRecoveryCodes,
+  startMfaEnrolment,
+  verifyMfaChallenge,
+} from "./mfa";
 export { authOptions } from "./next-auth";
+export {
+  enabledOAuthProviders,
+  githubIdentity,
+  googleIdentity,
+  linkedOAuthProviders,
+  linkOAuthIdentity,
+  type OAuthIdentity,
+  type OAuthLinkResult,
+  oauthIdentity,
+  signInWithOAuth,
+} from "./oauth";
 export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
 export {
   checkNewPassword,
@@ -41,8 +67,27 @@ export {
   SessionRevokedError,
   startSession,
 } from "./session";
+export {
+  currentSession,
+  encodeSessionToken,
+  lastSignIn,
+  NoCurrentSessionError,
+  patchSessionToken,
+  type SessionPatch,
+  signOutDevices,
+  updateCurrentSession,
+} from "./session-cookie";
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
+export {
+  hasRecentAuthentication,
+  type ReauthMethods,
+  type ReauthProof,
+  reauthenticate,
+  reauthMethods,
+  STEP_UP_MAX_AGE_MS,
+  safeReturnPath,
+} from "./step-up";
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
 export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";

@@ -6,13 +6,8 @@ import { SignOutButton } from "./sign-out-button";
 
 export const metadata: Metadata = { title: "Your account" };
 
-export default async function AccountPage({
-  searchParams,
-}: {
-  searchParams: Promise<{ deletion?: string }>;
-}) {
+export default async function AccountPage() {
   const user = await requirePageUser({ returnTo: "/account" });
-  const { deletion } = await searchParams;
   return (
     <PublicPage>
       <div className="mx-auto max-w-xl px-4 py-16 sm:px-6">
@@ -20,24 +15,26 @@ export default async function AccountPage({
         <p className="mt-4 text-slate-700">
           Signed in as <strong>{user.email}</strong>.
         </p>
-        {deletion === "cancelled" ? (
-          <p role="status" className="mt-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-            The deletion is cancelled: your account stays as it was.
-          </p>
-        ) : null}
-        <section aria-labelledby="your-data-heading" className="mt-8">
-          <h2 id="your-data-heading" className="text-lg font-semibold">
-            Your data
+        <section aria-labelledby="security" className="mt-8">
+          <h2 id="security" className="text-xl font-semibold">
+            Security
           </h2>
-          <ul className="mt-2 space-y-1 text-slate-700">
+          <ul className="mt-3 space-y-2">
             <li>
-              <Link href="/account/export" className="text-indigo-700 underline underline-offset-4">
-                Export your data
-              </Link>
+              <Link
+                href="/account/mfa"
+                className="font-semibold text-indigo-700 underline underline-offset-4"
+              >
+                Two-factor authentication
+              </Link>{" "}
+              <span className="text-slate-600">({user.mfaEnabled ? "on" : "off"})</span>
             </li>
             <li>
-              <Link href="/account/deletion" className="text-indigo-700 underline underline-offset-4">
-                Delete your account
+              <Link
+                href="/account/sessions"
+                className="font-semibold text-indigo-700 underline underline-offset-4"
+              >
+                Where you're signed in
               </Link>
             </li>
           </ul>
