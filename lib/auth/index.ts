@@ -1,7 +1,17 @@
 // Authentication: password hashing, policy and sign-in check, single-use tokens, TOTP, recovery codes
-// and encryption of secrets at rest. The next-auth integration and the flows build on these.
+// and encryption of secrets at rest; the next-auth integration; and the email-based identity flows
+// (sign-up and verification, password reset, password and email change).
 import "server-only";
 
+export {
+  confirmEmailChange,
+  EMAIL_CHANGE_TOKEN_TTL_MS,
+  EMAIL_CHANGE_UNDO_TTL_MS,
+  type EmailLinkResult,
+  requestEmailChange,
+  undoEmailChange,
+} from "./change-email";
+export { type ChangePasswordInput, changePassword } from "./change-password";
 export {
   type AuthConfig,
   authEnvSchema,
@@ -13,6 +23,8 @@ export {
 export { type CurrentUser, getCurrentUser } from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
+export { AuthFlowError, type AuthFlowErrorCode } from "./errors";
+export type { RequestClient } from "./flow-support";
 export { authOptions } from "./next-auth";
 export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
 export {
@@ -25,6 +37,12 @@ export {
   passwordProblems,
   pwnedPasswordCount,
 } from "./password-policy";
+export {
+  isPasswordResetTokenUsable,
+  PASSWORD_RESET_TOKEN_TTL_MS,
+  requestPasswordReset,
+  resetPassword,
+} from "./password-reset";
 export { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-in";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
@@ -36,6 +54,13 @@ export {
   startSession,
 } from "./session";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
+export { type SignUpInput, signUp } from "./sign-up";
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
 export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";
+export {
+  resendVerificationEmail,
+  VERIFICATION_TOKEN_TTL_MS,
+  type VerifyEmailResult,
+  verifyEmail,
+} from "./verification";

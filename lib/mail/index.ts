@@ -16,6 +16,9 @@ export { readMailConfig } from "./read-config";
 export {
   accountExistsMail,
   accountLockedMail,
+  addressHint,
+  confirmEmailChangeMail,
+  emailChangedMail,
   escapeHtml,
   type MailContent,
   mfaChangedMail,

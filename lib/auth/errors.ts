@@ -1,0 +1,89 @@
+import type { PasswordProblem } from "./password-policy";
+
+export type AuthFlowErrorCode =
+  | "rate_limited"
+  | "unavailable"
+  | "invalid_link"
+  | "weak_password"
+  | "current_password_required"
+  | "wrong_password"
+  | "step_up_required"
+  | "same_email";
+
+/**
+ * A refusal from one of the identity flows (sign-up, verification, reset, password and email change)
+ * that the person can act on. It carries an HTTP `status`, a stable `code`, a `message` written for
+ * the person, and per-field messages, which is what lib/http's wrapper turns into
+ * `{ error: { code, message, fields } }` (or the form's error state). Never thrown for a case that
+ * would reveal whether an account exists.
+ */
+export class AuthFlowError extends Error {
+  override name = "AuthFlowError";
+
+  constructor(
+    readonly status: number,
+    readonly code: AuthFlowErrorCode,
+    message: string,
+    readonly fields?: Record<string, string[]>,
+    /** For rate_limited and unavailable: how long to wait before trying again. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export const authFlowErrors = {
+  rateLimited: (retryAfterSeconds: number) =>
+    new AuthFlowError(
+      429,
+      "rate_limited",
+      `Too many attempts. Wait ${waitPhrase(retryAfterSeconds)}, then try again.`,
+      undefined,
+      retryAfterSeconds,
+    ),
+  unavailable: (retryAfterSeconds: number) =>
+    new AuthFlowError(
+      503,
+      "unavailable",
+      "This is unavailable for a moment. Try again shortly.",
+      undefined,
+      retryAfterSeconds,
+    ),
+  invalidLink: () =>
+    new AuthFlowError(
+      400,
+      "invalid_link",
+      "This link is invalid, already used or expired. Ask for a new one.",
+    ),
+  weakPassword: (problems: PasswordProblem[], field = "password") =>
+    new AuthFlowError(400, "weak_password", "Choose a different password.", {
+      [field]: problems.map((problem) => problem.message),
+    }),
+  currentPasswordRequired: () =>
+    new AuthFlowError(400, "current_password_required", "Enter your current password.", {
+      currentPassword: ["Enter your current password to confirm it's you."],
+    }),
+  wrongPassword: () =>
+    new AuthFlowError(400, "wrong_password", "That is not your current password.", {
+      currentPassword: ["That is not your current password."],
+    }),
+  stepUpRequired: () =>
+    new AuthFlowError(
+      403,
+      "step_up_required",
+      "Confirm it's you first: your account has no password, so re-authenticate with your second factor.",
+    ),
+  sameEmail: () =>
+    new AuthFlowError(400, "same_email", "That is already your email address.", {
+      email: ["That is already your email address."],
+    }),
+};
+
+/** "a minute", "5 minutes", "an hour": rounded up, for a message a person reads. */
+function waitPhrase(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  if (minutes === 1) return "a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? "an hour" : `${hours} hours`;
+}

@@ -1,0 +1,89 @@
+import "server-only";
+import { recordSecurityEvent } from "../audit";
+import { logger } from "../log";
+import { type MailMessage, readMailConfig, sendMail } from "../mail";
+import { checkRateLimit, type RateLimitPolicyName, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import { authFlowErrors } from "./errors";
+import { checkNewPassword } from "./password-policy";
+
+/** Who sent the request: the client IP as lib/ratelimit resolved it, and the User-Agent. */
+export type RequestClient = { ip: string; userAgent?: string | null };
+
+/** The client as the audit log stores it: real addresses only ("unknown" is left out). */
+export function auditClient(client: RequestClient): { ip: string | null; userAgent: string | null } {
+  return { ip: client.ip === UNKNOWN_CLIENT_IP ? null : client.ip, userAgent: client.userAgent ?? null };
+}
+
+/**
+ * Counts the request under each policy, in order. The first refusal is recorded as an
+ * `auth.rate_limited` security event and returned; null when every policy allowed it. The auth
+ * policies fail closed, so a store outage is a refusal too (reason "store_unavailable").
+ */
+export async function countAgainstLimits(
+  limits: [RateLimitPolicyName, string][],
+  client: RequestClient,
+  actor: { type: "USER"; id: string } | { type: "ANONYMOUS" } = { type: "ANONYMOUS" },
+): Promise<{ reason: "limited" | "store_unavailable"; retryAfterSeconds: number } | null> {
+  for (const [policy, key] of limits) {
+    const decision = await checkRateLimit(policy, key);
+    if (!decision.allowed) {
+      await recordSecurityEvent({
+        action: "auth.rate_limited",
+        actor,
+        ...auditClient(client),
+        metadata: { policy, reason: decision.reason },
+      });
+      return { reason: decision.reason, retryAfterSeconds: decision.retryAfterSeconds };
+    }
+  }
+  return null;
+}
+
+/** countAgainstLimits, throwing the refusal as a 429 `rate_limited` or 503 `unavailable`. */
+export async function enforceLimits(
+  limits: [RateLimitPolicyName, string][],
+  client: RequestClient,
+  actor?: { type: "USER"; id: string } | { type: "ANONYMOUS" },
+): Promise<void> {
+  const refusal = await countAgainstLimits(limits, client, actor);
+  if (!refusal) return;
+  throw refusal.reason === "limited"
+    ? authFlowErrors.rateLimited(refusal.retryAfterSeconds)
+    : authFlowErrors.unavailable(refusal.retryAfterSeconds);
+}
+
+/**
+ * Sends a mail without making the caller wait for it, and returns the delivery as a promise that
+ * never rejects. The flows that must answer alike whether or not an account exists (sign-up, reset,
+ * resend, email change) send mail in only some of the cases, or different mail; waiting for SMTP
+ * would make the answer's timing tell them apart. sendMail retries transient failures and logs
+ * every failure; a final one is logged here with what the mail was for. A server action hands the
+ * promise to Next's `after()`, so serverless platforms keep the function alive until it settles.
+ */
+export function deliverInBackground(
+  message: MailMessage,
+  context: { purpose: string; userId?: string },
+): Promise<void> {
+  return sendMail(message).then(
+    () => undefined,
+    (error: unknown) => {
+      logger.error({ err: error, ...context }, `${context.purpose} mail was not delivered`);
+    },
+  );
+}
+
+/** An already-settled delivery, for the cases that send nothing but must look the same. */
+export const NOTHING_SENT: Promise<void> = Promise.resolve();
+
+/**
+ * Throws a 400 `weak_password` listing every problem of a new password, in words for the person
+ * (the NIST rules of password-policy.ts, with the account's email and the product's name).
+ */
+export async function requireAcceptablePassword(
+  password: string,
+  email: string,
+  field = "password",
+): Promise<void> {
+  const problems = await checkNewPassword(password, { email, productName: readMailConfig().APP_NAME });
+  if (problems.length > 0) throw authFlowErrors.weakPassword(problems, field);
+}
