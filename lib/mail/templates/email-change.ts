@@ -1,4 +1,3 @@
-import type { AppLink } from "../links";
 import { readMailConfig } from "../read-config";
 import { type ExpiringLinkMail, formatValidity, type MailContent, renderLayout } from "./layout";
 
