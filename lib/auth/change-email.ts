@@ -29,7 +29,7 @@ const domainOf = (email: string) => email.slice(email.lastIndexOf("@") + 1);
  * the caller answers the same ("if the address can be used, a link is on its way"), so this can't be
  * used to find accounts. A new request replaces the pending one.
  *
- * Throws AuthFlowError: `same_email`, `rate_limited` / `unavailable`, `current_password_required`,
+ * Throws AuthFlowError: `same_email`, `rate_limited` / `rate_limit_unavailable`, `current_password_required`,
  * `wrong_password`, `step_up_required`.
  */
 export async function requestEmailChange(

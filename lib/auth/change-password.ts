@@ -29,7 +29,7 @@ export type ChangePasswordInput = {
  * session ends too. Emails the "your password was changed" notice.
  *
  * Throws AuthFlowError: `current_password_required`, `wrong_password`, `step_up_required`,
- * `rate_limited` / `unavailable` (`reauth-account`), `weak_password` (field `newPassword`).
+ * `rate_limited` / `rate_limit_unavailable` (`reauth-account`), `weak_password` (field `newPassword`).
  */
 export async function changePassword(
   input: ChangePasswordInput,

@@ -1,15 +1,5 @@
 import type { PasswordProblem } from "./password-policy";
 
-export type AuthFlowErrorCode =
-  | "rate_limited"
-  | "unavailable"
-  | "invalid_link"
-  | "weak_password"
-  | "current_password_required"
-  | "wrong_password"
-  | "step_up_required"
-  | "same_email";
-
 /**
  * A refusal from one of the identity flows (sign-up, verification, reset, password and email change)
  * that the person can act on. It carries an HTTP `status`, a stable `code`, a `message` written for
@@ -22,10 +12,11 @@ export class AuthFlowError extends Error {
 
   constructor(
     readonly status: number,
-    readonly code: AuthFlowErrorCode,
+    /** Stable: rate_limited, rate_limit_unavailable, invalid_link, weak_password, wrong_password… */
+    readonly code: string,
     message: string,
     readonly fields?: Record<string, string[]>,
-    /** For rate_limited and unavailable: how long to wait before trying again. */
+    /** For rate_limited and rate_limit_unavailable: how long to wait before trying again. */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -44,8 +35,8 @@ export const authFlowErrors = {
   unavailable: (retryAfterSeconds: number) =>
     new AuthFlowError(
       503,
-      "unavailable",
-      "This is unavailable for a moment. Try again shortly.",
+      "rate_limit_unavailable",
+      "This is paused for a moment because its abuse protection is unavailable. Try again shortly.",
       undefined,
       retryAfterSeconds,
     ),

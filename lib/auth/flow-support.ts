@@ -39,7 +39,7 @@ export async function countAgainstLimits(
   return null;
 }
 
-/** countAgainstLimits, throwing the refusal as a 429 `rate_limited` or 503 `unavailable`. */
+/** countAgainstLimits, throwing the refusal as a 429 `rate_limited` or 503 `rate_limit_unavailable`. */
 export async function enforceLimits(
   limits: [RateLimitPolicyName, string][],
   client: RequestClient,

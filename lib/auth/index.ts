@@ -23,12 +23,13 @@ export {
 export { type CurrentUser, getCurrentUser } from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
-export { AuthFlowError, type AuthFlowErrorCode } from "./errors";
+export { AuthFlowError } from "./errors";
 export type { RequestClient } from "./flow-support";
 export { authOptions } from "./next-auth";
 export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
 export {
   checkNewPassword,
+  describePasswordRules,
   isCommonPassword,
   PASSWORD_MAX_LENGTH,
   type PasswordPolicyOptions,

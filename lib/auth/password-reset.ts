@@ -25,7 +25,7 @@ export const PASSWORD_RESET_TOKEN_TTL_MS = 30 * 60_000;
  * timing matches too: the limits are counted whether or not the address is known, and the mail goes
  * out in the background. Issuing a link deletes the user's older ones.
  *
- * Throws AuthFlowError `rate_limited` / `unavailable` (`password-reset-ip`, then
+ * Throws AuthFlowError `rate_limited` / `rate_limit_unavailable` (`password-reset-ip`, then
  * `password-reset-account` keyed by the typed address, so a refusal doesn't depend on the account
  * existing either).
  */

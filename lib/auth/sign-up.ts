@@ -24,7 +24,7 @@ export type SignUpInput = { email: string; name?: string | null; password: strin
  * the background). No session starts here: signing the new user in would tell the two cases apart
  * (docs/decisions/0010-sign-up-without-enumeration.md).
  *
- * Throws AuthFlowError for what the person can fix or wait out: `rate_limited` / `unavailable`
+ * Throws AuthFlowError for what the person can fix or wait out: `rate_limited` / `rate_limit_unavailable`
  * (`sign-up-ip`), `weak_password` (the policy, which looks only at the password and the typed
  * address, so its answer reveals nothing either). Returns the mail delivery (deliverInBackground).
  */

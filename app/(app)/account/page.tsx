@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { PublicPage } from "@/components/public-page";
 import { getCurrentUser } from "@/lib/auth";
@@ -16,6 +17,23 @@ export default async function AccountPage() {
         <p className="mt-4 text-slate-700">
           Signed in as <strong>{user.email}</strong>.
         </p>
+        <section aria-labelledby="sign-in-security" className="mt-8">
+          <h2 id="sign-in-security" className="text-lg font-semibold">
+            Sign-in and security
+          </h2>
+          <ul className="mt-2 space-y-1">
+            <li>
+              <Link href="/account/password" className="font-semibold text-indigo-700 underline underline-offset-4">
+                Change your password
+              </Link>
+            </li>
+            <li>
+              <Link href="/account/email" className="font-semibold text-indigo-700 underline underline-offset-4">
+                Change your email address
+              </Link>
+            </li>
+          </ul>
+        </section>
         <SignOutButton />
       </div>
     </PublicPage>
