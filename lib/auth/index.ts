@@ -20,7 +20,13 @@ export {
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
-export { type CurrentUser, getCurrentUser } from "./current-user";
+export {
+  type CurrentUser,
+  currentUserFromRequest,
+  getCurrentUser,
+  type PublicUser,
+  toPublicUser,
+} from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export { AuthFlowError } from "./errors";
@@ -54,6 +60,7 @@ export {
   SessionRevokedError,
   startSession,
 } from "./session";
+export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { type SignUpInput, signUp } from "./sign-up";
 export { createToken, hashToken, tokensEqual } from "./tokens";
