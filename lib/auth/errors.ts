@@ -16,7 +16,7 @@ export class AuthFlowError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: Record<string, string[]>,
-    /** For rate_limited and rate_limit_unavailable: how long to wait before trying again. */
+    /** For rate_limited and rate_limit_unavailable: how long to wait before trying again (seconds). */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -24,22 +24,6 @@ export class AuthFlowError extends Error {
 }
 
 export const authFlowErrors = {
-  rateLimited: (retryAfterSeconds: number) =>
-    new AuthFlowError(
-      429,
-      "rate_limited",
-      `Too many attempts. Wait ${waitPhrase(retryAfterSeconds)}, then try again.`,
-      undefined,
-      retryAfterSeconds,
-    ),
-  unavailable: (retryAfterSeconds: number) =>
-    new AuthFlowError(
-      503,
-      "rate_limit_unavailable",
-      "This is paused for a moment because its abuse protection is unavailable. Try again shortly.",
-      undefined,
-      retryAfterSeconds,
-    ),
   invalidLink: () =>
     new AuthFlowError(
       400,
@@ -69,12 +53,3 @@ export const authFlowErrors = {
       email: ["That is already your email address."],
     }),
 };
-
-/** "a minute", "5 minutes", "an hour": rounded up, for a message a person reads. */
-function waitPhrase(seconds: number): string {
-  const minutes = Math.max(1, Math.ceil(seconds / 60));
-  if (minutes === 1) return "a minute";
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.ceil(minutes / 60);
-  return hours === 1 ? "an hour" : `${hours} hours`;
-}

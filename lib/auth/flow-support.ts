@@ -2,8 +2,14 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { logger } from "../log";
 import { type MailMessage, readMailConfig, sendMail } from "../mail";
-import { checkRateLimit, type RateLimitPolicyName, UNKNOWN_CLIENT_IP } from "../ratelimit";
-import { authFlowErrors } from "./errors";
+import {
+  checkRateLimit,
+  type RateLimitPolicyName,
+  type RateLimitRefusal,
+  rateLimitRefusal,
+  UNKNOWN_CLIENT_IP,
+} from "../ratelimit";
+import { AuthFlowError, authFlowErrors } from "./errors";
 import { checkNewPassword } from "./password-policy";
 
 /** Who sent the request: the client IP as lib/ratelimit resolved it, and the User-Agent. */
@@ -23,7 +29,7 @@ export async function countAgainstLimits(
   limits: [RateLimitPolicyName, string][],
   client: RequestClient,
   actor: { type: "USER"; id: string } | { type: "ANONYMOUS" } = { type: "ANONYMOUS" },
-): Promise<{ reason: "limited" | "store_unavailable"; retryAfterSeconds: number } | null> {
+): Promise<RateLimitRefusal | null> {
   for (const [policy, key] of limits) {
     const decision = await checkRateLimit(policy, key);
     if (!decision.allowed) {
@@ -33,13 +39,17 @@ export async function countAgainstLimits(
         ...auditClient(client),
         metadata: { policy, reason: decision.reason },
       });
-      return { reason: decision.reason, retryAfterSeconds: decision.retryAfterSeconds };
+      return decision;
     }
   }
   return null;
 }
 
-/** countAgainstLimits, throwing the refusal as a 429 `rate_limited` or 503 `rate_limit_unavailable`. */
+/**
+ * countAgainstLimits, throwing a refusal as lib/ratelimit words it for every endpoint: 429
+ * `rate_limited`, or 503 `rate_limit_unavailable` when the store is down (the auth policies fail
+ * closed).
+ */
 export async function enforceLimits(
   limits: [RateLimitPolicyName, string][],
   client: RequestClient,
@@ -47,9 +57,8 @@ export async function enforceLimits(
 ): Promise<void> {
   const refusal = await countAgainstLimits(limits, client, actor);
   if (!refusal) return;
-  throw refusal.reason === "limited"
-    ? authFlowErrors.rateLimited(refusal.retryAfterSeconds)
-    : authFlowErrors.unavailable(refusal.retryAfterSeconds);
+  const { status, code, message } = rateLimitRefusal(refusal);
+  throw new AuthFlowError(status, code, message, undefined, refusal.retryAfterSeconds);
 }
 
 /**

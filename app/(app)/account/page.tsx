@@ -21,12 +21,18 @@ export default async function AccountPage() {
           </h2>
           <ul className="mt-2 space-y-1">
             <li>
-              <Link href="/account/password" className="font-semibold text-indigo-700 underline underline-offset-4">
+              <Link
+                href="/account/password"
+                className="font-semibold text-indigo-700 underline underline-offset-4"
+              >
                 Change your password
               </Link>
             </li>
             <li>
-              <Link href="/account/email" className="font-semibold text-indigo-700 underline underline-offset-4">
+              <Link
+                href="/account/email"
+                className="font-semibold text-indigo-700 underline underline-offset-4"
+              >
                 Change your email address
               </Link>
             </li>

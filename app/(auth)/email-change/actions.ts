@@ -16,7 +16,9 @@ export const confirmEmailChangeAction = action(
   async ({ input, ip, userAgent }) => {
     const result = await confirmEmailChange(input.token, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     if (result.ok) after(result.delivered);
-    redirect(`/email-change/confirm?done=${result.ok ? "1" : result.reason === "address_taken" ? "taken" : "0"}`);
+    redirect(
+      `/email-change/confirm?done=${result.ok ? "1" : result.reason === "address_taken" ? "taken" : "0"}`,
+    );
   },
 );
 
@@ -24,6 +26,8 @@ export const undoEmailChangeAction = action(
   { auth: "public", rateLimit: "pages-ip", input: tokenInput },
   async ({ input, ip, userAgent }) => {
     const result = await undoEmailChange(input.token, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
-    redirect(`/email-change/undo?done=${result.ok ? "1" : result.reason === "address_taken" ? "taken" : "0"}`);
+    redirect(
+      `/email-change/undo?done=${result.ok ? "1" : result.reason === "address_taken" ? "taken" : "0"}`,
+    );
   },
 );

@@ -17,10 +17,16 @@ export const requestPasswordResetAction = action(
       exempt: "requestPasswordReset counts password-reset-ip and password-reset-account itself",
     },
     honeypot: { answer: { status: "ok", message: LINK_ON_ITS_WAY } },
-    input: z.object({ email: z.email({ error: "Enter an email address such as ada@example.com." }).max(254) }),
+    input: z.object({
+      email: z.email({ error: "Enter an email address such as ada@example.com." }).max(254),
+    }),
   },
   async ({ input, ip, userAgent }) => {
-    const { delivered } = await requestPasswordReset({ email: input.email, ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
+    const { delivered } = await requestPasswordReset({
+      email: input.email,
+      ip: ip ?? UNKNOWN_CLIENT_IP,
+      userAgent,
+    });
     // Sent after the answer: waiting for SMTP only when the address is known would show in the timing.
     after(delivered);
     return { message: LINK_ON_ITS_WAY };

@@ -18,7 +18,10 @@ export const resetPasswordAction = action(
     rateLimit: "pages-ip",
     input: z.object({
       token: z.string().max(200),
-      password: z.string().min(1, { error: "Choose a password." }).max(1024, { error: "Use at most 256 characters." }),
+      password: z
+        .string()
+        .min(1, { error: "Choose a password." })
+        .max(1024, { error: "Use at most 256 characters." }),
     }),
   },
   async ({ input, ip, userAgent }) => {

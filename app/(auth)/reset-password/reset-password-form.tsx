@@ -29,7 +29,10 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
       <FormMessage state={state} />
       {linkDead ? (
         <p className="text-sm">
-          <Link href="/forgot-password" className="font-semibold text-indigo-700 underline underline-offset-4">
+          <Link
+            href="/forgot-password"
+            className="font-semibold text-indigo-700 underline underline-offset-4"
+          >
             Ask for a new link
           </Link>
         </p>

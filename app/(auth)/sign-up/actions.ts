@@ -22,7 +22,10 @@ export const signUpAction = action(
       email: z.email({ error: "Enter an email address such as ada@example.com." }).max(254),
       name: z.string().trim().max(80, { error: "Use at most 80 characters." }).optional(),
       // A cap against hashing megabytes; the policy's own limit (256 characters) explains itself.
-      password: z.string().min(1, { error: "Choose a password." }).max(1024, { error: "Use at most 256 characters." }),
+      password: z
+        .string()
+        .min(1, { error: "Choose a password." })
+        .max(1024, { error: "Use at most 256 characters." }),
     }),
   },
   async ({ input, ip, userAgent }) => {

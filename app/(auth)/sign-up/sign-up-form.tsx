@@ -28,8 +28,8 @@ export function SignUpForm({ passwordHint }: { passwordHint: string }) {
       <div role="status" className="mt-8 rounded-md bg-emerald-50 px-4 py-4 text-emerald-950">
         <p className="font-semibold">{state.message}</p>
         <p className="mt-2 text-sm">
-          We sent it to <strong>{email}</strong>. It can take a minute to arrive; check your spam folder
-          too. The link works for 24 hours.
+          We sent it to <strong>{email}</strong>. It can take a minute to arrive; check your spam folder too.
+          The link works for 24 hours.
         </p>
       </div>
     );

@@ -26,18 +26,24 @@ export const verifyEmailAction = action(
 );
 
 /** The answer whatever happened (sent, already verified, throttled): nothing to learn from it. */
-const RESENT = "If your address still needs verifying, a new link is on its way. It replaces the earlier ones.";
+const RESENT =
+  "If your address still needs verifying, a new link is on its way. It replaces the earlier ones.";
 
 export const resendVerificationAction = action(
   {
     auth: "session",
     rateLimit: {
-      exempt: "resendVerificationEmail counts verification-resend-account itself and answers the same when over it",
+      exempt:
+        "resendVerificationEmail counts verification-resend-account itself and answers the same when over it",
     },
     input: z.object({}),
   },
   async ({ user, ip, userAgent }) => {
-    const { delivered } = await resendVerificationEmail({ userId: user.id, ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
+    const { delivered } = await resendVerificationEmail({
+      userId: user.id,
+      ip: ip ?? UNKNOWN_CLIENT_IP,
+      userAgent,
+    });
     after(delivered);
     return { message: RESENT };
   },

@@ -31,7 +31,9 @@ export default async function VerifyEmailPage({
     return (
       <Frame>
         <form action={verifyEmailAction} className="mt-6">
-          <p className="text-slate-700">Confirm that this email address is yours to finish setting up your account.</p>
+          <p className="text-slate-700">
+            Confirm that this email address is yours to finish setting up your account.
+          </p>
           <input type="hidden" name="token" value={token} />
           <Button type="submit" className="mt-6">
             Verify my email address
@@ -68,8 +70,8 @@ export default async function VerifyEmailPage({
   return (
     <Frame>
       <p className="mt-4 text-slate-700">
-        We sent a link to <strong>{user.email}</strong>. Open it to verify your address; your account is
-        ready as soon as you do. It can take a minute to arrive, so check your spam folder too.
+        We sent a link to <strong>{user.email}</strong>. Open it to verify your address; your account is ready
+        as soon as you do. It can take a minute to arrive, so check your spam folder too.
       </p>
       <ResendForm />
       <SignOutButton />

@@ -20,8 +20,8 @@ export default async function ChangeEmailPage() {
         <h1 className="mt-2 text-3xl font-bold tracking-tight">Change your email address</h1>
         <p className="mt-4 text-slate-700">
           You sign in with <strong>{user.email}</strong>. We send a link to the new address, and the change
-          happens when you open it. Then everyone is signed out, and your current address gets a notice
-          with a link to undo the change for 7 days.
+          happens when you open it. Then everyone is signed out, and your current address gets a notice with a
+          link to undo the change for 7 days.
         </p>
         <ChangeEmailForm askCurrent={!recentlyConfirmed} />
       </div>

@@ -11,7 +11,13 @@ import { changePasswordAction } from "./actions";
 const IDLE: ActionState = { status: "idle" };
 
 /** `askCurrent`: the session has no re-authentication from the last 10 minutes. */
-export function ChangePasswordForm({ askCurrent, passwordHint }: { askCurrent: boolean; passwordHint: string }) {
+export function ChangePasswordForm({
+  askCurrent,
+  passwordHint,
+}: {
+  askCurrent: boolean;
+  passwordHint: string;
+}) {
   const [state, formAction, pending] = useActionState(changePasswordAction, IDLE);
   const fields = state.status === "error" ? state.fields : undefined;
   // The server asks for the current password when the step-up ran out while the page was open.
@@ -29,7 +35,10 @@ export function ChangePasswordForm({ askCurrent, passwordHint }: { askCurrent: b
             errors={fields?.currentPassword}
           />
           <p className="mt-2 text-sm">
-            <Link href="/forgot-password" className="font-semibold text-indigo-700 underline underline-offset-4">
+            <Link
+              href="/forgot-password"
+              className="font-semibold text-indigo-700 underline underline-offset-4"
+            >
               Forgot your password?
             </Link>
           </p>
