@@ -61,6 +61,10 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
         RATE_LIMIT_ALLOW_MEMORY: "true",
+        // As behind one proxy: a spec may give each test its own client address with
+        // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
+        // carry over between tests. Requests without the header share the "unknown" bucket as before.
+        TRUSTED_PROXY_COUNT: "1",
         // Production refuses the public development secrets: fresh ones for each run.
         AUTH_SECRET: randomBytes(32).toString("base64"),
         AUTH_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
