@@ -7,11 +7,12 @@ import { normalizeEmail } from "./email";
 import { issueEmailToken, spendEmailToken } from "./email-links";
 import { authFlowErrors } from "./errors";
 import {
+  afterAnswer,
   auditClient,
-  deliverInBackground,
   enforceLimits,
-  NOTHING_SENT,
+  NOTHING_LEFT,
   type RequestClient,
+  sendAfterAnswer,
 } from "./flow-support";
 import { revokeAllSessions } from "./session";
 
@@ -26,8 +27,9 @@ const domainOf = (email: string) => email.slice(email.lastIndexOf("@") + 1);
  * Step one of an email change: after the identity check (current password, or a step-up within 10
  * minutes) and the `email-change-account` limit, the new address gets a confirmation link. Nothing
  * changes until it is opened. An address that already belongs to another account gets nothing, and
- * the caller answers the same ("if the address can be used, a link is on its way"), so this can't be
- * used to find accounts. A new request replaces the pending one.
+ * the caller answers the same ("if the address can be used, a link is on its way"), after the same
+ * work: the check of the address, the token and the mail run after the answer (`background`), so
+ * this can't be used to find accounts. A new request replaces the pending one.
  *
  * Throws AuthFlowError: `same_email`, `rate_limited` / `rate_limit_unavailable`, `current_password_required`,
  * `wrong_password`, `step_up_required`.
@@ -39,7 +41,7 @@ export async function requestEmailChange(
     currentPassword?: string | undefined;
     authAt: number;
   } & RequestClient,
-): Promise<{ delivered: Promise<void> }> {
+): Promise<{ background: Promise<void> }> {
   const db = getDb();
   const newEmail = normalizeEmail(input.newEmail);
   const user = await db.user.findUniqueOrThrow({
@@ -47,8 +49,7 @@ export async function requestEmailChange(
     select: { id: true, email: true, passwordHash: true },
   });
   if (user.email === newEmail) throw authFlowErrors.sameEmail();
-  const actor = { type: "USER" as const, id: user.id };
-  await enforceLimits([["email-change-account", user.id]], input, actor);
+  await enforceLimits([["email-change-account", user.id]], input, { type: "USER", id: user.id });
   await confirmIdentity({
     user,
     currentPassword: input.currentPassword,
@@ -56,38 +57,45 @@ export async function requestEmailChange(
     client: input,
   });
 
-  const token = await db.$transaction(async (tx) => {
+  return {
+    background: afterAnswer({ purpose: "email change request", userId: user.id }, () =>
+      sendConfirmationLink(user.id, newEmail, input),
+    ),
+  };
+}
+
+/** After the answer, so the timing doesn't tell whether the address belongs to another account. */
+async function sendConfirmationLink(userId: string, newEmail: string, client: RequestClient): Promise<void> {
+  const token = await getDb().$transaction(async (tx) => {
     const taken = (await tx.user.count({ where: { email: newEmail } })) > 0;
     await recordSecurityEvent(
       {
         action: "auth.email_change.requested",
-        actor,
-        ...auditClient(input),
+        actor: { type: "USER", id: userId },
+        ...auditClient(client),
         metadata: { newDomain: domainOf(newEmail), outcome: taken ? "address_taken" : "link_sent" },
       },
       tx,
     );
     if (taken) return null;
     return issueEmailToken(tx, {
-      userId: user.id,
+      userId,
       purpose: "EMAIL_CHANGE",
       email: newEmail,
       ttlMs: EMAIL_CHANGE_TOKEN_TTL_MS,
       replaceOlder: true,
     });
   });
-  if (!token) return { delivered: NOTHING_SENT };
+  if (!token) return;
   const mail = confirmEmailChangeMail({
     link: appLink("/email-change/confirm", { token }),
     validForMinutes: EMAIL_CHANGE_TOKEN_TTL_MS / 60_000,
   });
-  return {
-    delivered: deliverInBackground({ ...mail, to: newEmail }, { purpose: "email-change", userId: user.id }),
-  };
+  await sendAfterAnswer({ ...mail, to: newEmail }, { purpose: "email change confirmation mail", userId });
 }
 
 export type EmailLinkResult =
-  | { ok: true; userId: string; delivered: Promise<void> }
+  | { ok: true; userId: string; background: Promise<void> }
   | { ok: false; reason: "invalid_or_expired" | "address_taken" };
 
 /**
@@ -145,9 +153,9 @@ export async function confirmEmailChange(token: string, client: RequestClient): 
   return {
     ok: true,
     userId: outcome.userId,
-    delivered: deliverInBackground(
+    background: sendAfterAnswer(
       { ...mail, to: outcome.oldEmail },
-      { purpose: "email-changed", userId: outcome.userId },
+      { purpose: "email-changed mail", userId: outcome.userId },
     ),
   };
 }
@@ -180,7 +188,7 @@ export async function undoEmailChange(token: string, client: RequestClient): Pro
     return { ok: true, userId: spent.userId } as const;
   });
   if (!outcome.ok) return outcome;
-  return { ok: true, userId: outcome.userId, delivered: NOTHING_SENT };
+  return { ok: true, userId: outcome.userId, background: NOTHING_LEFT };
 }
 
 /**

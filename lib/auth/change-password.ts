@@ -3,12 +3,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { appLink, passwordChangedMail } from "../mail";
 import { confirmIdentity } from "./confirm-identity";
-import {
-  auditClient,
-  deliverInBackground,
-  type RequestClient,
-  requireAcceptablePassword,
-} from "./flow-support";
+import { auditClient, type RequestClient, requireAcceptablePassword, sendAfterAnswer } from "./flow-support";
 import { hashPassword } from "./password";
 import { revokeAllSessions } from "./session";
 
@@ -33,7 +28,7 @@ export type ChangePasswordInput = {
  */
 export async function changePassword(
   input: ChangePasswordInput,
-): Promise<{ sessionVersion: number; delivered: Promise<void> }> {
+): Promise<{ sessionVersion: number; background: Promise<void> }> {
   const db = getDb();
   const user = await db.user.findUniqueOrThrow({
     where: { id: input.userId },
@@ -77,9 +72,9 @@ export async function changePassword(
   });
   return {
     sessionVersion,
-    delivered: deliverInBackground(
+    background: sendAfterAnswer(
       { ...mail, to: user.email },
-      { purpose: "password-changed", userId: user.id },
+      { purpose: "password-changed mail", userId: user.id },
     ),
   };
 }

@@ -62,27 +62,38 @@ export async function enforceLimits(
 }
 
 /**
- * Sends a mail without making the caller wait for it, and returns the delivery as a promise that
- * never rejects. The flows that must answer alike whether or not an account exists (sign-up, reset,
- * resend, email change) send mail in only some of the cases, or different mail; waiting for SMTP
- * would make the answer's timing tell them apart. sendMail retries transient failures and logs
- * every failure; a final one is logged here with what the mail was for. A server action hands the
- * promise to Next's `after()`, so serverless platforms keep the function alive until it settles.
+ * Runs `work` without making the caller wait for it, and returns it as a promise that never
+ * rejects: a failure is logged with what the work was for. The flows that must answer alike whether
+ * or not an account exists (sign-up, reset request, email change request) do everything that
+ * depends on the account here, after the answer: looking the address up, writing, sending mail.
+ * Waiting for any of it would let the answer's timing tell the cases apart
+ * (docs/decisions/0010-identity-flows-without-enumeration.md). Every flow also sends its mail this
+ * way, so a slow mail server never holds a request (sendMail retries transient failures and logs
+ * each one). A server action hands the promise to Next's `after()`, so serverless platforms keep
+ * the function alive until it settles.
  */
-export function deliverInBackground(
-  message: MailMessage,
+export function afterAnswer(
   context: { purpose: string; userId?: string },
+  work: () => Promise<unknown>,
 ): Promise<void> {
-  return sendMail(message).then(
+  return work().then(
     () => undefined,
     (error: unknown) => {
-      logger.error({ err: error, ...context }, `${context.purpose} mail was not delivered`);
+      logger.error({ err: error, ...context }, `${context.purpose}: the work after the answer failed`);
     },
   );
 }
 
-/** An already-settled delivery, for the cases that send nothing but must look the same. */
-export const NOTHING_SENT: Promise<void> = Promise.resolve();
+/** Sends a mail after the answer (afterAnswer); a final delivery failure is logged. */
+export function sendAfterAnswer(
+  message: MailMessage,
+  context: { purpose: string; userId?: string },
+): Promise<void> {
+  return afterAnswer(context, () => sendMail(message));
+}
+
+/** Nothing left to do after the answer. */
+export const NOTHING_LEFT: Promise<void> = Promise.resolve();
 
 /**
  * Throws a 400 `weak_password` listing every problem of a new password, in words for the person

@@ -6,12 +6,12 @@ import { normalizeEmail } from "./email";
 import { findUsableEmailToken, issueEmailToken, spendEmailToken } from "./email-links";
 import { authFlowErrors } from "./errors";
 import {
+  afterAnswer,
   auditClient,
-  deliverInBackground,
   enforceLimits,
-  NOTHING_SENT,
   type RequestClient,
   requireAcceptablePassword,
+  sendAfterAnswer,
 } from "./flow-support";
 import { hashPassword } from "./password";
 import { revokeAllSessions } from "./session";
@@ -21,9 +21,10 @@ export const PASSWORD_RESET_TOKEN_TTL_MS = 30 * 60_000;
 
 /**
  * "Forgot password": emails a reset link to the address if it has an account that can sign in.
- * The caller answers the same in every case ("if an account exists, a link is on its way"), and the
- * timing matches too: the limits are counted whether or not the address is known, and the mail goes
- * out in the background. Issuing a link deletes the user's older ones.
+ * The caller answers the same in every case ("if an account exists, a link is on its way") after
+ * the same work: the two limits, counted whether or not the address is known. The lookup, the
+ * token and the mail run after the answer, in `background` (afterAnswer), so the timing doesn't
+ * tell the cases apart either. Issuing a link deletes the user's older ones.
  *
  * Throws AuthFlowError `rate_limited` / `rate_limit_unavailable` (`password-reset-ip`, then
  * `password-reset-account` keyed by the typed address, so a refusal doesn't depend on the account
@@ -31,7 +32,7 @@ export const PASSWORD_RESET_TOKEN_TTL_MS = 30 * 60_000;
  */
 export async function requestPasswordReset(
   input: { email: string } & RequestClient,
-): Promise<{ delivered: Promise<void> }> {
+): Promise<{ background: Promise<void> }> {
   const email = normalizeEmail(input.email);
   await enforceLimits(
     [
@@ -40,6 +41,12 @@ export async function requestPasswordReset(
     ],
     input,
   );
+  return {
+    background: afterAnswer({ purpose: "password reset request" }, () => issueResetLink(email, input)),
+  };
+}
+
+async function issueResetLink(email: string, client: RequestClient): Promise<void> {
   const issued = await getDb().$transaction(async (tx) => {
     const user = await tx.user.findUnique({
       where: { email },
@@ -52,7 +59,7 @@ export async function requestPasswordReset(
         action: "auth.password_reset.requested",
         actor: { type: "ANONYMOUS" },
         target: user ? { type: "user", id: user.id } : null,
-        ...auditClient(input),
+        ...auditClient(client),
         metadata: { outcome: !user ? "unknown_email" : eligible ? "link_sent" : "account_disabled" },
       },
       tx,
@@ -66,18 +73,13 @@ export async function requestPasswordReset(
     });
     return { user, token };
   });
-  if (!issued) return { delivered: NOTHING_SENT };
+  if (!issued) return;
   const mail = passwordResetMail({
     name: issued.user.name ?? undefined,
     link: appLink("/reset-password", { token: issued.token }),
     validForMinutes: PASSWORD_RESET_TOKEN_TTL_MS / 60_000,
   });
-  return {
-    delivered: deliverInBackground(
-      { ...mail, to: email },
-      { purpose: "password-reset", userId: issued.user.id },
-    ),
-  };
+  await sendAfterAnswer({ ...mail, to: email }, { purpose: "password reset mail", userId: issued.user.id });
 }
 
 /** True when a reset link would still work; the page checks it before showing the form. Spends nothing. */
@@ -96,7 +98,7 @@ export async function isPasswordResetTokenUsable(token: string): Promise<boolean
  */
 export async function resetPassword(
   input: { token: string; password: string } & RequestClient,
-): Promise<{ userId: string; delivered: Promise<void> }> {
+): Promise<{ userId: string; background: Promise<void> }> {
   const db = getDb();
   const pending = await findUsableEmailToken(db, input.token, "PASSWORD_RESET");
   if (!pending) throw authFlowErrors.invalidLink();
@@ -148,9 +150,9 @@ export async function resetPassword(
   });
   return {
     userId: user.id,
-    delivered: deliverInBackground(
+    background: sendAfterAnswer(
       { ...mail, to: user.email },
-      { purpose: "password-changed", userId: user.id },
+      { purpose: "password-changed mail", userId: user.id },
     ),
   };
 }

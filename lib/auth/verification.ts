@@ -6,9 +6,9 @@ import { issueEmailToken, spendEmailToken } from "./email-links";
 import {
   auditClient,
   countAgainstLimits,
-  deliverInBackground,
-  NOTHING_SENT,
+  NOTHING_LEFT,
   type RequestClient,
+  sendAfterAnswer,
 } from "./flow-support";
 
 /** How long the link in a verification email works. */
@@ -42,14 +42,14 @@ export async function prepareVerificationEmail(
  * "Send the link again", for a signed-in user whose address is not verified yet. The answer is the
  * same whatever happens (sent, already verified, over the `verification-resend-account` limit, rate
  * limit store down): the page always says "if your address still needs verifying, a new link is on
- * its way". Returns the delivery (see deliverInBackground); the caller need not wait for it.
+ * its way". The mail goes out after the answer (`background`, see afterAnswer).
  */
 export async function resendVerificationEmail(
   input: { userId: string } & RequestClient,
-): Promise<{ delivered: Promise<void> }> {
+): Promise<{ background: Promise<void> }> {
   const actor = { type: "USER" as const, id: input.userId };
   if (await countAgainstLimits([["verification-resend-account", input.userId]], input, actor)) {
-    return { delivered: NOTHING_SENT };
+    return { background: NOTHING_LEFT };
   }
   const mail = await getDb().$transaction(async (tx) => {
     const user = await tx.user.findUnique({
@@ -59,8 +59,8 @@ export async function resendVerificationEmail(
     if (!user || user.emailVerifiedAt || user.disabledAt) return null;
     return prepareVerificationEmail(tx, user);
   });
-  if (!mail) return { delivered: NOTHING_SENT };
-  return { delivered: deliverInBackground(mail, { purpose: "verification", userId: input.userId }) };
+  if (!mail) return { background: NOTHING_LEFT };
+  return { background: sendAfterAnswer(mail, { purpose: "verification mail", userId: input.userId }) };
 }
 
 export type VerifyEmailResult = { ok: true; userId: string } | { ok: false; reason: "invalid_or_expired" };

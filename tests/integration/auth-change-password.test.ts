@@ -37,7 +37,7 @@ describe("change password", () => {
       authAt: staleAuthAt(),
       ip: freshIp(),
     });
-    await result.delivered;
+    await result.background;
 
     const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
     expect(await verifyPassword(after.passwordHash as string, NEW_PASSWORD)).toBe(true);

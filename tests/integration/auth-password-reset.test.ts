@@ -29,7 +29,7 @@ async function refusal(promise: Promise<unknown>): Promise<AuthFlowError> {
 }
 
 async function requestLink(email: string): Promise<string> {
-  await (await requestPasswordReset({ email, ip: freshIp() })).delivered;
+  await (await requestPasswordReset({ email, ip: freshIp() })).background;
   return linkToken((await mailTo(email))[0], "/reset-password");
 }
 
@@ -60,7 +60,7 @@ describe("password reset request", () => {
     const answers = await Promise.all(
       [known.email, unknown].map(async (email) => {
         const result = await requestPasswordReset({ email, ip: freshIp() });
-        await result.delivered;
+        await result.background;
         return Object.keys(result);
       }),
     );
@@ -83,7 +83,7 @@ describe("password reset request", () => {
 
   it("limits requests per address (password-reset-account) whatever the IP, known or not", async () => {
     for (const email of [(await createTestUser()).email, `nobody-${randomUUID()}@example.com`]) {
-      for (let i = 0; i < 3; i++) await requestPasswordReset({ email, ip: freshIp() });
+      for (let i = 0; i < 3; i++) await (await requestPasswordReset({ email, ip: freshIp() })).background;
       const error = await refusal(requestPasswordReset({ email, ip: freshIp() }));
       expect(error).toMatchObject({ status: 429, code: "rate_limited" });
     }
@@ -91,14 +91,16 @@ describe("password reset request", () => {
 
   it("limits requests per IP (password-reset-ip)", async () => {
     const ip = freshIp();
-    for (let i = 0; i < 5; i++) await requestPasswordReset({ email: `x-${randomUUID()}@example.com`, ip });
+    for (let i = 0; i < 5; i++) {
+      await (await requestPasswordReset({ email: `x-${randomUUID()}@example.com`, ip })).background;
+    }
     const error = await refusal(requestPasswordReset({ email: `x-${randomUUID()}@example.com`, ip }));
     expect(error.code).toBe("rate_limited");
   });
 
   it("sends nothing for a disabled account", async () => {
     const user = await createTestUser({ disabledAt: new Date() });
-    await (await requestPasswordReset({ email: user.email, ip: freshIp() })).delivered;
+    await (await requestPasswordReset({ email: user.email, ip: freshIp() })).background;
     expect(await mailTo(user.email)).toEqual([]);
   });
 });
@@ -115,7 +117,7 @@ describe("completing a reset", () => {
     const token = await requestLink(user.email);
 
     const result = await resetPassword({ token, password: NEW_PASSWORD, ip: freshIp() });
-    await result.delivered;
+    await result.background;
     expect(result.userId).toBe(user.id);
 
     // The session that predates the reset is rejected.

@@ -15,7 +15,7 @@ export const confirmEmailChangeAction = action(
   { auth: "public", rateLimit: "pages-ip", input: tokenInput },
   async ({ input, ip, userAgent }) => {
     const result = await confirmEmailChange(input.token, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
-    if (result.ok) after(result.delivered);
+    if (result.ok) after(result.background);
     redirect(
       `/email-change/confirm?done=${result.ok ? "1" : result.reason === "address_taken" ? "taken" : "0"}`,
     );

@@ -22,13 +22,13 @@ export const requestPasswordResetAction = action(
     }),
   },
   async ({ input, ip, userAgent }) => {
-    const { delivered } = await requestPasswordReset({
+    const { background } = await requestPasswordReset({
       email: input.email,
       ip: ip ?? UNKNOWN_CLIENT_IP,
       userAgent,
     });
     // Sent after the answer: waiting for SMTP only when the address is known would show in the timing.
-    after(delivered);
+    after(background);
     return { message: LINK_ON_ITS_WAY };
   },
 );

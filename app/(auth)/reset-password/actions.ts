@@ -25,8 +25,8 @@ export const resetPasswordAction = action(
     }),
   },
   async ({ input, ip, userAgent }) => {
-    const { delivered } = await resetPassword({ ...input, ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
-    after(delivered);
+    const { background } = await resetPassword({ ...input, ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
+    after(background);
     redirect("/sign-in?notice=password-reset");
   },
 );

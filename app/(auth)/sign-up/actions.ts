@@ -29,9 +29,9 @@ export const signUpAction = action(
     }),
   },
   async ({ input, ip, userAgent }) => {
-    const { delivered } = await signUp({ ...input, ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
+    const { background } = await signUp({ ...input, ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     // The mail goes out after the answer, so its timing can't tell a new address from a known one.
-    after(delivered);
+    after(background);
     return { message: CHECK_YOUR_INBOX };
   },
 );

@@ -39,12 +39,12 @@ export const resendVerificationAction = action(
     input: z.object({}),
   },
   async ({ user, ip, userAgent }) => {
-    const { delivered } = await resendVerificationEmail({
+    const { background } = await resendVerificationEmail({
       userId: user.id,
       ip: ip ?? UNKNOWN_CLIENT_IP,
       userAgent,
     });
-    after(delivered);
+    after(background);
     return { message: RESENT };
   },
 );

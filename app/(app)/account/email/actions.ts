@@ -22,7 +22,7 @@ export const requestEmailChangeAction = action(
     }),
   },
   async ({ input, user, ip, userAgent }) => {
-    const { delivered } = await requestEmailChange({
+    const { background } = await requestEmailChange({
       userId: user.id,
       newEmail: input.email,
       currentPassword: input.currentPassword,
@@ -30,7 +30,7 @@ export const requestEmailChangeAction = action(
       ip: ip ?? UNKNOWN_CLIENT_IP,
       userAgent,
     });
-    after(delivered);
+    after(background);
     return {
       message: `If ${input.email.trim().toLowerCase()} can be used, we sent a confirmation link to it. Your address changes when you open the link; until then, keep using your current one.`,
     };

@@ -25,7 +25,7 @@ export const changePasswordAction = action(
     }),
   },
   async ({ input, user, ip, userAgent }) => {
-    const { delivered } = await changePassword({
+    const { background } = await changePassword({
       userId: user.id,
       currentPassword: input.currentPassword,
       newPassword: input.newPassword,
@@ -33,7 +33,7 @@ export const changePasswordAction = action(
       ip: ip ?? UNKNOWN_CLIENT_IP,
       userAgent,
     });
-    after(delivered);
+    after(background);
     redirect("/sign-in?notice=password-changed");
   },
 );

@@ -12,9 +12,11 @@ const IDLE: ActionState = { status: "idle" };
 
 /** `askCurrent`: the session has no re-authentication from the last 10 minutes. */
 export function ChangePasswordForm({
+  email,
   askCurrent,
   passwordHint,
 }: {
+  email: string;
   askCurrent: boolean;
   passwordHint: string;
 }) {
@@ -24,6 +26,8 @@ export function ChangePasswordForm({
   const showCurrent = askCurrent || fields?.currentPassword !== undefined;
   return (
     <form action={formAction} className="mt-8 space-y-5" noValidate>
+      {/* Tells password managers which account the new password belongs to; not submitted. */}
+      <input type="email" autoComplete="username" value={email} readOnly hidden />
       {showCurrent ? (
         <div>
           <TextField

@@ -28,7 +28,11 @@ export default async function ChangePasswordPage() {
             You confirmed it's you a few minutes ago, so your current password isn't needed.
           </p>
         ) : null}
-        <ChangePasswordForm askCurrent={!recentlyConfirmed} passwordHint={describePasswordRules()} />
+        <ChangePasswordForm
+          email={user.email}
+          askCurrent={!recentlyConfirmed}
+          passwordHint={describePasswordRules()}
+        />
       </div>
     </PublicPage>
   );
