@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState, useState } from "react";
 import { FormMessage } from "@/components/form-message";
 import { Button } from "@/components/ui/button";
@@ -38,6 +39,16 @@ export function ChangeEmailForm({ askCurrent }: { askCurrent: boolean }) {
         />
       ) : null}
       <FormMessage state={state} />
+      {state.status === "error" && state.code === "step_up_required" ? (
+        <p className="text-sm">
+          <Link
+            href="/reauth?next=/account/email"
+            className="font-semibold text-indigo-700 underline underline-offset-4"
+          >
+            Confirm it's you
+          </Link>
+        </p>
+      ) : null}
       <Button type="submit" disabled={pending}>
         {pending ? "Sending…" : "Send confirmation link"}
       </Button>

@@ -58,6 +58,16 @@ export function ChangePasswordForm({
         errors={fields?.newPassword}
       />
       <FormMessage state={state} />
+      {state.status === "error" && state.code === "step_up_required" ? (
+        <p className="text-sm">
+          <Link
+            href="/reauth?next=/account/password"
+            className="font-semibold text-indigo-700 underline underline-offset-4"
+          >
+            Confirm it's you
+          </Link>
+        </p>
+      ) : null}
       <Button type="submit" disabled={pending}>
         {pending ? "Saving…" : "Change password"}
       </Button>
