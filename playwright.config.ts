@@ -67,6 +67,10 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
         RATE_LIMIT_ALLOW_MEMORY: "true",
+        // As behind one proxy: a spec may give each test its own client address with
+        // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
+        // carry over between tests. Requests without the header share the "unknown" bucket as before.
+        TRUSTED_PROXY_COUNT: "1",
         AUTH_SECRET: process.env.E2E_AUTH_SECRET,
         AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.

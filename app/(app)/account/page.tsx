@@ -15,26 +15,25 @@ export default async function AccountPage() {
         <p className="mt-4 text-slate-700">
           Signed in as <strong>{user.email}</strong>.
         </p>
-        <section aria-labelledby="security" className="mt-8">
-          <h2 id="security" className="text-xl font-semibold">
-            Security
+        <section aria-labelledby="sign-in-security" className="mt-8">
+          <h2 id="sign-in-security" className="text-lg font-semibold">
+            Sign-in and security
           </h2>
-          <ul className="mt-3 space-y-2">
+          <ul className="mt-2 space-y-1">
             <li>
               <Link
-                href="/account/mfa"
+                href="/account/password"
                 className="font-semibold text-indigo-700 underline underline-offset-4"
               >
-                Two-factor authentication
-              </Link>{" "}
-              <span className="text-slate-600">({user.mfaEnabled ? "on" : "off"})</span>
+                Change your password
+              </Link>
             </li>
             <li>
               <Link
-                href="/account/sessions"
+                href="/account/email"
                 className="font-semibold text-indigo-700 underline underline-offset-4"
               >
-                Where you're signed in
+                Change your email address
               </Link>
             </li>
           </ul>
