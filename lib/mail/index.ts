@@ -17,6 +17,7 @@ export {
   accountExistsMail,
   accountLockedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,

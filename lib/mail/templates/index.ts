@@ -2,6 +2,7 @@
 // product, and carries exactly one link: the one it exists for, built with appLink() from APP_URL.
 export { accountExistsMail } from "./account-exists";
 export { accountLockedMail } from "./account-locked";
+export { invitationMail } from "./invitation";
 export { escapeHtml, type MailContent } from "./layout";
 export { mfaChangedMail } from "./mfa-changed";
 export { passwordChangedMail } from "./password-changed";
