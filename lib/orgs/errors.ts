@@ -21,7 +21,9 @@ export class OrgError extends Error {
 export class NotFoundError extends OrgError {
   override name = "NotFoundError";
   constructor() {
-    super(404, "not_found", "Nothing was found at this address. Check the link, or ask for access.");
+    // Word for word the route wrapper's 404 for an organization the caller doesn't belong to, so no
+    // answer tells "no such organization" from "no such record in it" (the BOLA tests compare them).
+    super(404, "not_found", "Not found. Check the address, or ask the organization's owner for access.");
   }
 }
 

@@ -50,10 +50,8 @@ export {
   listMyOrganizations,
   type MyOrganization,
   type OrganizationView,
-  organizationSettingsInput,
-  renameOrganization,
-  renameOrganizationInput,
-  updateOrganizationSettings,
+  updateOrganization,
+  updateOrganizationInput,
 } from "./organizations";
 export {
   type CreateProjectInput,

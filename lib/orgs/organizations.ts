@@ -28,8 +28,12 @@ export const createOrganizationInput = z.object({
 });
 export type CreateOrganizationInput = z.input<typeof createOrganizationInput>;
 
-export const renameOrganizationInput = z.object({ name: organizationName });
-export const organizationSettingsInput = z.object({ requireMfa: z.boolean() });
+/** A new name, the settings, or both. */
+export const updateOrganizationInput = z
+  .object({ name: organizationName.optional(), requireMfa: z.boolean().optional() })
+  .refine((changes) => changes.name !== undefined || changes.requireMfa !== undefined, {
+    error: "Send a new name, requireMfa, or both.",
+  });
 export const deleteOrganizationInput = z.object({
   confirmation: z.string().trim().max(100),
 });
@@ -118,58 +122,26 @@ export async function getOrganization(scope: OrgScope): Promise<OrganizationView
   return organization;
 }
 
-/** Renames the organization (its slug, and so its URLs, stay). Records `org.renamed`. */
-export async function renameOrganization(scope: OrgScope, name: string): Promise<OrganizationView> {
-  const newName = organizationName.parse(name);
-  const target = { type: "organization", id: scope.orgId };
-  return inTransaction(scope, target, async (tx) => {
-    const role = await lockOrganization(tx, scope);
-    if (!can(role, "organization.update")) {
-      throw new ForbiddenError("organization.update", "Only owners and admins can rename the organization.");
-    }
-    const before = await tx.organization.findUniqueOrThrow({
-      where: { id: scope.orgId },
-      select: { name: true },
-    });
-    const organization = await tx.organization.update({
-      where: { id: scope.orgId },
-      data: { name: newName },
-      select: organizationSelect,
-    });
-    if (before.name !== newName) {
-      await recordAuditEvent(
-        {
-          ...auditBase(scope, scope.orgId),
-          action: "org.renamed",
-          target,
-          metadata: { from: before.name, to: newName },
-        },
-        tx,
-      );
-    }
-    return organization;
-  });
-}
-
 /**
- * Changes the organization's settings (today: whether every member needs MFA). Records
- * `org.settings_changed`. Requiring MFA is refused while the caller has none, so nobody locks
- * themselves out of their own organization.
+ * Renames the organization (its slug, and so its URLs, stay) and/or changes its settings (today:
+ * whether every member needs MFA), in one transaction; records `org.renamed` and
+ * `org.settings_changed` for what actually changed. Requiring MFA is refused while the caller has
+ * none, so nobody locks themselves out of their own organization.
  */
-export async function updateOrganizationSettings(
+export async function updateOrganization(
   scope: OrgScope,
-  settings: z.input<typeof organizationSettingsInput>,
+  changes: z.input<typeof updateOrganizationInput>,
 ): Promise<OrganizationView> {
-  const { requireMfa } = organizationSettingsInput.parse(settings);
+  const { name, requireMfa } = updateOrganizationInput.parse(changes);
   const target = { type: "organization", id: scope.orgId };
   return inTransaction(scope, target, async (tx) => {
     const role = await lockOrganization(tx, scope);
     if (!can(role, "organization.update")) {
-      throw new ForbiddenError("organization.update", "Only owners and admins can change the settings.");
+      throw new ForbiddenError("organization.update", "Only owners and admins can change the organization.");
     }
     const before = await tx.organization.findUniqueOrThrow({
       where: { id: scope.orgId },
-      select: { requireMfa: true },
+      select: { name: true, requireMfa: true },
     });
     if (requireMfa && !before.requireMfa) {
       const actor = await tx.user.findUniqueOrThrow({
@@ -185,15 +157,21 @@ export async function updateOrganizationSettings(
     }
     const organization = await tx.organization.update({
       where: { id: scope.orgId },
-      data: { requireMfa },
+      data: { name, requireMfa },
       select: organizationSelect,
     });
-    if (before.requireMfa !== requireMfa) {
+    const base = { ...auditBase(scope, scope.orgId), target };
+    if (name !== undefined && name !== before.name) {
+      await recordAuditEvent(
+        { ...base, action: "org.renamed", metadata: { from: before.name, to: name } },
+        tx,
+      );
+    }
+    if (requireMfa !== undefined && requireMfa !== before.requireMfa) {
       await recordAuditEvent(
         {
-          ...auditBase(scope, scope.orgId),
+          ...base,
           action: "org.settings_changed",
-          target,
           metadata: { requireMfa: { from: before.requireMfa, to: requireMfa } },
         },
         tx,

@@ -5,8 +5,7 @@ import {
   deleteOrganization,
   getOrganization,
   listMyOrganizations,
-  renameOrganization,
-  updateOrganizationSettings,
+  updateOrganization,
 } from "@/lib/orgs";
 import { testDb } from "../support/db";
 import { createTestOrg, rejectionOf, uniqueSlug } from "../support/orgs";
@@ -67,9 +66,9 @@ describe("creating an organization", () => {
 describe("renaming and settings", () => {
   it("lets owners and admins rename, records org.renamed, and refuses members with authz.denied", async () => {
     const { org, admin, member } = await createTestOrg();
-    const renamed = await renameOrganization(admin().scope, "  New Name  ");
+    const renamed = await updateOrganization(admin().scope, { name: "  New Name  " });
     expect(renamed.name).toBe("New Name");
-    expect(await rejectionOf(renameOrganization(member().scope, "Nope"))).toMatchObject({
+    expect(await rejectionOf(updateOrganization(member().scope, { name: "Nope" }))).toMatchObject({
       status: 403,
       code: "forbidden",
     });
@@ -79,12 +78,13 @@ describe("renaming and settings", () => {
 
   it("requires MFA for everyone only when the one asking has MFA", async () => {
     const { org, owner } = await createTestOrg(["OWNER"]);
-    expect(await rejectionOf(updateOrganizationSettings(owner().scope, { requireMfa: true }))).toMatchObject({
-      status: 409,
-      code: "mfa_not_enrolled",
-    });
+    // Both changes in one request: neither happens when one is refused.
+    expect(
+      await rejectionOf(updateOrganization(owner().scope, { name: "Renamed", requireMfa: true })),
+    ).toMatchObject({ status: 409, code: "mfa_not_enrolled" });
+    expect((await getOrganization(owner().scope)).name).toBe("Test Org");
     await testDb().user.update({ where: { id: owner().userId }, data: { mfaEnabledAt: new Date() } });
-    expect((await updateOrganizationSettings(owner().scope, { requireMfa: true })).requireMfa).toBe(true);
+    expect((await updateOrganization(owner().scope, { requireMfa: true })).requireMfa).toBe(true);
     const events = await testDb().auditEvent.findMany({ where: { orgId: org.id } });
     expect(events.map((event) => [event.action, event.metadata])).toEqual([
       ["org.settings_changed", { requireMfa: { from: false, to: true } }],
