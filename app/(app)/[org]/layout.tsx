@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { OrgNav } from "@/components/org-nav";
 import { OrgSwitcher } from "@/components/org-switcher";
 import { requirePageMember } from "@/lib/http";
+import { listMyOrganizations } from "@/lib/orgs";
 
 // Organization slugs are lowercase letters, digits and single hyphens (see Organization.slug). Any
 // other first path segment, such as /favicon.ico or /Acme, is not an organization: answer 404 rather
@@ -31,7 +32,8 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
  */
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Params }) {
   const org = await orgSlug(params);
-  await requirePageMember(org);
+  const member = await requirePageMember(org);
+  const organizations = await listMyOrganizations(member.user.id);
 
   return (
     <>
@@ -43,12 +45,12 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           <span aria-hidden="true" className="text-slate-300">
             /
           </span>
-          <OrgSwitcher org={org} />
+          <OrgSwitcher current={member.org} organizations={organizations} />
         </div>
       </header>
       <div className="flex flex-1 flex-col md:flex-row">
         <div className="border-b border-slate-200 px-2 py-2 md:w-56 md:shrink-0 md:border-r md:border-b-0 md:px-3 md:py-6">
-          <OrgNav org={org} />
+          <OrgNav org={org} permissions={[...member.permissions]} />
         </div>
         <main id="main" className="flex-1 px-4 py-8 sm:px-8">
           {children}
