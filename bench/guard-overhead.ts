@@ -1,7 +1,8 @@
 // What the route wrapper's guard costs on a protected read: GET /api/orgs/[org]/projects/[id] (the
 // real route: session cookie decrypted and checked, membership loaded, policy checked, rate limit
 // counted, then the scoped single-row query) against a bare handler that runs the same query
-// (lib/orgs getProject) and returns the same JSON, in the same run on the same database.
+// (lib/orgs getProject) and returns the same JSON, in the same run on the same database. A middle
+// row shows how much of it is the session lookup alone.
 // Each call is a new Request; callers cycle through 40 members, so the per-user rate limit (300 a
 // minute) is never reached and the session check's 5-second cache behaves as under real traffic.
 // The rate limiter uses its in-memory store here (REDIS_URL is unset): bench/ratelimit-overhead.ts
@@ -9,6 +10,7 @@
 // Run: npx tsx bench/guard-overhead.ts (without --conditions=react-server: see below)
 // It creates and drops its own database on the server of BENCH_DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/postgres). Prints a table; asserts nothing.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { register } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -18,6 +20,10 @@ import pg from "pg";
 // condition; but that condition breaks next/navigation, which the route wrapper imports. So this
 // script runs without it and resolves "server-only" to the package's empty module itself, as the
 // Vitest config does.
+if (process.execArgv.some((arg) => arg.includes("react-server"))) {
+  const args = process.execArgv.filter((arg) => !arg.includes("react-server") && arg !== "--conditions");
+  process.exit(spawnSync(process.execPath, [...args, ...process.argv.slice(1)], { stdio: "inherit" }).status ?? 1);
+}
 const emptyModule = pathToFileURL(`${process.cwd()}/node_modules/server-only/empty.js`).href;
 register(
   `data:text/javascript,${encodeURIComponent(
@@ -57,7 +63,9 @@ delete process.env.UPSTASH_REDIS_REST_URL;
 
 const { applyMigrations } = await import("../tools/db/apply-migrations");
 const { encode } = await import("next-auth/jwt");
-const { readAuthConfig, sessionCookieName, startSession } = await import("../lib/auth");
+const { currentUserFromRequest, readAuthConfig, sessionCookieName, startSession } = await import(
+  "../lib/auth"
+);
 const { disconnectDb, getDb } = await import("../lib/db");
 const { getProject } = await import("../lib/orgs");
 const { GET: guardedRoute } = await import("../app/api/orgs/[org]/projects/[projectId]/route");
@@ -106,9 +114,15 @@ try {
     };
     return Response.json({ project: await getProject(scope, project.id) });
   };
+  // Where the guard's time goes: the session alone (cookie decrypted, session checked, user row read).
+  const sessionOnly = async (req: Request, call: number): Promise<Response> => {
+    if (!(await currentUserFromRequest(req))) throw new Error("no session");
+    return bare(req, call);
+  };
   const guarded = (req: Request) => guardedRoute(req, params);
   const cases: Record<string, (req: Request, call: number) => Promise<Response>> = {
     "bare handler (same query)": bare,
+    "session lookup + handler": sessionOnly,
     "route() guard + handler": guarded,
   };
 
