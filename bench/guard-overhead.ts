@@ -22,7 +22,9 @@ import pg from "pg";
 // Vitest config does.
 if (process.execArgv.some((arg) => arg.includes("react-server"))) {
   const args = process.execArgv.filter((arg) => !arg.includes("react-server") && arg !== "--conditions");
-  process.exit(spawnSync(process.execPath, [...args, ...process.argv.slice(1)], { stdio: "inherit" }).status ?? 1);
+  process.exit(
+    spawnSync(process.execPath, [...args, ...process.argv.slice(1)], { stdio: "inherit" }).status ?? 1,
+  );
 }
 const emptyModule = pathToFileURL(`${process.cwd()}/node_modules/server-only/empty.js`).href;
 register(
