@@ -35,8 +35,10 @@ export const AUDIT_ACTIONS = [
   // Organizations, their members and invitations.
   "membership.role_changed",
   "membership.removed",
+  "membership.left",
   "invitation.created",
   "invitation.revoked",
+  "invitation.resent",
   "invitation.accepted",
   "org.created",
   "org.renamed",

@@ -22,6 +22,7 @@ export {
   dataExportReadyMail,
   emailChangedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,

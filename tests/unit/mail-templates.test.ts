@@ -8,6 +8,7 @@ import {
   confirmEmailChangeMail,
   emailChangedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,
@@ -190,5 +191,23 @@ describe("mail templates", () => {
   it("says which way two-factor authentication changed", () => {
     expect(mfaChangedMail({ link, change: "enabled" }).subject).toContain("turned on");
     expect(mfaChangedMail({ link, change: "disabled" }).subject).toContain("turned off");
+  });
+
+  it("invites with the organization's and the inviter's names escaped and shortened", () => {
+    const mail = invitationMail({
+      inviterName: HOSTILE_NAME,
+      organizationName: `Free money! Click the button below and enter your card ${"x".repeat(80)}`,
+      role: "ADMIN",
+      link,
+      validForMinutes: 7 * 24 * 60,
+    });
+    expect(mail.subject).toMatch(
+      /^You.re invited to join Free money! Click the button below and ?… on Acme$/,
+    );
+    expect(mail.text).toContain(`${HOSTILE_NAME} invited you to join Free money!`);
+    expect(mail.text).toContain("as an admin");
+    expect(mail.text).toContain("works for 7 days");
+    expect(mail.html).not.toContain("<script>");
+    expect(mail.text.match(URL_PATTERN)).toEqual([link]);
   });
 });

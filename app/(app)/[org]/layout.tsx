@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { OrgNav } from "@/components/org-nav";
 import { OrgSwitcher } from "@/components/org-switcher";
 import { requirePageMember } from "@/lib/http";
+import { listMyOrganizations } from "@/lib/orgs";
 
 // Organization slugs are lowercase letters, digits and single hyphens (see Organization.slug). Any
 // other first path segment, such as /favicon.ico or /Acme, is not an organization: answer 404 rather
@@ -32,6 +33,7 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Params }) {
   const org = await orgSlug(params);
   const member = await requirePageMember(org);
+  const organizations = await listMyOrganizations(member.user.id);
 
   return (
     <>
@@ -43,7 +45,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
           <span aria-hidden="true" className="text-slate-300">
             /
           </span>
-          <OrgSwitcher org={org} />
+          <OrgSwitcher current={member.org} organizations={organizations} />
         </div>
       </header>
       <div className="flex flex-1 flex-col md:flex-row">

@@ -5,6 +5,7 @@ export { accountExistsMail } from "./account-exists";
 export { accountLockedMail } from "./account-locked";
 export { dataExportReadyMail } from "./data-export-ready";
 export { addressHint, confirmEmailChangeMail, emailChangedMail } from "./email-change";
+export { invitationMail } from "./invitation";
 export { escapeHtml, type MailContent } from "./layout";
 export { mfaChangedMail } from "./mfa-changed";
 export { passwordChangedMail } from "./password-changed";
