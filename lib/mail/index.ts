@@ -21,6 +21,7 @@ export {
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "./templates";
 

@@ -9,6 +9,7 @@ import {
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "@/lib/mail";
 
@@ -30,6 +31,16 @@ const templates: [string, (link: AppLink) => MailContent][] = [
   ],
   ["accountLockedMail", (link) => accountLockedMail({ name: HOSTILE_NAME, link, validForMinutes: 60 })],
   ["mfaChangedMail", (link) => mfaChangedMail({ name: HOSTILE_NAME, link, change: "enabled" })],
+  [
+    "paymentFailedMail",
+    (link) =>
+      paymentFailedMail({
+        name: HOSTILE_NAME,
+        link,
+        orgName: HOSTILE_NAME,
+        graceEndsAt: new Date("2026-03-11T00:00:00Z"),
+      }),
+  ],
 ];
 
 const URL_PATTERN = /https?:\/\/[^\s"'<>]+/g;
