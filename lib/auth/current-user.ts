@@ -1,35 +1,53 @@
 import "server-only";
-import { getServerSession } from "next-auth";
-import { getDb } from "../db";
-import { authOptions } from "./next-auth";
+import { cookies } from "next/headers";
+import { cache } from "react";
+import { currentUserFromClaims, requestCookies, sessionClaimsFrom } from "./session-token";
 
-/** The signed-in user as pages and routes see it: one explicit public shape, never the raw row. */
+/**
+ * The signed-in user as the server sees it for one request: built from the session claims and the
+ * user row. Server-side only; anything sent to a browser goes through `toPublicUser`.
+ */
 export type CurrentUser = {
   id: string;
   email: string;
   name: string | null;
   emailVerified: boolean;
+  /** This session's MFA state: "pending" until the TOTP challenge is passed. */
   mfa: "none" | "pending" | "verified";
+  /** MFA is turned on for the account. */
+  mfaEnabled: boolean;
+  isPlatformAdmin: boolean;
+  /** When this session last proved a password or TOTP code (ms), for step-up checks. */
+  authAt: number;
+  /** The user asked to delete the account and the grace period is running. */
+  deletionPending: boolean;
 };
 
-/**
- * The signed-in user for this request, or null. The session was already checked (lifetime,
- * revocation, disabled account) by next-auth's jwt callback in lib/auth/next-auth.ts.
- */
-export async function getCurrentUser(): Promise<CurrentUser | null> {
-  const session = await getServerSession(authOptions());
-  const claims = session?.user as { id?: string; mfa?: CurrentUser["mfa"] } | undefined;
-  if (!claims?.id || !claims.mfa) return null;
-  const user = await getDb().user.findUnique({
-    where: { id: claims.id },
-    select: { id: true, email: true, name: true, emailVerifiedAt: true },
-  });
-  if (!user) return null;
+/** The one shape in which a user leaves the server (pages, API responses): no hashes, no secrets. */
+export type PublicUser = Pick<CurrentUser, "id" | "email" | "name" | "emailVerified" | "mfaEnabled">;
+
+export function toPublicUser(user: PublicUser): PublicUser {
   return {
     id: user.id,
     email: user.email,
     name: user.name,
-    emailVerified: user.emailVerifiedAt !== null,
-    mfa: claims.mfa,
+    emailVerified: user.emailVerified,
+    mfaEnabled: user.mfaEnabled,
   };
+}
+
+/**
+ * The signed-in user for this request (pages, layouts, server actions), or null. The session is
+ * checked as next-auth's jwt callback checks it (lifetime, revocation, disabled account). Cached per
+ * request (React `cache`), so the layout, the page and the wrapper share one lookup.
+ */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const claims = await sessionClaimsFrom(await cookies());
+  return claims ? currentUserFromClaims(claims) : null;
+});
+
+/** The signed-in user of a route handler's request, or null. */
+export async function currentUserFromRequest(request: Request): Promise<CurrentUser | null> {
+  const claims = await sessionClaimsFrom(requestCookies(request));
+  return claims ? currentUserFromClaims(claims) : null;
 }

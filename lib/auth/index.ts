@@ -10,7 +10,13 @@ export {
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
-export { type CurrentUser, getCurrentUser } from "./current-user";
+export {
+  type CurrentUser,
+  currentUserFromRequest,
+  getCurrentUser,
+  type PublicUser,
+  toPublicUser,
+} from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export { authOptions } from "./next-auth";
@@ -35,6 +41,7 @@ export {
   SessionRevokedError,
   startSession,
 } from "./session";
+export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";

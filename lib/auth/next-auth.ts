@@ -10,6 +10,7 @@ import { clientIp } from "../ratelimit";
 import { authConfig } from "./config";
 import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
+import { isSessionClaims } from "./session-token";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(3).max(320),
@@ -78,14 +79,4 @@ export function authOptions(): NextAuthOptions {
       },
     },
   };
-}
-
-function isSessionClaims(token: ShipshapeJwt): token is JWT & SessionClaims {
-  return (
-    typeof token.uid === "string" &&
-    typeof token.sv === "number" &&
-    typeof token.signedInAt === "number" &&
-    typeof token.authAt === "number" &&
-    (token.mfa === "none" || token.mfa === "pending" || token.mfa === "verified")
-  );
 }

@@ -1,4 +1,6 @@
-// Authorization: the policy table and the question "may this member do that?".
+// Authorization: the policy table, the question "may this member do that?", and the membership
+// lookup every org-scoped request starts with.
+export { findMembership, type OrgMembership } from "./membership";
 export {
   CONDITIONS,
   can,

@@ -1,12 +1,35 @@
-// Shared pieces for route handlers. The full route wrapper (auth → org → permission → input → rate
-// limit → handler → uniform errors) grows here; these are the parts every route already needs.
+// The one wrapper for route handlers (route) and server actions (action), the page gate, and the
+// pieces every endpoint shares: uniform errors, request ids, bounded JSON bodies.
 import "server-only";
-import { REQUEST_ID_HEADER, resolveRequestId } from "../security";
 
+export {
+  type ActionContext,
+  type ActionState,
+  action,
+  HONEYPOT_FIELD,
+  IDLE,
+  type WrappedAction,
+} from "./action";
+export { DEFAULT_MAX_BODY_BYTES, type JsonBodyResult, readJsonBody, readTextBody } from "./body";
 export { type ApiErrorBody, apiError } from "./errors";
-
-/** The request id proxy.ts assigned (or a fresh one when the route was reached without it). */
-export function requestIdOf(request: Request): string {
-  return resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
-}
-export { DEFAULT_MAX_BODY_BYTES, type JsonBodyResult, readJsonBody } from "./body";
+export {
+  type AuthLevel,
+  type Declaration,
+  endpointDeclaration,
+  isPublicError,
+  type MarkedDeclaration,
+  type OrgScope,
+  type PublicError,
+  type RateLimitDeclaration,
+  STEP_UP_MAX_AGE_MS,
+} from "./guard";
+export {
+  GATE_PATHS,
+  type PageAllowance,
+  type PageMember,
+  requirePageMember,
+  requirePagePlatformAdmin,
+  requirePageUser,
+} from "./page";
+export { requestIdOf } from "./request-id";
+export { type RouteContext, type RouteInput, type RouteResult, route } from "./route";

@@ -1,4 +1,3 @@
-import { apiError } from "../http";
 import type { RateLimitDecision, RateLimitRefusal } from "./limiter";
 import { RATE_LIMIT_POLICIES, type RateLimitPolicy, type RateLimitPolicyName } from "./policies";
 
@@ -36,26 +35,41 @@ export function rateLimitHeaders(
 }
 
 /**
- * The response to send when a check refused the request: 429 `rate_limited` when over the limit,
- * 503 `rate_limit_unavailable` when the store is down and the policy fails closed.
+ * What to tell the client about a refusal: 429 `rate_limited` when over the limit, 503
+ * `rate_limit_unavailable` when the store is down and the policy fails closed. Forms show the
+ * message; APIs send it in the standard error body (rateLimitedResponse).
  */
+export function rateLimitRefusal(decision: RateLimitRefusal): {
+  status: 429 | 503;
+  code: string;
+  message: string;
+} {
+  const wait = waitInWords(decision.retryAfterSeconds);
+  if (decision.reason === "store_unavailable") {
+    return {
+      status: 503,
+      code: "rate_limit_unavailable",
+      message: `This action is paused because its abuse protection is unavailable. Try again in ${wait}.`,
+    };
+  }
+  return { status: 429, code: "rate_limited", message: `Too many attempts. Try again in ${wait}.` };
+}
+
+/** The API response for a refused request: the refusal in the `{ error: { code, message } }` body. */
 export function rateLimitedResponse(
   decision: RateLimitRefusal,
   policy: RateLimitPolicy | RateLimitPolicyName,
 ): Response {
-  const headers = rateLimitHeaders(decision, policy);
-  if (decision.reason === "store_unavailable") {
-    return apiError(
-      503,
-      "rate_limit_unavailable",
-      `This action is paused because its abuse protection is unavailable. Try again in ${decision.retryAfterSeconds} seconds.`,
-      { headers },
-    );
-  }
-  return apiError(
-    429,
-    "rate_limited",
-    `Too many requests. Try again in ${decision.retryAfterSeconds} seconds.`,
-    { headers },
+  const { status, code, message } = rateLimitRefusal(decision);
+  // Built here rather than with lib/http's apiError: lib/http's route wrapper imports this module.
+  return Response.json(
+    { error: { code, message } },
+    { status, headers: { "cache-control": "no-store", ...rateLimitHeaders(decision, policy) } },
   );
+}
+
+function waitInWords(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
 }

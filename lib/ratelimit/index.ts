@@ -14,7 +14,7 @@ import type { RateLimitStore } from "./store";
 
 export { type HeaderReader, UNKNOWN_CLIENT_IP } from "./client-ip";
 export { type RatelimitEnv, ratelimitEnvSchema, refineRatelimitEnv } from "./config";
-export { rateLimitedResponse, rateLimitHeaders } from "./headers";
+export { rateLimitedResponse, rateLimitHeaders, rateLimitRefusal } from "./headers";
 export {
   createRateLimiter,
   type RateLimitDecision,

@@ -13,7 +13,7 @@ afterEach(async () => {
 describe("/api/health", () => {
   it("answers 200 with the version, without touching the database", async () => {
     process.env.DATABASE_URL = "postgresql://nobody@127.0.0.1:1/unreachable";
-    const response = health();
+    const response = await health(new Request("http://localhost/api/health"));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: "ok",

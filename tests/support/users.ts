@@ -1,20 +1,21 @@
 // Users and client addresses for the auth integration tests.
 import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword } from "@/lib/auth";
+import type { Prisma } from "@/lib/db";
 import { testDb } from "./db";
 
 /** The password of every user createTestUser makes (unless passwordHash says otherwise). */
 export const TEST_PASSWORD = "a long and perfectly fine passphrase";
 
 /** A verified user with TEST_PASSWORD and a unique email; override any column. */
-export async function createTestUser(overrides: { passwordHash?: string | null; disabledAt?: Date } = {}) {
+export async function createTestUser(overrides: Partial<Prisma.UserCreateInput> = {}) {
   return testDb().user.create({
     data: {
       email: `user-${randomUUID()}@example.com`,
       emailVerifiedAt: new Date(),
+      ...overrides,
       passwordHash:
         overrides.passwordHash === undefined ? await hashPassword(TEST_PASSWORD) : overrides.passwordHash,
-      disabledAt: overrides.disabledAt,
     },
   });
 }

@@ -23,6 +23,11 @@ if (testDatabase.kind === "embedded") {
   process.env.DATABASE_URL = databaseUrl(testDatabase.adminUrl, name);
 }
 
+// Route handlers are called with an X-Forwarded-For set by the test (tests/support/sessions.ts
+// appRequest), as a load balancer would: trust one hop, so each test's client has its own per-IP
+// buckets instead of all sharing the "unknown" one.
+process.env.TRUSTED_PROXY_COUNT ??= "1";
+
 // Mail sent by code under test lands in a throwaway dev mailbox, never the developer's .data/mail.
 process.env.MAIL_DEV_DIR = await mkdtemp(path.join(tmpdir(), "shipshape-test-mail-"));
 

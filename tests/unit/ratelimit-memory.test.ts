@@ -98,8 +98,11 @@ describe("the policy table", () => {
   it("fails closed for auth policies and open for general traffic", () => {
     const closed = Object.values(RATE_LIMIT_POLICIES).filter((policy) => policy.onStoreDown === "closed");
     expect(closed.map((policy) => policy.name).sort()).toEqual([
+      "email-change-account",
+      "invitation-send-user",
       "password-reset-account",
       "password-reset-ip",
+      "reauth-account",
       "sign-in-account",
       "sign-in-ip",
       "sign-up-ip",

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { OrgNav } from "@/components/org-nav";
 import { OrgSwitcher } from "@/components/org-switcher";
+import { requirePageMember } from "@/lib/http";
 
 // Organization slugs are lowercase letters, digits and single hyphens (see Organization.slug). Any
 // other first path segment, such as /favicon.ico or /Acme, is not an organization: answer 404 rather
@@ -25,11 +26,12 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 }
 
 /**
- * The signed-in app shell. It renders for any well-formed slug; the identity module adds the session
- * check and the membership lookup (no membership → 404) here.
+ * The signed-in app shell. Only members see it: anyone else gets the same 404 as for an organization
+ * that doesn't exist. Each page checks again (requirePageMember is cached per request).
  */
 export default async function OrgLayout({ children, params }: { children: ReactNode; params: Params }) {
   const org = await orgSlug(params);
+  await requirePageMember(org);
 
   return (
     <>

@@ -1,16 +1,18 @@
 import { orgSections } from "@/components/org-nav";
+import { requirePageMember } from "@/lib/http";
 
 type Props = { params: Promise<{ org: string }> };
 
 /** The organization overview: for now, a map of the sections that are on their way. */
 export default async function OrgOverviewPage({ params }: Props) {
   const { org } = await params;
+  await requirePageMember(org);
 
   return (
     <div className="max-w-4xl">
       <h1 className="text-2xl font-bold tracking-tight">{org}</h1>
       <p className="mt-2 text-slate-600">
-        This is the organization's workspace. Sign-in and membership checks arrive with the identity module.
+        This is the organization's workspace.
       </p>
       <ul className="mt-8 grid gap-4 sm:grid-cols-2">
         {orgSections.map((section) => (

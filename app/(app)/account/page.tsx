@@ -1,14 +1,12 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { PublicPage } from "@/components/public-page";
-import { getCurrentUser } from "@/lib/auth";
+import { requirePageUser } from "@/lib/http";
 import { SignOutButton } from "./sign-out-button";
 
 export const metadata: Metadata = { title: "Your account" };
 
 export default async function AccountPage() {
-  const user = await getCurrentUser();
-  if (!user) redirect("/sign-in");
+  const user = await requirePageUser({ returnTo: "/account" });
   return (
     <PublicPage>
       <div className="mx-auto max-w-xl px-4 py-16 sm:px-6">

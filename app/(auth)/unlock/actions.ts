@@ -1,18 +1,20 @@
 "use server";
 
-import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { unlockAccount } from "@/lib/auth";
-import { clientIp, UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
+import { action } from "@/lib/http";
 
-const unlockInput = z.object({ token: z.string().min(20).max(200) });
-
-/** Public (the token is the credential): parse, unlock, show the outcome. */
-export async function unlockAccountAction(form: FormData): Promise<void> {
-  const parsed = unlockInput.safeParse({ token: form.get("token") });
-  if (!parsed.success) redirect("/unlock?done=0");
-  const ip = clientIp(await headers());
-  const result = await unlockAccount(parsed.data.token, { ip: ip === UNKNOWN_CLIENT_IP ? null : ip });
-  redirect(`/unlock?done=${result.ok ? "1" : "0"}`);
-}
+/** Public: the emailed token is the credential. Unlocks, then shows the outcome. */
+export const unlockAccountAction = action(
+  {
+    auth: "public",
+    rateLimit: "pages-ip",
+    // A malformed token is just an invalid one: unlockAccount refuses it and the page says so.
+    input: z.object({ token: z.string().max(200) }),
+  },
+  async ({ input, ip }) => {
+    const result = await unlockAccount(input.token, { ip });
+    redirect(`/unlock?done=${result.ok ? "1" : "0"}`);
+  },
+);

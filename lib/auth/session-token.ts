@@ -1,0 +1,125 @@
+import "server-only";
+import { decode } from "next-auth/jwt";
+import { getDb } from "../db";
+import { serverEnv } from "../env";
+import { logger } from "../log";
+import { authConfig } from "./config";
+import type { CurrentUser } from "./current-user";
+import { checkSession, type SessionClaims, SessionRevokedError } from "./session";
+
+/**
+ * next-auth's session cookie: `__Secure-`-prefixed when the app is served over https (the browser
+ * then only accepts it with Secure), plain in http development. Only the name matching APP_URL is
+ * read, so an https deployment never accepts a cookie that could have been set over http.
+ */
+export function sessionCookieName(appUrl = serverEnv().APP_URL): string {
+  return appUrl.startsWith("https://") ? "__Secure-next-auth.session-token" : "next-auth.session-token";
+}
+
+/** Anything that lists cookies: next/headers' cookies(), or the parsed Cookie header of a Request. */
+export type CookieList = { getAll(): { name: string; value: string }[] };
+
+/**
+ * The raw session token from the cookies. next-auth splits tokens over 4 kB into `<name>.0`,
+ * `<name>.1`…; they are joined in order.
+ */
+export function sessionTokenFrom(cookies: CookieList, name = sessionCookieName()): string | undefined {
+  const parts = cookies
+    .getAll()
+    .filter((cookie) => cookie.name === name || cookie.name.startsWith(`${name}.`))
+    .sort((a, b) => chunkIndex(a.name) - chunkIndex(b.name));
+  return parts.length > 0 ? parts.map((cookie) => cookie.value).join("") : undefined;
+}
+
+function chunkIndex(name: string): number {
+  const dot = name.lastIndexOf(".");
+  const index = Number(name.slice(dot + 1));
+  return Number.isInteger(index) ? index : -1;
+}
+
+/** The cookies of a Request's Cookie header. */
+export function requestCookies(request: Request): CookieList {
+  const header = request.headers.get("cookie") ?? "";
+  const cookies = header
+    .split(";")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.includes("="))
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      return { name: pair.slice(0, eq), value: safeDecode(pair.slice(eq + 1)) };
+    });
+  return { getAll: () => cookies };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export function isSessionClaims(
+  token: Record<string, unknown> | null,
+): token is Record<string, unknown> & SessionClaims {
+  return (
+    token !== null &&
+    typeof token.uid === "string" &&
+    typeof token.sv === "number" &&
+    typeof token.signedInAt === "number" &&
+    typeof token.authAt === "number" &&
+    (token.mfa === "none" || token.mfa === "pending" || token.mfa === "verified")
+  );
+}
+
+/**
+ * The session's claims after the same checks next-auth's jwt callback makes (signature and
+ * encryption, idle expiry, absolute lifetime, revocation, disabled account), or null.
+ */
+export async function sessionClaimsFrom(cookies: CookieList): Promise<SessionClaims | null> {
+  const token = sessionTokenFrom(cookies);
+  if (!token) return null;
+  const config = authConfig();
+  const decoded = (await decode({ token, secret: config.authSecret }).catch(() => null)) as Record<
+    string,
+    unknown
+  > | null;
+  if (!isSessionClaims(decoded)) return null;
+  try {
+    return await checkSession(getDb(), decoded, { maxAgeSeconds: config.sessionMaxSeconds });
+  } catch (error) {
+    if (error instanceof SessionRevokedError) {
+      logger.info({ userId: decoded.uid, reason: error.reason }, "session ended");
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** The user of a checked session: the one place the CurrentUser shape is built. */
+export async function currentUserFromClaims(claims: SessionClaims): Promise<CurrentUser | null> {
+  const user = await getDb().user.findUnique({
+    where: { id: claims.uid },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      emailVerifiedAt: true,
+      mfaEnabledAt: true,
+      isPlatformAdmin: true,
+      deletionRequestedAt: true,
+    },
+  });
+  if (!user) return null;
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    emailVerified: user.emailVerifiedAt !== null,
+    mfa: claims.mfa,
+    mfaEnabled: user.mfaEnabledAt !== null,
+    isPlatformAdmin: user.isPlatformAdmin,
+    authAt: claims.authAt,
+    deletionPending: user.deletionRequestedAt !== null,
+  };
+}

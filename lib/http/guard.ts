@@ -1,0 +1,275 @@
+// The checks every route handler and server action goes through, in one fixed order:
+// authenticate → load the organization membership → authorize → step-up → validate input → rate limit.
+// route.ts and action.ts adapt this to HTTP responses and to form states; the order and the rules
+// live only here, so a reader can check them in one place.
+import "server-only";
+import type { z } from "zod";
+import { recordSecurityEvent } from "../audit";
+import type { CurrentUser } from "../auth";
+import {
+  can,
+  findMembership,
+  type OrgMembership,
+  type OrgRole,
+  type Permission,
+  type PolicyContext,
+  permissionsFor,
+} from "../authz";
+import { getDb } from "../db";
+import {
+  checkRateLimit,
+  RATE_LIMIT_POLICIES,
+  type RateLimitPolicyName,
+  rateLimitHeaders,
+  rateLimitRefusal,
+  UNKNOWN_CLIENT_IP,
+} from "../ratelimit";
+
+/**
+ * Who may call an endpoint.
+ * - `public`: anyone; `user` is set when a session exists.
+ * - `session`: signed in, even with the email unverified or the MFA challenge pending (verification
+ *   resend, the MFA challenge itself, sign out).
+ * - `user`: signed in, email verified, MFA challenge passed when MFA is on.
+ * - `member`: `user`, and a member of the organization named by the `org` param or input field.
+ * - `platformAdmin`: `user` with the platform-admin flag and MFA passed.
+ */
+export type AuthLevel = "public" | "session" | "user" | "member" | "platformAdmin";
+
+/** A rate-limit policy from lib/ratelimit's table, or an explicit exemption with its reason. */
+export type RateLimitDeclaration = RateLimitPolicyName | { exempt: string };
+
+/** A re-authentication (password or TOTP) must be this recent for `stepUp: true` endpoints. */
+export const STEP_UP_MAX_AGE_MS = 10 * 60 * 1000;
+
+/** What every endpoint declares. The coverage test reads these from each export. */
+export type Declaration =
+  | {
+      auth: "public" | "session" | "user" | "platformAdmin";
+      permission?: undefined;
+      rateLimit: RateLimitDeclaration;
+      stepUp?: boolean;
+    }
+  | { auth: "member"; permission: Permission; rateLimit: RateLimitDeclaration; stepUp?: boolean };
+
+/** The organization a member endpoint acts in, and the caller's role there. */
+export type OrgScope = { orgId: string; orgSlug: string; userId: string; role: OrgRole };
+
+/** An error answered to the client as is: a 4xx with a stable code and a message for people. */
+export type PublicError = Error & { status: number; code: string; fields?: Record<string, string[]> };
+
+/**
+ * Errors from lib modules that carry a 4xx `status` and a string `code` are meant for the client.
+ * Modules define their own classes (no import of lib/http needed), so each stays copyable alone.
+ */
+export function isPublicError(error: unknown): error is PublicError {
+  if (!(error instanceof Error)) return false;
+  const { status, code } = error as Partial<PublicError>;
+  return typeof status === "number" && status >= 400 && status < 500 && typeof code === "string";
+}
+
+/** Refusals raised by the guard itself. */
+export class GuardError extends Error implements PublicError {
+  override name = "GuardError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string[]>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+const NOT_FOUND_MESSAGE = "Not found. Check the address, or ask the organization's owner for access.";
+
+export const notSignedIn = () => new GuardError(401, "unauthenticated", "Sign in to continue.");
+export const notFound = () => new GuardError(404, "not_found", NOT_FOUND_MESSAGE);
+
+/** The caller, as far as the guard established it. */
+export type Caller = {
+  user: CurrentUser | null;
+  membership: OrgMembership | null;
+  ip: string;
+  userAgent: string | null;
+};
+
+/** The caller's IP for the audit log: null when unknown (lib/ratelimit's "unknown" bucket). */
+function auditIp(caller: Caller): string | null {
+  return caller.ip === UNKNOWN_CLIENT_IP ? null : caller.ip;
+}
+
+/**
+ * Authenticates at the declared level; throws GuardError (401, 403 or 404) otherwise. Route handlers
+ * read the session from their Request, server actions from the request's cookies.
+ */
+export async function authenticate(
+  declaration: Declaration,
+  loadUser: () => Promise<CurrentUser | null>,
+): Promise<CurrentUser | null> {
+  const user = await loadUser();
+  if (declaration.auth === "public") return user;
+  if (!user) throw notSignedIn();
+  if (declaration.auth === "session") return user;
+  if (user.mfa === "pending") {
+    throw new GuardError(
+      401,
+      "mfa_required",
+      "Enter the code from your authenticator app to finish signing in.",
+    );
+  }
+  if (!user.emailVerified) {
+    throw new GuardError(
+      403,
+      "email_unverified",
+      "Verify your email address first: open the link we sent you.",
+    );
+  }
+  if (user.deletionPending) {
+    throw new GuardError(
+      403,
+      "account_deletion_pending",
+      "Your account is scheduled for deletion. Cancel the deletion to use it.",
+    );
+  }
+  // Platform admin areas don't admit to existing for anyone else (404), and need MFA.
+  if (declaration.auth === "platformAdmin" && (!user.isPlatformAdmin || user.mfa !== "verified"))
+    throw notFound();
+  return user;
+}
+
+/**
+ * The caller's membership of the organization `orgSlug`. Not a member, or no such organization:
+ * the same 404. An organization that requires MFA refuses members without it (403 mfa_required).
+ */
+export async function loadMembership(user: CurrentUser, orgSlug: unknown): Promise<OrgMembership> {
+  if (typeof orgSlug !== "string" || orgSlug.length === 0 || orgSlug.length > 64) throw notFound();
+  const membership = await findMembership(getDb(), user.id, orgSlug);
+  if (!membership) throw notFound();
+  if (membership.org.requireMfa && !user.mfaEnabled) {
+    throw new GuardError(
+      403,
+      "mfa_required",
+      `${membership.org.name} requires two-factor authentication. Turn it on in your account settings.`,
+    );
+  }
+  return membership;
+}
+
+/**
+ * Throws 403 `forbidden` (and records `authz.denied`) unless `role` may do `permission` given
+ * `facts`. Without facts it asks whether the role has the permission at all; conditional grants
+ * (own project, not on an owner…) are checked again by the handler with the facts it loaded.
+ */
+export async function authorize(
+  caller: Caller & { user: CurrentUser; membership: OrgMembership },
+  permission: Permission,
+  facts?: PolicyContext,
+): Promise<void> {
+  const { role, org } = caller.membership;
+  const allowed = facts
+    ? can(role, permission, { actorUserId: caller.user.id, ...facts })
+    : permissionsFor(role).includes(permission);
+  if (allowed) return;
+  await recordSecurityEvent({
+    action: "authz.denied",
+    actor: { type: "USER", id: caller.user.id },
+    orgId: org.id,
+    ip: auditIp(caller),
+    userAgent: caller.userAgent,
+    metadata: { permission, role },
+  });
+  throw new GuardError(
+    403,
+    "forbidden",
+    `Your role (${role.toLowerCase()}) can't do this here. Ask an owner or admin.`,
+  );
+}
+
+/** Throws 403 `step_up_required` unless the session re-authenticated within STEP_UP_MAX_AGE_MS. */
+export function requireRecentAuth(user: CurrentUser, now = Date.now()): void {
+  if (now - user.authAt > STEP_UP_MAX_AGE_MS) {
+    throw new GuardError(
+      403,
+      "step_up_required",
+      "Confirm it's you: enter your password or authenticator code again.",
+    );
+  }
+}
+
+/** zod issues as `{ field: [messages] }`, the `fields` of a 400 `invalid_input` answer. */
+export function fieldErrors(error: z.ZodError): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join(".") : "_";
+    fields[key] = [...(fields[key] ?? []), issue.message];
+  }
+  return fields;
+}
+
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new GuardError(
+    400,
+    "invalid_input",
+    `Some ${what} values are missing or invalid. Check the fields marked.`,
+    fieldErrors(parsed.error),
+  );
+}
+
+/**
+ * Counts the request under its declared policy. Per-IP policies count the client IP; per-user and
+ * per-account policies count the signed-in user (the IP when nobody is signed in). A refusal of a
+ * fail-closed (security) policy is recorded as `auth.rate_limited`.
+ */
+export async function applyRateLimit(
+  declaration: Declaration,
+  caller: Caller,
+): Promise<Record<string, string>> {
+  if (typeof declaration.rateLimit !== "string") return {};
+  const policyName = declaration.rateLimit;
+  const policy = RATE_LIMIT_POLICIES[policyName];
+  const key = policy.keyKind === "ip" ? caller.ip : (caller.user?.id ?? caller.ip);
+  const decision = await checkRateLimit(policyName, key);
+  const headers = rateLimitHeaders(decision, policyName);
+  if (decision.allowed) return headers;
+  if (policy.onStoreDown === "closed") {
+    await recordSecurityEvent({
+      action: "auth.rate_limited",
+      actor: caller.user ? { type: "USER", id: caller.user.id } : { type: "ANONYMOUS" },
+      orgId: caller.membership?.org.id ?? null,
+      ip: auditIp(caller),
+      userAgent: caller.userAgent,
+      metadata: { policy: policyName, reason: decision.reason },
+    });
+  }
+  const refusal = rateLimitRefusal(decision);
+  throw new GuardError(refusal.status, refusal.code, refusal.message, undefined, headers);
+}
+
+/** The scope lib modules take for tenant-owned queries. */
+export function scopeOf(user: CurrentUser, membership: OrgMembership): OrgScope {
+  return { orgId: membership.org.id, orgSlug: membership.org.slug, userId: user.id, role: membership.role };
+}
+
+// Marks what route() and action() return, so the coverage test can find each endpoint's declaration.
+const DECLARATION = Symbol.for("shipshape.endpoint-declaration");
+
+export type EndpointKind = "route" | "action";
+export type MarkedDeclaration = Declaration & { kind: EndpointKind; inputDeclared: boolean };
+
+export function markEndpoint<F extends object>(endpoint: F, declaration: MarkedDeclaration): F {
+  Object.defineProperty(endpoint, DECLARATION, {
+    value: Object.freeze({ ...declaration }),
+    enumerable: false,
+  });
+  return endpoint;
+}
+
+/** The declaration route() or action() attached to an export, or undefined for anything unwrapped. */
+export function endpointDeclaration(value: unknown): MarkedDeclaration | undefined {
+  if (typeof value !== "function") return undefined;
+  return (value as unknown as Record<symbol, MarkedDeclaration | undefined>)[DECLARATION];
+}

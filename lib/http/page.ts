@@ -1,0 +1,81 @@
+// The gate for signed-in pages: the page counterpart of the wrapper's authentication. Pages render
+// data, so each page calls these itself (layouts don't re-run on every navigation); the lookups are
+// cached per request, so a layout and its page calling them cost one query.
+import "server-only";
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+import { type CurrentUser, getCurrentUser } from "../auth";
+import { findMembership, type OrgMembership, type Permission, permissionsFor } from "../authz";
+import { getDb } from "../db";
+import { type OrgScope, scopeOf } from "./guard";
+
+/** States a page may be shown in, although the app is otherwise closed to the user in them. */
+export type PageAllowance = "mfaPending" | "unverified" | "deletionPending";
+
+/** Where the gate sends people, in the order it checks. */
+export const GATE_PATHS = {
+  signIn: "/sign-in",
+  mfaChallenge: "/sign-in/mfa",
+  verifyEmail: "/verify-email",
+  deletionPending: "/account/deletion",
+  mfaEnrolment: "/account/mfa",
+} as const;
+
+/**
+ * The signed-in user, or a redirect to where they must go first: sign in → the MFA challenge →
+ * email verification → the pending-deletion page. `returnTo` (a path on this site) comes back after
+ * signing in.
+ */
+export async function requirePageUser(
+  options: { allow?: PageAllowance[]; returnTo?: string } = {},
+): Promise<CurrentUser> {
+  const allow = new Set(options.allow ?? []);
+  const user = await getCurrentUser();
+  if (!user) {
+    const returnTo =
+      options.returnTo?.startsWith("/") && !options.returnTo.startsWith("//") ? options.returnTo : undefined;
+    redirect(
+      returnTo ? `${GATE_PATHS.signIn}?callbackUrl=${encodeURIComponent(returnTo)}` : GATE_PATHS.signIn,
+    );
+  }
+  if (user.mfa === "pending" && !allow.has("mfaPending")) redirect(GATE_PATHS.mfaChallenge);
+  if (!user.emailVerified && !allow.has("unverified")) redirect(GATE_PATHS.verifyEmail);
+  if (user.deletionPending && !allow.has("deletionPending")) redirect(GATE_PATHS.deletionPending);
+  return user;
+}
+
+/** A platform admin with MFA passed; anyone else gets the 404 page, admins without MFA enrolment. */
+export async function requirePagePlatformAdmin(): Promise<CurrentUser> {
+  const user = await requirePageUser();
+  if (!user.isPlatformAdmin) notFound();
+  if (!user.mfaEnabled) redirect(`${GATE_PATHS.mfaEnrolment}?required=admin`);
+  return user;
+}
+
+export type PageMember = OrgMembership & {
+  user: CurrentUser;
+  scope: OrgScope;
+  /** What this role may do at all, for the UI to hide the rest (the server checks again). */
+  permissions: ReadonlySet<Permission>;
+};
+
+// Per request: the org layout and its page both ask.
+const cachedMembership = cache((userId: string, orgSlug: string) => findMembership(getDb(), userId, orgSlug));
+
+/**
+ * The signed-in user's membership of the organization `orgSlug`. Not a member or no such
+ * organization: the 404 page (the same for both). With `permission`, a role without it also gets
+ * the 404 page: the page doesn't exist for them. An organization requiring MFA sends members
+ * without it to enrol.
+ */
+export async function requirePageMember(orgSlug: string, permission?: Permission): Promise<PageMember> {
+  const user = await requirePageUser({ returnTo: `/${orgSlug}` });
+  const membership = await cachedMembership(user.id, orgSlug);
+  if (!membership) notFound();
+  if (membership.org.requireMfa && !user.mfaEnabled) {
+    redirect(`${GATE_PATHS.mfaEnrolment}?required=${encodeURIComponent(membership.org.slug)}`);
+  }
+  const permissions = new Set(permissionsFor(membership.role));
+  if (permission && !permissions.has(permission)) notFound();
+  return { ...membership, user, scope: scopeOf(user, membership), permissions };
+}

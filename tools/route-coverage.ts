@@ -1,0 +1,148 @@
+// Finds every endpoint of the app (each export of app/**/route.ts, each export of a "use server"
+// file) and the declaration the lib/http wrapper attached to it. The coverage test fails on any
+// problem; `npm run doctor` reports the same list. An endpoint nobody wrapped can't hide: it shows
+// up here as "not wrapped".
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { PERMISSIONS } from "../lib/authz/policy";
+import { RATE_LIMIT_POLICY_NAMES } from "../lib/ratelimit/policies";
+
+export type EndpointReport = {
+  /** Path relative to the repository root. */
+  file: string;
+  exportName: string;
+  kind: "route" | "action";
+  /** What is wrong, or null when the endpoint is wrapped and declares everything. */
+  problem: string | null;
+  declaration?: { auth: string; permission?: string; rateLimit: string; stepUp: boolean };
+};
+
+const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+/** Route segment config exports Next.js reads; they are settings, not endpoints. */
+const ROUTE_SEGMENT_CONFIG = new Set([
+  "dynamic",
+  "dynamicParams",
+  "revalidate",
+  "fetchCache",
+  "runtime",
+  "preferredRegion",
+  "maxDuration",
+]);
+const DECLARATION = Symbol.for("shipshape.endpoint-declaration");
+
+type Marked = {
+  kind: "route" | "action";
+  auth?: string;
+  permission?: string;
+  rateLimit?: string | { exempt?: string };
+  stepUp?: boolean;
+  inputDeclared?: boolean;
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(ts|tsx)$/.test(entry.name))
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/** A file whose first statement is the "use server" directive: every export is a server action. */
+function isServerActionFile(source: string): boolean {
+  const withoutComments = source.replace(/^(\s*(\/\/[^\n]*|\/\*[\s\S]*?\*\/))*\s*/, "");
+  return /^["']use server["']/.test(withoutComments);
+}
+
+/** "use server" inside a function body (an inline action) can't be wrapped: refuse it outright. */
+function hasInlineServerAction(source: string): boolean {
+  return /^\s+["']use server["'];?\s*$/m.test(source);
+}
+
+function check(kind: "route" | "action", exportName: string, value: unknown): Omit<EndpointReport, "file"> {
+  const marked =
+    typeof value === "function"
+      ? ((value as unknown as Record<symbol, Marked | undefined>)[DECLARATION] ?? null)
+      : null;
+  const report = (problem: string | null): Omit<EndpointReport, "file"> => ({
+    exportName,
+    kind,
+    problem,
+    declaration: marked
+      ? {
+          auth: String(marked.auth),
+          permission: marked.permission,
+          rateLimit:
+            typeof marked.rateLimit === "string"
+              ? marked.rateLimit
+              : `exempt: ${marked.rateLimit?.exempt ?? ""}`,
+          stepUp: marked.stepUp === true,
+        }
+      : undefined,
+  });
+  if (kind === "route" && !HTTP_METHODS.has(exportName)) {
+    return report(`exports "${exportName}", which is neither an HTTP method nor route segment config`);
+  }
+  if (!marked)
+    return report(`not wrapped: build it with ${kind === "route" ? "route()" : "action()"} from lib/http`);
+  if (marked.kind !== kind) return report(`wrapped with ${marked.kind}() but used as a ${kind}`);
+  if (!["public", "session", "user", "member", "platformAdmin"].includes(String(marked.auth))) {
+    return report(`declares no valid auth level (got ${String(marked.auth)})`);
+  }
+  if (marked.auth === "member" && !PERMISSIONS.includes(marked.permission as never)) {
+    return report(
+      `member endpoint without a permission from the policy table (got ${String(marked.permission)})`,
+    );
+  }
+  const rateLimit = marked.rateLimit;
+  const rateLimitOk =
+    (typeof rateLimit === "string" && RATE_LIMIT_POLICY_NAMES.includes(rateLimit as never)) ||
+    (typeof rateLimit === "object" &&
+      typeof rateLimit.exempt === "string" &&
+      rateLimit.exempt.trim().length > 0);
+  if (!rateLimitOk) return report("declares no rate-limit policy (or an exemption with its reason)");
+  if (!marked.inputDeclared) return report("declares no input schema (declare {} or z.object({}) for none)");
+  return report(null);
+}
+
+/**
+ * Every endpoint under `appDir`, with its declaration or its problem. Imports each module, so run it
+ * where `server-only` resolves (Vitest's alias, or tsx --conditions=react-server).
+ */
+export async function scanEndpoints(root: string = process.cwd()): Promise<EndpointReport[]> {
+  const reports: EndpointReport[] = [];
+  // Server actions belong next to the pages that use them, so a reader finds them under app/.
+  for (const dir of ["components", "lib"]) {
+    if (!existsSync(path.join(root, dir))) continue;
+    for (const file of sourceFiles(path.join(root, dir))) {
+      const source = readFileSync(file, "utf8");
+      if (isServerActionFile(source) || hasInlineServerAction(source)) {
+        reports.push({
+          file: path.relative(root, file),
+          exportName: "(file)",
+          kind: "action",
+          problem: "server action outside app/: move it under app/ and wrap it with action()",
+        });
+      }
+    }
+  }
+  for (const file of sourceFiles(path.join(root, "app"))) {
+    const relative = path.relative(root, file);
+    const source = readFileSync(file, "utf8");
+    const isRoute = path.basename(file) === "route.ts";
+    const isActions = isServerActionFile(source);
+    if (!isActions && hasInlineServerAction(source)) {
+      reports.push({
+        file: relative,
+        exportName: "(inline)",
+        kind: "action",
+        problem: 'inline "use server" function: move it to a "use server" file and wrap it with action()',
+      });
+    }
+    if (!isRoute && !isActions) continue;
+    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    for (const [exportName, value] of Object.entries(module)) {
+      if (isRoute && ROUTE_SEGMENT_CONFIG.has(exportName)) continue;
+      reports.push({ file: relative, ...check(isRoute ? "route" : "action", exportName, value) });
+    }
+  }
+  return reports.sort((a, b) => a.file.localeCompare(b.file) || a.exportName.localeCompare(b.exportName));
+}
