@@ -144,13 +144,3 @@ export class InvalidSignatureError extends BillingError {
     super("The Stripe-Signature header does not match this payload, or its timestamp is too old.");
   }
 }
-
-/** The webhook body is over the cap. */
-export class PayloadTooLargeError extends BillingError {
-  override name = "PayloadTooLargeError";
-  readonly status = 413;
-  readonly code = "payload_too_large";
-  constructor(maxBytes: number) {
-    super(`The request body is larger than ${maxBytes} bytes.`);
-  }
-}

@@ -18,7 +18,6 @@ export {
   ChargeNotFoundError,
   InvalidSignatureError,
   NoBillingAccountError,
-  PayloadTooLargeError,
   PlanLimitError,
   PlanNotForSaleError,
   RefundRefusedError,
@@ -56,8 +55,9 @@ export {
 } from "./refund";
 export type { OrgBilling, SubscriptionStatus } from "./state";
 export {
-  handleStripeWebhook,
+  receiveStripeEvent,
   SIGNATURE_TOLERANCE_SECONDS,
   verifyStripeEvent,
   WEBHOOK_MAX_BYTES,
+  webhookConfigured,
 } from "./webhook";

@@ -2,7 +2,7 @@ import "server-only";
 import type { PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { type BillingConfig, readBillingConfig } from "./config";
-import { InvalidSignatureError, PayloadTooLargeError, WebhookNotConfiguredError } from "./errors";
+import { InvalidSignatureError, WebhookNotConfiguredError } from "./errors";
 import { type ProcessResult, processStripeEvent } from "./events";
 import { Stripe } from "./stripe";
 
@@ -17,37 +17,40 @@ export const WEBHOOK_MAX_BYTES = 256 * 1024;
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 /**
- * The whole webhook: refuse at once when the signing secret is unset (503), read the raw body up to
- * the cap (413), verify the signature and its age (400), then apply the event exactly once. Throws
- * the billing errors (each with its status and code) or StripeEventFailedError (500, so Stripe
- * retries).
+ * Verifies a webhook delivery and applies its event exactly once. `body` is the raw request body
+ * (read with a cap of WEBHOOK_MAX_BYTES, before any parsing: the signature covers its exact bytes).
+ * Throws InvalidSignatureError (400), WebhookNotConfiguredError when STRIPE_WEBHOOK_SECRET is unset
+ * (check `webhookConfigured()` first and answer 503 before reading the body), or
+ * StripeEventFailedError when the effect failed (answer 500, so Stripe retries).
  */
-export async function handleStripeWebhook(
-  request: Request,
+export async function receiveStripeEvent(
+  body: string,
+  signature: string | null,
   { db, config = readBillingConfig() }: { db?: PrismaClient; config?: BillingConfig } = {},
 ): Promise<ProcessResult> {
-  if (!config.webhookSecret) {
-    await request.body?.cancel();
-    logger.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set");
-    throw new WebhookNotConfiguredError();
-  }
-  const body = await readRawBody(request, WEBHOOK_MAX_BYTES);
-  const event = verifyStripeEvent(body, request.headers.get("stripe-signature"), config.webhookSecret);
+  if (!config.webhookSecret) throw new WebhookNotConfiguredError();
+  const event = verifyStripeEvent(body, signature, config.webhookSecret);
   return processStripeEvent(event, { db, config });
+}
+
+/** False while STRIPE_WEBHOOK_SECRET is unset: the webhook must refuse at once (503) rather than hang. */
+export function webhookConfigured(config: BillingConfig = readBillingConfig()): boolean {
+  if (!config.webhookSecret) logger.error("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set");
+  return Boolean(config.webhookSecret);
 }
 
 /**
  * Checks the Stripe-Signature header against the exact bytes received, within the tolerance, and
  * returns the event. A refusal is logged with its kind only: never the body or the header.
  */
-export function verifyStripeEvent(body: Buffer, signature: string | null, secret: string): Stripe.Event {
+export function verifyStripeEvent(body: string, signature: string | null, secret: string): Stripe.Event {
   let event: Stripe.Event;
   try {
     if (!signature) throw new InvalidSignatureError("missing_header");
     event = Stripe.webhooks.constructEvent(body, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
   } catch (error) {
     const reason = error instanceof InvalidSignatureError ? error.reason : refusalKind(error);
-    logger.warn({ reason, bytes: body.length }, "stripe webhook refused: bad signature");
+    logger.warn({ reason, bytes: Buffer.byteLength(body) }, "stripe webhook refused: bad signature");
     throw error instanceof InvalidSignatureError ? error : new InvalidSignatureError(reason);
   }
   return event;
@@ -59,30 +62,4 @@ function refusalKind(error: unknown): string {
   if (/extract|expected scheme/i.test(message)) return "malformed_header";
   if (error instanceof SyntaxError) return "not_json";
   return "signature_mismatch";
-}
-
-/**
- * The request body as bytes, read chunk by chunk and abandoned as soon as it passes `maxBytes` (a
- * Content-Length over the limit is refused before reading). The signature covers these exact bytes.
- */
-async function readRawBody(request: Request, maxBytes: number): Promise<Buffer> {
-  if (Number(request.headers.get("content-length")) > maxBytes) {
-    await request.body?.cancel();
-    throw new PayloadTooLargeError(maxBytes);
-  }
-  if (!request.body) return Buffer.alloc(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }

@@ -13,7 +13,9 @@ const ctxFor = (org: string) => ({ params: Promise.resolve({ org }) });
 
 async function createOrg(options: { requireMfa?: boolean } = {}) {
   const slug = `org-${randomUUID().slice(0, 8)}`;
-  return testDb().organization.create({ data: { slug, name: `Org ${slug}`, requireMfa: options.requireMfa ?? false } });
+  return testDb().organization.create({
+    data: { slug, name: `Org ${slug}`, requireMfa: options.requireMfa ?? false },
+  });
 }
 
 async function member(orgId: string, role: "OWNER" | "ADMIN" | "MEMBER", overrides = {}) {
@@ -39,9 +41,13 @@ describe("route(): authentication", () => {
     const user = await createTestUser();
     const anonymous = await whoAmI(appRequest("/api/me", { ip: freshIp() }));
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toEqual({ error: { code: "unauthenticated", message: expect.any(String) } });
+    expect(await anonymous.json()).toEqual({
+      error: { code: "unauthenticated", message: expect.any(String) },
+    });
 
-    const signedIn = await whoAmI(appRequest("/api/me", { cookie: await sessionCookieFor(user.id), ip: freshIp() }));
+    const signedIn = await whoAmI(
+      appRequest("/api/me", { cookie: await sessionCookieFor(user.id), ip: freshIp() }),
+    );
     expect(signedIn.status).toBe(200);
     expect(await signedIn.json()).toEqual({ id: user.id });
   });
@@ -68,12 +74,18 @@ describe("route(): authentication", () => {
   });
 
   it("hides platform-admin endpoints (404) from everyone but admins who passed MFA", async () => {
-    const adminOnly = route({ auth: "platformAdmin", rateLimit: "api-user", input: {} }, () => ({ ok: true }));
+    const adminOnly = route({ auth: "platformAdmin", rateLimit: "api-user", input: {} }, () => ({
+      ok: true,
+    }));
     const plain = await createTestUser();
     const adminWithoutMfa = await createTestUser({ isPlatformAdmin: true });
     const admin = await createTestUser({ isPlatformAdmin: true, mfaEnabledAt: new Date() });
     const call = async (userId: string, mfa?: "verified") =>
-      (await adminOnly(appRequest("/api/admin", { cookie: await sessionCookieFor(userId, mfa ? { mfa } : {}) }))).status;
+      (
+        await adminOnly(
+          appRequest("/api/admin", { cookie: await sessionCookieFor(userId, mfa ? { mfa } : {}) }),
+        )
+      ).status;
     expect(await call(plain.id)).toBe(404);
     expect(await call(adminWithoutMfa.id)).toBe(404);
     expect(await call(admin.id, "verified")).toBe(200);
@@ -99,7 +111,9 @@ describe("route(): organization membership and permission", () => {
     const response = await deleteProject(appRequest("/x", { cookie, body: { name: "x" } }), ctxFor(org.slug));
     expect(response.status).toBe(403);
     expect((await response.json()).error.code).toBe("forbidden");
-    const denial = await testDb().auditEvent.findFirst({ where: { action: "authz.denied", actorId: user.id } });
+    const denial = await testDb().auditEvent.findFirst({
+      where: { action: "authz.denied", actorId: user.id },
+    });
     expect(denial?.orgId).toBe(org.id);
     expect(denial?.metadata).toMatchObject({ permission: "project.delete", role: "MEMBER" });
   });
@@ -107,7 +121,10 @@ describe("route(): organization membership and permission", () => {
   it("runs the handler for an allowed role with the org, role and scope", async () => {
     const org = await createOrg();
     const { cookie } = await member(org.id, "ADMIN");
-    const response = await deleteProject(appRequest("/x", { cookie, body: { name: "ok" } }), ctxFor(org.slug));
+    const response = await deleteProject(
+      appRequest("/x", { cookie, body: { name: "ok" } }),
+      ctxFor(org.slug),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ org: org.slug, role: "ADMIN", scopeOrg: org.id, name: "ok" });
   });
@@ -115,7 +132,10 @@ describe("route(): organization membership and permission", () => {
   it("keeps members without MFA out of an organization that requires it", async () => {
     const org = await createOrg({ requireMfa: true });
     const { cookie } = await member(org.id, "OWNER");
-    const response = await deleteProject(appRequest("/x", { cookie, body: { name: "ok" } }), ctxFor(org.slug));
+    const response = await deleteProject(
+      appRequest("/x", { cookie, body: { name: "ok" } }),
+      ctxFor(org.slug),
+    );
     expect(response.status).toBe(403);
     expect((await response.json()).error.code).toBe("mfa_required");
   });
@@ -125,18 +145,26 @@ describe("route(): input, step-up, rate limit and errors", () => {
   it("answers 400 invalid_input with the fields, and 413 for an oversized body", async () => {
     const org = await createOrg();
     const { cookie } = await member(org.id, "OWNER");
-    const invalid = await deleteProject(appRequest("/x", { cookie, body: { name: "far too long" } }), ctxFor(org.slug));
+    const invalid = await deleteProject(
+      appRequest("/x", { cookie, body: { name: "far too long" } }),
+      ctxFor(org.slug),
+    );
     expect(invalid.status).toBe(400);
     const body = await invalid.json();
     expect(body.error.code).toBe("invalid_input");
     expect(Object.keys(body.error.fields)).toEqual(["name"]);
 
-    const huge = await deleteProject(appRequest("/x", { cookie, body: { name: "x".repeat(200_000) } }), ctxFor(org.slug));
+    const huge = await deleteProject(
+      appRequest("/x", { cookie, body: { name: "x".repeat(200_000) } }),
+      ctxFor(org.slug),
+    );
     expect(huge.status).toBe(413);
   });
 
   it("needs a re-authentication within 10 minutes for step-up endpoints", async () => {
-    const sensitive = route({ auth: "user", rateLimit: "api-user", stepUp: true, input: {} }, () => ({ ok: true }));
+    const sensitive = route({ auth: "user", rateLimit: "api-user", stepUp: true, input: {} }, () => ({
+      ok: true,
+    }));
     const user = await createTestUser();
     const stale = await sessionCookieFor(user.id, { authAt: Date.now() - 11 * 60_000 });
     const refused = await sensitive(appRequest("/x", { cookie: stale }));
@@ -161,7 +189,9 @@ describe("route(): input, step-up, rate limit and errors", () => {
     expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(last?.headers.get("ratelimit-policy")).toBe('"totp-account";q=5;w=300');
     expect((await last?.json()).error.code).toBe("rate_limited");
-    const recorded = await testDb().auditEvent.count({ where: { action: "auth.rate_limited", actorId: user.id } });
+    const recorded = await testDb().auditEvent.count({
+      where: { action: "auth.rate_limited", actorId: user.id },
+    });
     expect(recorded).toBe(1);
   });
 
@@ -182,10 +212,15 @@ describe("route(): input, step-up, rate limit and errors", () => {
       error: { code: "plan_limit", message: "Your plan allows 3 projects. Upgrade to add more." },
     });
 
-    const failed = await broken(appRequest("/x", { ip: freshIp(), headers: { "x-request-id": "req-test-12345" } }));
+    const failed = await broken(
+      appRequest("/x", { ip: freshIp(), headers: { "x-request-id": "req-test-12345" } }),
+    );
     expect(failed.status).toBe(500);
     const text = await failed.text();
     expect(text).not.toContain("secret");
-    expect(JSON.parse(text).error).toEqual({ code: "internal_error", message: expect.stringContaining("req-test-12345") });
+    expect(JSON.parse(text).error).toEqual({
+      code: "internal_error",
+      message: expect.stringContaining("req-test-12345"),
+    });
   });
 });

@@ -90,7 +90,11 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
   let failures = { count: 0, status: 500 };
   let base = "";
 
-  function answerApi(method: string, path: string, body: Record<string, unknown>): { status: number; body: unknown } {
+  function answerApi(
+    method: string,
+    path: string,
+    body: Record<string, unknown>,
+  ): { status: number; body: unknown } {
     const [, , resource, key, sub] = path.split("/"); // "", "v1", resource, id?, …
     if (method === "POST" && path === "/v1/customers") {
       const customer = {
@@ -237,7 +241,11 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     return answer;
   }
 
-  function handleControl(req: IncomingMessage, path: string, text: string): { status: number; body: unknown } {
+  function handleControl(
+    req: IncomingMessage,
+    path: string,
+    text: string,
+  ): { status: number; body: unknown } {
     const json = () => JSON.parse(text || "{}") as Record<string, unknown>;
     if (path === "/__fake/requests" && req.method === "GET") return { status: 200, body: recorded };
     if (path === "/__fake/requests" && req.method === "DELETE") {
@@ -262,10 +270,12 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
   }
 
   function page(res: ServerResponse, title: string, sessionId: string): void {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
-        `<body><main><h1>${title}</h1><p>Session ${sessionId}</p></main></body></html>`,
-    );
+    res
+      .writeHead(200, { "content-type": "text/html; charset=utf-8" })
+      .end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+          `<body><main><h1>${title}</h1><p>Session ${sessionId}</p></main></body></html>`,
+      );
   }
 
   const server = createServer((req, res) => {
@@ -274,8 +284,10 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
       const path = new URL(req.url ?? "/", "http://fake").pathname;
-      if (req.method === "GET" && path.startsWith("/checkout/")) return page(res, "Fake Stripe Checkout", path.slice(10));
-      if (req.method === "GET" && path.startsWith("/portal/")) return page(res, "Fake Stripe billing portal", path.slice(8));
+      if (req.method === "GET" && path.startsWith("/checkout/"))
+        return page(res, "Fake Stripe Checkout", path.slice(10));
+      if (req.method === "GET" && path.startsWith("/portal/"))
+        return page(res, "Fake Stripe billing portal", path.slice(8));
       if (req.method === "GET" && path === "/") {
         res.writeHead(200).end("fake stripe");
         return;
@@ -310,7 +322,8 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
         created: now(),
         ...charge,
       }),
-    addSubscription: (subscription) => subscriptions.set(subscription.id, { object: "subscription", ...subscription }),
+    addSubscription: (subscription) =>
+      subscriptions.set(subscription.id, { object: "subscription", ...subscription }),
     failNext: (count, status = 500) => {
       failures = { count, status };
     },

@@ -11,9 +11,7 @@ export default async function OrgOverviewPage({ params }: Props) {
   return (
     <div className="max-w-4xl">
       <h1 className="text-2xl font-bold tracking-tight">{org}</h1>
-      <p className="mt-2 text-slate-600">
-        This is the organization's workspace.
-      </p>
+      <p className="mt-2 text-slate-600">This is the organization's workspace.</p>
       <ul className="mt-8 grid gap-4 sm:grid-cols-2">
         {orgSections.map((section) => (
           <li key={section.label} className="rounded-lg border border-slate-200 p-5">
