@@ -179,16 +179,13 @@ describe("route(): input, step-up, rate limit and errors", () => {
     const guarded = route({ auth: "user", rateLimit: "totp-account", input: {} }, () => ({ ok: true }));
     const user = await createTestUser();
     const cookie = await sessionCookieFor(user.id);
-    const statuses: number[] = [];
-    let last: Response | undefined;
-    for (let attempt = 0; attempt < 6; attempt++) {
-      last = await guarded(appRequest("/x", { cookie }));
-      statuses.push(last.status);
-    }
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-    expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(last?.headers.get("ratelimit-policy")).toBe('"totp-account";q=5;w=300');
-    expect((await last?.json()).error.code).toBe("rate_limited");
+    const responses: Response[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) responses.push(await guarded(appRequest("/x", { cookie })));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    const refused = responses[5] as Response;
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("ratelimit-policy")).toBe('"totp-account";q=5;w=300');
+    expect((await refused.json()).error.code).toBe("rate_limited");
     const recorded = await testDb().auditEvent.count({
       where: { action: "auth.rate_limited", actorId: user.id },
     });
