@@ -5,12 +5,12 @@ export const orgSections = [
   { label: "Projects", description: "The organization's projects.", module: "projects" },
   { label: "Members", description: "Who belongs to the organization, and their roles.", module: "identity" },
   { label: "Settings", description: "Name, URL and danger-zone actions.", module: "identity" },
-  { label: "Billing", description: "Plan, invoices and payment method.", module: "billing" },
+  { label: "Billing", description: "Plan, invoices and payment method.", module: "billing", path: "billing" },
   { label: "Audit", description: "Every change, who made it and when.", module: "audit" },
 ] as const;
 
 /**
- * The organization's side navigation. Only the overview exists yet; the other sections are listed,
+ * The organization's side navigation. Sections with a `path` are links; the others are listed,
  * marked as coming, and become links when their pages land.
  */
 export function OrgNav({ org }: { org: string }) {
@@ -27,15 +27,24 @@ export function OrgNav({ org }: { org: string }) {
         </li>
         {orgSections.map((section) => (
           <li key={section.label}>
-            <span
-              aria-disabled="true"
-              className="flex cursor-not-allowed items-center justify-between gap-2 px-3 py-2 text-slate-500"
-            >
-              {section.label}
-              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
-                soon
+            {"path" in section ? (
+              <Link
+                href={`/${org}/${section.path}`}
+                className="block rounded-md px-3 py-2 font-medium text-slate-900 hover:bg-slate-100"
+              >
+                {section.label}
+              </Link>
+            ) : (
+              <span
+                aria-disabled="true"
+                className="flex cursor-not-allowed items-center justify-between gap-2 px-3 py-2 text-slate-500"
+              >
+                {section.label}
+                <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
+                  soon
+                </span>
               </span>
-            </span>
+            )}
           </li>
         ))}
       </ul>

@@ -12,9 +12,10 @@
 // Idempotency as Stripe does it: a repeated Idempotency-Key with the same request replays the first
 // response; with a different request it is a 400 idempotency_error.
 //
-// Control endpoints for tests in another process (the e2e suite): GET/DELETE /__fake/requests,
-// GET /__fake/customers, POST /__fake/charges and /__fake/subscriptions (JSON objects to serve),
-// POST /__fake/fail ({ count, status }: the next requests fail, for "Stripe is down").
+// Control endpoints for tests in another process (the e2e suite): GET /__fake/requests, DELETE
+// /__fake/requests (forget everything), GET /__fake/customers, POST /__fake/charges and
+// /__fake/subscriptions (JSON objects to serve), POST /__fake/fail ({ count, status }: the next
+// requests fail, for "Stripe is down").
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -40,6 +41,7 @@ export type FakeStripe = {
   addCharge(charge: { id: string; customer: string; amount: number; currency?: string }): void;
   addSubscription(subscription: StripeObject): void;
   failNext(count: number, status?: number): void;
+  /** Forgets every request, object and idempotency key. */
   reset(): void;
   close(): Promise<void>;
 };
@@ -329,6 +331,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     },
     reset: () => {
       recorded.length = 0;
+      for (const store of [customers, charges, subscriptions, idempotent]) store.clear();
       failures = { count: 0, status: 500 };
     },
     close: () =>
