@@ -1,6 +1,6 @@
 import "server-only";
 import { type AuditAction, recordAuditEvent } from "@/lib/audit";
-import type { Prisma } from "@/lib/db";
+import type { Prisma, PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { BillingConfig } from "./config";
 import { mailOwnersPastDue } from "./notify";
@@ -19,7 +19,7 @@ export type Effect = {
   /** Why nothing was applied (IGNORED): logged and answered to Stripe. */
   reason?: string;
   /** Work for after the commit (email), so it happens once per applied event and never on rollback. */
-  afterCommit?: () => Promise<void>;
+  afterCommit?: (db: PrismaClient) => Promise<void>;
 };
 
 export type EffectContext = { config: BillingConfig };
@@ -148,7 +148,7 @@ async function subscriptionChanged(
     outcome: "PROCESSED",
     orgId: account.orgId,
     afterCommit: becamePastDue
-      ? () => mailOwnersPastDue(account.orgId, graceEndOf(at, config.graceDays))
+      ? (db) => mailOwnersPastDue(account.orgId, graceEndOf(at, config.graceDays), db)
       : undefined,
   };
 }
@@ -202,7 +202,7 @@ async function invoiceSettled(
     outcome: "PROCESSED",
     orgId: account.orgId,
     afterCommit: becamePastDue
-      ? () => mailOwnersPastDue(account.orgId, graceEndOf(at, config.graceDays))
+      ? (db) => mailOwnersPastDue(account.orgId, graceEndOf(at, config.graceDays), db)
       : undefined,
   };
 }

@@ -75,7 +75,7 @@ export async function processStripeEvent(
   logger.info({ ...result, eventType: event.type }, "stripe event handled");
   if (effect.afterCommit) {
     await effect
-      .afterCommit()
+      .afterCommit(db)
       .catch((error: unknown) =>
         logger.error({ err: error, eventId: event.id }, "follow-up of a stripe event failed"),
       );
