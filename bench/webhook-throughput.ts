@@ -84,7 +84,7 @@ Object.assign(process.env, billingEnv(), {
 // Imported after the env is set: the logger and the database client read it when first loaded.
 const { receiveStripeEvent, verifyStripeEvent } = await import("../lib/billing");
 const { disconnectDb } = await import("../lib/db");
-// The same pool size as the app's client (DATABASE_POOL_MAX default), so the baseline gets as many connections.
+// The app client's default pool size (DATABASE_POOL_MAX): the baseline gets as many connections.
 const db = createPrismaClient({ DATABASE_URL: url.toString(), DATABASE_POOL_MAX: 10 });
 
 try {
