@@ -230,7 +230,11 @@ async function chargeRefunded(tx: Tx, eventId: string, charge: Stripe.Charge): P
  * to it goes, so it is on the free plan and its next checkout creates a new customer. Applied whatever
  * the order, since a deleted customer never comes back; later events for it find no account.
  */
-async function customerDeleted(tx: Tx, eventId: string, customer: Stripe.Customer | Stripe.DeletedCustomer) {
+async function customerDeleted(
+  tx: Tx,
+  eventId: string,
+  customer: Stripe.Customer | Stripe.DeletedCustomer,
+): Promise<Effect> {
   const account = await lockAccount(tx, customer.id);
   if (!account) return ignored(null, NO_ACCOUNT);
   await tx.billingAccount.delete({ where: { orgId: account.orgId } });
@@ -238,7 +242,7 @@ async function customerDeleted(tx: Tx, eventId: string, customer: Stripe.Custome
     target: { type: "stripe_customer", id: customer.id },
     metadata: { subscriptionId: account.stripeSubscriptionId, lastStatus: account.status },
   });
-  return { outcome: "PROCESSED", orgId: account.orgId } satisfies Effect;
+  return { outcome: "PROCESSED", orgId: account.orgId };
 }
 
 function audit(
