@@ -294,6 +294,10 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
         res.writeHead(200).end("fake stripe");
         return;
       }
+      if (!path.startsWith("/v1/") && !path.startsWith("/__fake/")) {
+        res.writeHead(404).end(); // a browser's /favicon.ico on the fake pages: not an API request
+        return;
+      }
       let answer: { status: number; body: unknown };
       try {
         answer = path.startsWith("/__fake/") ? handleControl(req, path, text) : handleApi(req, path, text);

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { orgSections } from "@/components/org-nav";
 import { requirePageMember } from "@/lib/http";
 
@@ -17,9 +18,18 @@ export default async function OrgOverviewPage({ params }: Props) {
           <li key={section.label} className="rounded-lg border border-slate-200 p-5">
             <h2 className="font-semibold">{section.label}</h2>
             <p className="mt-1 text-sm text-slate-600">{section.description}</p>
-            <p className="mt-3 text-xs font-medium text-slate-500">
-              Arrives with the {section.module} module.
-            </p>
+            {"path" in section ? (
+              <Link
+                href={`/${org}/${section.path}`}
+                className="mt-3 inline-block rounded-sm text-sm font-semibold text-indigo-700 underline underline-offset-4"
+              >
+                Open {section.label.toLowerCase()}
+              </Link>
+            ) : (
+              <p className="mt-3 text-xs font-medium text-slate-500">
+                Arrives with the {section.module} module.
+              </p>
+            )}
           </li>
         ))}
       </ul>
