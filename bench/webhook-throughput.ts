@@ -1,8 +1,6 @@
-// Stripe webhook throughput: deliveries signed by the real SDK, handled by what the webhook route
-// calls (lib/billing's receiveStripeEvent: signature check, then the idempotent insert, order check,
-// row lock and audit append in one transaction), 20 at a time. The route's wrapper is left out: it
-// needs Next.js's runtime, and for this public, rate-limit-exempt route it adds no database work.
-// Two workloads:
+// Stripe webhook throughput: deliveries signed by the real SDK, posted to the real route handler
+// (wrapper, capped body, signature check, then the idempotent insert, order check, row lock and
+// audit append in one transaction), 20 at a time. Two workloads:
 //   - distinct: 200 different events (4 each for 50 organizations: subscription created, invoice
 //     paid, subscription updated, charge refunded);
 //   - duplicates: 20 different events delivered 10 times each (200 deliveries, shuffled), as Stripe
@@ -82,7 +80,8 @@ Object.assign(process.env, billingEnv(), {
   MAIL_DEV_DIR: await mkdtemp(path.join(tmpdir(), "shipshape-bench-mail-")),
 });
 // Imported after the env is set: the logger and the database client read it when first loaded.
-const { receiveStripeEvent, verifyStripeEvent } = await import("../lib/billing");
+const { POST } = await import("../app/api/webhooks/stripe/route");
+const { verifyStripeEvent } = await import("../lib/billing");
 const { disconnectDb } = await import("../lib/db");
 // The app client's default pool size (DATABASE_POOL_MAX): the baseline gets as many connections.
 const db = createPrismaClient({ DATABASE_URL: url.toString(), DATABASE_POOL_MAX: 10 });
@@ -123,8 +122,10 @@ try {
   }
 
   const deliver = (event: TestEvent) => async () => {
-    const request = signedDelivery(event);
-    return receiveStripeEvent(await request.text(), request.headers.get("stripe-signature"));
+    const response = await POST(signedDelivery(event));
+    if (response.status !== 200)
+      throw new Error(`delivery answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as { status: string };
   };
   const plainInsert = (event: TestEvent) => async () => {
     const request = signedDelivery(event);
@@ -190,7 +191,7 @@ try {
       workload,
       deliveries: 200,
       "verify + plain INSERT (deliveries/s)": Math.round(base),
-      "webhook (deliveries/s)": Math.round(measured),
+      "webhook route (deliveries/s)": Math.round(measured),
       "webhook / plain": (measured / base).toFixed(2),
     });
     console.log(`${workload} (last round): ${check}`);
