@@ -17,6 +17,7 @@ export {
   authEnvSchema,
   checkAuthEnv,
   type EncryptionKey,
+  type OAuthProviderId,
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
@@ -31,7 +32,31 @@ export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export { AuthFlowError } from "./errors";
 export type { RequestClient } from "./flow-support";
+export {
+  type AuthClient,
+  confirmMfaEnrolment,
+  disableMfa,
+  type MfaChallengeResult,
+  type MfaStatus,
+  mfaStatus,
+  type PendingEnrolment,
+  pendingEnrolment,
+  regenerateRecoveryCodes,
+  startMfaEnrolment,
+  verifyMfaChallenge,
+} from "./mfa";
 export { authOptions } from "./next-auth";
+export {
+  enabledOAuthProviders,
+  githubIdentity,
+  googleIdentity,
+  linkedOAuthProviders,
+  linkOAuthIdentity,
+  type OAuthIdentity,
+  type OAuthLinkResult,
+  oauthIdentity,
+  signInWithOAuth,
+} from "./oauth";
 export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
 export {
   checkNewPassword,
@@ -60,9 +85,28 @@ export {
   SessionRevokedError,
   startSession,
 } from "./session";
+export {
+  currentSession,
+  encodeSessionToken,
+  lastSignIn,
+  NoCurrentSessionError,
+  patchSessionToken,
+  type SessionPatch,
+  signOutDevices,
+  updateCurrentSession,
+} from "./session-cookie";
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { type SignUpInput, signUp } from "./sign-up";
+export {
+  hasRecentAuthentication,
+  type ReauthMethods,
+  type ReauthProof,
+  reauthenticate,
+  reauthMethods,
+  STEP_UP_MAX_AGE_MS,
+  safeReturnPath,
+} from "./step-up";
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
 export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";

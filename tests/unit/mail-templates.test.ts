@@ -8,10 +8,12 @@ import {
   confirmEmailChangeMail,
   emailChangedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "@/lib/mail";
 
@@ -46,6 +48,16 @@ const templates: [string, (link: AppLink) => MailContent][] = [
         validForMinutes: 7 * 24 * 60,
         newEmail: "nadia@example.org",
         changedAt: new Date("2026-03-04T05:06:00Z"),
+      }),
+  ],
+  [
+    "paymentFailedMail",
+    (link) =>
+      paymentFailedMail({
+        name: HOSTILE_NAME,
+        link,
+        orgName: HOSTILE_NAME,
+        graceEndsAt: new Date("2026-03-11T00:00:00Z"),
       }),
   ],
 ];
@@ -190,5 +202,23 @@ describe("mail templates", () => {
   it("says which way two-factor authentication changed", () => {
     expect(mfaChangedMail({ link, change: "enabled" }).subject).toContain("turned on");
     expect(mfaChangedMail({ link, change: "disabled" }).subject).toContain("turned off");
+  });
+
+  it("invites with the organization's and the inviter's names escaped and shortened", () => {
+    const mail = invitationMail({
+      inviterName: HOSTILE_NAME,
+      organizationName: `Free money! Click the button below and enter your card ${"x".repeat(80)}`,
+      role: "ADMIN",
+      link,
+      validForMinutes: 7 * 24 * 60,
+    });
+    expect(mail.subject).toMatch(
+      /^You.re invited to join Free money! Click the button below and ?… on Acme$/,
+    );
+    expect(mail.text).toContain(`${HOSTILE_NAME} invited you to join Free money!`);
+    expect(mail.text).toContain("as an admin");
+    expect(mail.text).toContain("works for 7 days");
+    expect(mail.html).not.toContain("<script>");
+    expect(mail.text.match(URL_PATTERN)).toEqual([link]);
   });
 });

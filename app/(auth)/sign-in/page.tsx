@@ -2,10 +2,22 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { PublicPage } from "@/components/public-page";
-import { getCurrentUser } from "@/lib/auth";
+import { enabledOAuthProviders, getCurrentUser, safeReturnPath } from "@/lib/auth";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
+
+/**
+ * Why a sign-in through GitHub or Google came back here (next-auth's `error` parameter, and the
+ * refusals of lib/auth's OAuth linking), in words a person can act on.
+ */
+const OAUTH_ERRORS: Record<string, string> = {
+  OAuthEmailUnverified:
+    "That account has no verified email address we can use. Verify your email with the provider (for GitHub, your primary address), then try again.",
+  OAuthRefused:
+    "This account can't sign in right now. If it was locked after failed sign-ins, try again later.",
+};
+const OAUTH_FAILED = "Signing in with that provider didn't work. Try again, or use your email and password.";
 
 /** What the flows that end by sending the person here (`?notice=`) tell them. */
 const NOTICES: Record<string, string> = {
@@ -18,9 +30,17 @@ const NOTICES: Record<string, string> = {
 
 const linkClass = "font-semibold text-indigo-700 underline underline-offset-4";
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ notice?: string }> }) {
-  if (await getCurrentUser()) redirect("/account");
-  const { notice } = await searchParams;
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[]; notice?: string }>;
+}) {
+  const { callbackUrl, error, notice } = await searchParams;
+  const user = await getCurrentUser();
+  if (user) redirect(user.mfa === "pending" ? "/sign-in/mfa" : "/account");
+  const errorCode = typeof error === "string" ? error : undefined;
+  // next-auth's own codes ("OAuthCallback", "AccessDenied"…) all mean the same to a person.
+  const oauthError = errorCode ? (OAUTH_ERRORS[errorCode] ?? OAUTH_FAILED) : undefined;
   const message = notice && Object.hasOwn(NOTICES, notice) ? NOTICES[notice] : undefined;
   return (
     <PublicPage>
@@ -31,7 +51,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
             {message}
           </p>
         ) : null}
-        <SignInForm />
+        <SignInForm
+          callbackUrl={safeReturnPath(callbackUrl)}
+          providers={enabledOAuthProviders()}
+          initialError={oauthError}
+        />
         <p className="mt-4 text-sm">
           <Link href="/forgot-password" className={linkClass}>
             Forgot your password?

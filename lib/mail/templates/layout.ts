@@ -34,8 +34,8 @@ export function formatValidity(minutes: number): string {
   }
   if (minutes % 60 !== 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
   const hours = minutes / 60;
-  // Days only past one: "24 hours" reads better than "1 day" for a link that expires tomorrow.
-  if (hours > 24 && hours % 24 === 0) return `${hours / 24} days`;
+  // Whole days from two on ("7 days", not "168 hours"); a day stays "24 hours", as people say it.
+  if (hours >= 48 && hours % 24 === 0) return `${hours / 24} days`;
   return `${hours} hour${hours === 1 ? "" : "s"}`;
 }
 
