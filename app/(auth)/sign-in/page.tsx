@@ -24,8 +24,6 @@ const NOTICES: Record<string, string> = {
   verified: "Your email address is verified. Sign in to continue.",
   "password-reset":
     "Your password is changed and every session was signed out. Sign in with the new password.",
-  "password-changed":
-    "Your password is changed and every session was signed out. Sign in with the new password.",
 };
 
 const linkClass = "font-semibold text-indigo-700 underline underline-offset-4";
