@@ -24,8 +24,9 @@ export default async function SignInPage({
   searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[] }>;
 }) {
   const { callbackUrl, error } = await searchParams;
+  const returnTo = safeReturnPath(callbackUrl);
   const user = await getCurrentUser();
-  if (user) redirect(user.mfa === "pending" ? "/sign-in/mfa" : "/account");
+  if (user) redirect(user.mfa === "pending" ? "/sign-in/mfa" : returnTo);
   const errorCode = typeof error === "string" ? error : undefined;
   // next-auth's own codes ("OAuthCallback", "AccessDenied"…) all mean the same to a person.
   const oauthError = errorCode ? (OAUTH_ERRORS[errorCode] ?? OAUTH_FAILED) : undefined;
@@ -33,11 +34,7 @@ export default async function SignInPage({
     <PublicPage>
       <div className="mx-auto max-w-sm px-4 py-20 sm:px-6">
         <h1 className="text-3xl font-bold tracking-tight">Sign in</h1>
-        <SignInForm
-          callbackUrl={safeReturnPath(callbackUrl)}
-          providers={enabledOAuthProviders()}
-          initialError={oauthError}
-        />
+        <SignInForm callbackUrl={returnTo} providers={enabledOAuthProviders()} initialError={oauthError} />
       </div>
     </PublicPage>
   );
