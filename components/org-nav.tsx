@@ -1,10 +1,13 @@
 import Link from "next/link";
+import type { Permission } from "@/lib/authz";
+
+type OrgSection = { label: string; path: string; description: string; permission: Permission };
 
 /**
  * The organization's sections, in navigation order. `permission` hides a section from roles that
- * can't open it (its page answers 404 to them anyway); `module` marks sections still on their way.
+ * can't open it; the server checks again (its page answers 404 to them).
  */
-export const orgSections = [
+export const orgSections: readonly OrgSection[] = [
   {
     label: "Projects",
     path: "projects",
@@ -23,12 +26,27 @@ export const orgSections = [
     description: "Name, security and danger-zone actions.",
     permission: "organization.update",
   },
-  { label: "Billing", path: null, description: "Plan, invoices and payment method.", module: "billing" },
-  { label: "Audit", path: null, description: "Every change, who made it and when.", module: "audit" },
-] as const;
+  {
+    label: "Billing",
+    path: "billing",
+    description: "Plan, invoices and payment method.",
+    permission: "billing.read",
+  },
+  {
+    label: "Audit",
+    path: "audit",
+    description: "Every change, who made it and when.",
+    permission: "auditLog.read",
+  },
+];
 
-/** The organization's side navigation, showing only what `permissions` (the viewer's role) allows. */
-export function OrgNav({ org, permissions }: { org: string; permissions: readonly string[] }) {
+/** The sections a member with these permissions may open. */
+export function visibleSections(permissions: ReadonlySet<Permission>): readonly OrgSection[] {
+  return orgSections.filter((section) => permissions.has(section.permission));
+}
+
+/** The organization's side navigation, showing only what the viewer's role allows. */
+export function OrgNav({ org, permissions }: { org: string; permissions: ReadonlySet<Permission> }) {
   const linkClass = "block rounded-md px-3 py-2 font-medium text-slate-900 hover:bg-slate-100";
   return (
     <nav aria-label="Organization" className="text-sm">
@@ -38,27 +56,13 @@ export function OrgNav({ org, permissions }: { org: string; permissions: readonl
             Overview
           </Link>
         </li>
-        {orgSections.map((section) =>
-          section.path === null ? (
-            <li key={section.label}>
-              <span
-                aria-disabled="true"
-                className="flex cursor-not-allowed items-center justify-between gap-2 px-3 py-2 text-slate-500"
-              >
-                {section.label}
-                <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
-                  soon
-                </span>
-              </span>
-            </li>
-          ) : permissions.includes(section.permission) ? (
-            <li key={section.label}>
-              <Link href={`/${org}/${section.path}`} className={linkClass}>
-                {section.label}
-              </Link>
-            </li>
-          ) : null,
-        )}
+        {visibleSections(permissions).map((section) => (
+          <li key={section.label}>
+            <Link href={`/${org}/${section.path}`} className={linkClass}>
+              {section.label}
+            </Link>
+          </li>
+        ))}
       </ul>
     </nav>
   );

@@ -3,9 +3,11 @@ import { auditEnvSchema } from "../audit/config";
 import { authEnvSchema, checkAuthEnv } from "../auth/config";
 import { backupEnvSchema, checkBackupKeyIds } from "../backup/config";
 import { dbEnvSchema } from "../db/config";
+import { jobsEnvSchema } from "../jobs/config";
 import { logEnvSchema } from "../log/config";
 import { checkMailEnv, mailEnvSchema } from "../mail/config";
 import { monitoringEnvSchema } from "../monitoring/config";
+import { privacyEnvSchema } from "../privacy/config";
 import { ratelimitEnvObject, refineRatelimitEnv } from "../ratelimit/config";
 
 const optionalString = z.string().min(1).optional();
@@ -53,6 +55,8 @@ export const serverEnvSchema = appEnvSchema
   .extend(backupEnvSchema.shape)
   .extend(ratelimitEnvObject.shape)
   .extend(auditEnvSchema.shape)
+  .extend(jobsEnvSchema.shape)
+  .extend(privacyEnvSchema.shape)
   .extend(publicEnvSchema.shape)
   .extend(stripeKeysSchema.shape)
   .superRefine((env, ctx) => {

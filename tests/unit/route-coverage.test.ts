@@ -10,8 +10,7 @@ const problemsOf = async (root?: string) =>
     .filter((endpoint) => endpoint.problem !== null)
     .map((endpoint) => `${endpoint.file} ${endpoint.exportName}: ${endpoint.problem}`);
 
-// The first scan imports every route and action module of the app (dozens, each pulling in lib/):
-// allow more than the unit tests' 5 s on a busy machine.
+// Importing every endpoint module (lib/auth, Prisma, pg-boss…) takes seconds on a busy machine.
 describe("endpoint coverage", { timeout: 60_000 }, () => {
   it("finds the app's endpoints with their declarations", async () => {
     const endpoints = await scanEndpoints();

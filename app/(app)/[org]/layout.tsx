@@ -50,7 +50,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
       </header>
       <div className="flex flex-1 flex-col md:flex-row">
         <div className="border-b border-slate-200 px-2 py-2 md:w-56 md:shrink-0 md:border-r md:border-b-0 md:px-3 md:py-6">
-          <OrgNav org={org} permissions={[...member.permissions]} />
+          <OrgNav org={org} permissions={member.permissions} />
         </div>
         <main id="main" className="flex-1 px-4 py-8 sm:px-8">
           {children}

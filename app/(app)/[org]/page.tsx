@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { orgSections } from "@/components/org-nav";
+import { visibleSections } from "@/components/org-nav";
 import { requirePageMember } from "@/lib/http";
 
 type Props = { params: Promise<{ org: string }> };
@@ -16,30 +16,16 @@ export default async function OrgOverviewPage({ params }: Props) {
         You are {member.role === "ADMIN" ? "an" : "a"} {member.role.toLowerCase()} of this organization.
       </p>
       <ul className="mt-8 grid gap-4 sm:grid-cols-2">
-        {orgSections
-          .filter((section) => section.path === null || member.permissions.has(section.permission))
-          .map((section) => (
-            <li key={section.label} className="rounded-lg border border-slate-200 p-5">
-              <h2 className="font-semibold">
-                {section.path === null ? (
-                  section.label
-                ) : (
-                  <Link
-                    href={`/${org}/${section.path}`}
-                    className="text-indigo-700 underline underline-offset-4"
-                  >
-                    {section.label}
-                  </Link>
-                )}
-              </h2>
-              <p className="mt-1 text-sm text-slate-600">{section.description}</p>
-              {section.path === null ? (
-                <p className="mt-3 text-xs font-medium text-slate-500">
-                  Arrives with the {section.module} module.
-                </p>
-              ) : null}
-            </li>
-          ))}
+        {visibleSections(member.permissions).map((section) => (
+          <li key={section.label} className="rounded-lg border border-slate-200 p-5">
+            <h2 className="font-semibold">
+              <Link href={`/${org}/${section.path}`} className="text-indigo-700 underline underline-offset-4">
+                {section.label}
+              </Link>
+            </h2>
+            <p className="mt-1 text-sm text-slate-600">{section.description}</p>
+          </li>
+        ))}
       </ul>
     </div>
   );
