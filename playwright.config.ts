@@ -15,6 +15,12 @@ import { billingEnv } from "./tests/support/stripe-events";
 // The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
 // Playwright never downloads a browser here; `npx playwright install` is not needed.
 
+// Production refuses the public development secrets: fresh ones for each run. Made once, in the
+// runner process (the config is evaluated again in each worker, which inherits the environment), so
+// specs that prepare data with the app's keys (an MFA secret, a session) use the same ones.
+process.env.E2E_AUTH_SECRET ??= randomBytes(32).toString("base64");
+process.env.E2E_AUTH_ENCRYPTION_KEYS ??= `e2e:${randomBytes(32).toString("base64")}`;
+
 // CI builds once in its own step, then sets E2E_USE_EXISTING_BUILD=1.
 const build = process.env.E2E_USE_EXISTING_BUILD === "1" ? "" : "npx next build && ";
 
@@ -69,9 +75,12 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
         RATE_LIMIT_ALLOW_MEMORY: "true",
-        // Production refuses the public development secrets: fresh ones for each run.
-        AUTH_SECRET: randomBytes(32).toString("base64"),
-        AUTH_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
+        // As behind one proxy: a spec may give each test its own client address with
+        // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
+        // carry over between tests. Requests without the header share the "unknown" bucket as before.
+        TRUSTED_PROXY_COUNT: "1",
+        AUTH_SECRET: process.env.E2E_AUTH_SECRET,
+        AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",

@@ -9,13 +9,19 @@ export const SECURITY_EVENT_LOG_LEVELS = {
   "auth.sign_in.failed": "warn",
   "auth.lockout": "warn",
   "auth.unlock": "info",
+  "auth.account.created": "info",
   "auth.password_reset.requested": "info",
   "auth.password_reset.completed": "info",
+  "auth.password.changed": "info",
   "auth.email.verified": "info",
   "auth.mfa.enrolled": "info",
   "auth.mfa.disabled": "warn",
   "auth.mfa.challenged": "info",
   "auth.recovery_code.used": "warn",
+  "auth.recovery_codes.regenerated": "info",
+  "auth.reauth.succeeded": "info",
+  "auth.reauth.failed": "warn",
+  "auth.email_change.requested": "info",
   "auth.email.changed": "info",
   "auth.sessions.revoked": "info",
   "auth.rate_limited": "warn",
@@ -29,8 +35,10 @@ export const AUDIT_ACTIONS = [
   // Organizations, their members and invitations.
   "membership.role_changed",
   "membership.removed",
+  "membership.left",
   "invitation.created",
   "invitation.revoked",
+  "invitation.resent",
   "invitation.accepted",
   "org.created",
   "org.renamed",
@@ -43,6 +51,7 @@ export const AUDIT_ACTIONS = [
   "admin.user.disabled",
   "admin.user.enabled",
   "admin.user.signed_out",
+  "admin.user.verification_resent",
   // Billing: what users start (checkout, refunds) and every state change Stripe's webhook applies.
   "billing.customer.created",
   "billing.customer.deleted",
@@ -59,6 +68,11 @@ export const AUDIT_ACTIONS = [
   // Data leaving the platform.
   "audit.exported",
   "data.exported",
+  "data.export_requested",
+  // Account deletion: requested (after step-up), cancelled during the grace period, done by the job.
+  "account.deletion_requested",
+  "account.deletion_cancelled",
+  "account.deleted",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

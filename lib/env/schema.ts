@@ -4,9 +4,11 @@ import { authEnvSchema, checkAuthEnv } from "../auth/config";
 import { backupEnvSchema, checkBackupKeyIds } from "../backup/config";
 import { billingEnvSchema, checkBillingEnv } from "../billing/config";
 import { dbEnvSchema } from "../db/config";
+import { jobsEnvSchema } from "../jobs/config";
 import { logEnvSchema } from "../log/config";
 import { checkMailEnv, mailEnvSchema } from "../mail/config";
 import { monitoringEnvSchema } from "../monitoring/config";
+import { privacyEnvSchema } from "../privacy/config";
 import { ratelimitEnvObject, refineRatelimitEnv } from "../ratelimit/config";
 
 const optionalString = z.string().min(1).optional();
@@ -41,6 +43,8 @@ export const serverEnvSchema = appEnvSchema
   .extend(backupEnvSchema.shape)
   .extend(ratelimitEnvObject.shape)
   .extend(auditEnvSchema.shape)
+  .extend(jobsEnvSchema.shape)
+  .extend(privacyEnvSchema.shape)
   .extend(publicEnvSchema.shape)
   .extend(billingEnvSchema.shape)
   .superRefine((env, ctx) => {
