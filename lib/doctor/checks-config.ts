@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { renderPermissionsMarkdown } from "../authz/docs";
 import { InvalidEnvironmentError, parseEnv, secretEnvValues, serverEnvSchema } from "../env";
 import { rateLimitStoreKind } from "../ratelimit/config";
+import { PROBE_TIMEOUT_MS } from "./checks-live";
 import { fail, listSome, pass, warn } from "./finding";
 import type { Check } from "./types";
 
@@ -277,7 +278,10 @@ export const readinessWired: Check = {
     if (!ctx.url) return pass("the route exists (pass --url to probe a running deployment)");
     const url = new URL("/api/ready", ctx.url);
     try {
-      const response = await ctx.fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+      const response = await ctx.fetch(url, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      });
       if (response.status === 200) return pass(`${url} answers 200`);
       return fail(
         `${url} answers ${response.status}`,
