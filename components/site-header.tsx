@@ -1,8 +1,10 @@
 import Link from "next/link";
 import { ButtonLink } from "@/components/ui/button";
+import { getCurrentUser } from "@/lib/auth";
 
-/** The public header: brand, pricing, and the ways in. */
-export function SiteHeader() {
+/** The public header: brand, pricing, and the ways in (or, once signed in, the way back to the account). */
+export async function SiteHeader() {
+  const user = await getCurrentUser();
   return (
     <header className="border-b border-slate-200">
       <div className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-4 sm:px-6">
@@ -16,14 +18,22 @@ export function SiteHeader() {
                 Pricing
               </Link>
             </li>
-            <li>
-              <Link href="/sign-in" className="rounded-md px-3 py-2 text-slate-700 hover:text-slate-950">
-                Sign in
-              </Link>
-            </li>
-            <li>
-              <ButtonLink href="/sign-up">Sign up</ButtonLink>
-            </li>
+            {user ? (
+              <li>
+                <ButtonLink href="/account">Your account</ButtonLink>
+              </li>
+            ) : (
+              <>
+                <li>
+                  <Link href="/sign-in" className="rounded-md px-3 py-2 text-slate-700 hover:text-slate-950">
+                    Sign in
+                  </Link>
+                </li>
+                <li>
+                  <ButtonLink href="/sign-up">Sign up</ButtonLink>
+                </li>
+              </>
+            )}
           </ul>
         </nav>
       </div>

@@ -101,13 +101,50 @@ export const authEnvSchema = z.object({
     .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.pwnedpasswords.com" })
     .default("https://api.pwnedpasswords.com")
     .describe("Base URL of the Pwned Passwords API (its /range/<prefix> endpoint is called)."),
+  GITHUB_CLIENT_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("GitHub OAuth app's client id; with the secret, enables GitHub sign-in."),
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional().describe("GitHub OAuth app's client secret."),
+  GOOGLE_CLIENT_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Google OAuth client id; with the secret, enables Google sign-in."),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional().describe("Google OAuth client secret."),
 });
 
-/** Production must bring its own secrets and never run on the public development ones. */
+/** The OAuth providers Shipshape supports, and the pair of env keys that enables each one. */
+export const OAUTH_PROVIDER_KEYS = {
+  github: { id: "GITHUB_CLIENT_ID", secret: "GITHUB_CLIENT_SECRET" },
+  google: { id: "GOOGLE_CLIENT_ID", secret: "GOOGLE_CLIENT_SECRET" },
+} as const;
+
+export type OAuthProviderId = keyof typeof OAUTH_PROVIDER_KEYS;
+type OAuthEnvKey = (typeof OAUTH_PROVIDER_KEYS)[OAuthProviderId]["id" | "secret"];
+
+/**
+ * An OAuth provider needs both its client id and its secret: one without the other is a typo or a
+ * half-finished setup, refused rather than silently leaving the provider off. Production must bring
+ * its own secrets and never run on the public development ones.
+ */
 export function checkAuthEnv(
-  env: Pick<z.infer<typeof authEnvSchema>, "AUTH_SECRET" | "AUTH_ENCRYPTION_KEYS"> & { NODE_ENV: string },
+  env: Pick<z.infer<typeof authEnvSchema>, "AUTH_SECRET" | "AUTH_ENCRYPTION_KEYS" | OAuthEnvKey> & {
+    NODE_ENV: string;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  for (const keys of Object.values(OAUTH_PROVIDER_KEYS)) {
+    const [set, unset] = env[keys.id] ? [keys.id, keys.secret] : [keys.secret, keys.id];
+    if (env[set] && !env[unset]) {
+      ctx.addIssue({
+        code: "custom",
+        path: [unset],
+        message: `is required when ${set} is set (set both to enable this sign-in provider, or neither).`,
+      });
+    }
+  }
   if (env.NODE_ENV !== "production") return;
   if (!env.AUTH_SECRET) {
     ctx.addIssue({
@@ -158,6 +195,8 @@ export type AuthConfig = {
   passwordMinLength: number;
   pwnedPasswordsCheck: boolean;
   pwnedPasswordsApiUrl: string;
+  /** The OAuth providers whose client id and secret are both set; the others are off. */
+  oauth: Partial<Record<OAuthProviderId, { clientId: string; clientSecret: string }>>;
 };
 
 /**
@@ -176,6 +215,13 @@ export function readAuthConfig(env: Record<string, string | undefined> = process
     passwordMinLength: parsed.PASSWORD_MIN_LENGTH,
     pwnedPasswordsCheck: parsed.PWNED_PASSWORDS_CHECK,
     pwnedPasswordsApiUrl: parsed.PWNED_PASSWORDS_API_URL,
+    oauth: Object.fromEntries(
+      Object.entries(OAUTH_PROVIDER_KEYS).flatMap(([provider, keys]) => {
+        const clientId = parsed[keys.id];
+        const clientSecret = parsed[keys.secret];
+        return clientId && clientSecret ? [[provider, { clientId, clientSecret }]] : [];
+      }),
+    ),
   };
 }
 

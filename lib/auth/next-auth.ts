@@ -1,4 +1,5 @@
 import "server-only";
+import { headers } from "next/headers";
 import type { NextAuthOptions } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -6,8 +7,10 @@ import { z } from "zod";
 import { getDb } from "../db";
 import { serverEnv } from "../env";
 import { logger } from "../log";
-import { clientIp } from "../ratelimit";
+import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { authConfig } from "./config";
+import type { AuthClient } from "./mfa";
+import { oauthIdentity, oauthProviders, signInWithOAuth, userIdForOAuthAccount } from "./oauth";
 import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
@@ -22,6 +25,8 @@ type ShipshapeJwt = JWT & Partial<SessionClaims>;
 /**
  * next-auth (4.24) configuration: JWT sessions in an httpOnly, SameSite=Lax cookie (Secure when the
  * app URL is https), rolling idle lifetime, absolute lifetime and per-request revocation checks.
+ * Password sign-in, plus GitHub and Google when configured (lib/auth/oauth.ts). Every sign-in path
+ * starts the session through startSession, so the MFA challenge applies to all of them.
  */
 export function authOptions(): NextAuthOptions {
   const config = authConfig();
@@ -56,11 +61,31 @@ export function authOptions(): NextAuthOptions {
           throw new Error(outcome.code);
         },
       }),
+      ...oauthProviders(config),
     ],
     callbacks: {
-      async jwt({ token, user }): Promise<ShipshapeJwt> {
+      /** OAuth only (credentials were checked in authorize): link or create the account, or refuse. */
+      async signIn({ account, profile }) {
+        if (account?.type !== "oauth") return true;
+        const identity = oauthIdentity(account.provider, profile);
+        const result = identity ? await signInWithOAuth(identity, await requestClient()) : null;
+        if (result?.ok) return true;
+        const error = result?.reason === "email_unverified" ? "OAuthEmailUnverified" : "OAuthRefused";
+        return `${serverEnv().APP_URL.replace(/\/+$/, "")}/sign-in?error=${error}`;
+      },
+      async jwt({ token, user, account }): Promise<ShipshapeJwt> {
         const current = token as ShipshapeJwt;
-        if (user) return { ...current, ...(await startSession(getDb(), user.id)) };
+        if (user) {
+          // For OAuth, `user.id` is the provider's id for the person; signIn linked it to ours.
+          const userId =
+            account?.type === "oauth"
+              ? await userIdForOAuthAccount(account.provider, account.providerAccountId)
+              : user.id;
+          if (!userId) throw new SessionRevokedError("user_gone");
+          await getDb().user.update({ where: { id: userId }, data: { lastSignInAt: new Date() } });
+          // A fresh token: next-auth's defaults (name, email, picture) stay out of the cookie.
+          return { sub: userId, ...(await startSession(getDb(), userId)) };
+        }
         if (!isSessionClaims(current)) throw new SessionRevokedError("revoked");
         try {
           await checkSession(getDb(), current, { maxAgeSeconds: config.sessionMaxSeconds });
@@ -79,4 +104,18 @@ export function authOptions(): NextAuthOptions {
       },
     },
   };
+}
+/**
+ * The client of the request being handled (next-auth's callbacks don't receive it), for the audit
+ * log. Outside a request (a script, a test calling the callbacks) there is none to report.
+ */
+async function requestClient(): Promise<AuthClient> {
+  let requestHeaders: Headers;
+  try {
+    requestHeaders = await headers();
+  } catch {
+    return {};
+  }
+  const ip = clientIp(requestHeaders);
+  return { ip: ip === UNKNOWN_CLIENT_IP ? null : ip, userAgent: requestHeaders.get("user-agent") };
 }

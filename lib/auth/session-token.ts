@@ -6,14 +6,14 @@ import { logger } from "../log";
 import { authConfig } from "./config";
 import type { CurrentUser } from "./current-user";
 import { checkSession, type SessionClaims, SessionRevokedError } from "./session";
+import { sessionCookieNameFor } from "./session-renewal";
 
 /**
- * next-auth's session cookie: `__Secure-`-prefixed when the app is served over https (the browser
- * then only accepts it with Secure), plain in http development. Only the name matching APP_URL is
- * read, so an https deployment never accepts a cookie that could have been set over http.
+ * The session cookie's name for this deployment. Only the name matching APP_URL is read, so an https
+ * deployment never accepts a cookie that could have been set over http.
  */
-export function sessionCookieName(appUrl = serverEnv().APP_URL): string {
-  return appUrl.startsWith("https://") ? "__Secure-next-auth.session-token" : "next-auth.session-token";
+export function sessionCookieName(): string {
+  return sessionCookieNameFor(serverEnv().APP_URL);
 }
 
 /** Anything that lists cookies: next/headers' cookies(), or the parsed Cookie header of a Request. */

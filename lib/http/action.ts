@@ -3,7 +3,6 @@
 import "server-only";
 import * as Sentry from "@sentry/nextjs";
 import { headers as requestHeaders } from "next/headers";
-import { unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { type CurrentUser, getCurrentUser } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
@@ -26,6 +25,7 @@ import {
   requireRecentAuth,
   scopeOf,
 } from "./guard";
+import { unstable_rethrow } from "./navigation";
 
 /**
  * What a form shows after submitting: nothing yet, a success (with an optional message and data),
@@ -142,7 +142,7 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
       Object.assign(memberParts, {
         org: membership.org,
         role: membership.role,
-        scope: scopeOf(user, membership),
+        scope: scopeOf(user, membership, caller),
         authorize: (facts: PolicyContext) => authorize(member, declaration.permission, facts),
       });
     }

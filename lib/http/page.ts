@@ -2,12 +2,12 @@
 // data, so each page calls these itself (layouts don't re-run on every navigation); the lookups are
 // cached per request, so a layout and its page calling them cost one query.
 import "server-only";
-import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 import { type CurrentUser, getCurrentUser } from "../auth";
 import { findMembership, type OrgMembership, type Permission, permissionsFor } from "../authz";
 import { getDb } from "../db";
 import { type OrgScope, scopeOf } from "./guard";
+import { notFound, redirect } from "./navigation";
 
 /** States a page may be shown in, although the app is otherwise closed to the user in them. */
 export type PageAllowance = "mfaPending" | "unverified" | "deletionPending";

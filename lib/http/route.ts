@@ -126,7 +126,7 @@ async function handle<D extends Declaration, I extends RouteInput>(
       Object.assign(memberParts, {
         org: membership.org,
         role: membership.role,
-        scope: scopeOf(user, membership),
+        scope: scopeOf(user, membership, caller),
         authorize: (facts: PolicyContext) => authorize(member, declaration.permission, facts),
       });
     }

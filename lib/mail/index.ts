@@ -17,12 +17,17 @@ export {
   accountDeletionScheduledMail,
   accountExistsMail,
   accountLockedMail,
+  addressHint,
+  confirmEmailChangeMail,
   dataExportReadyMail,
+  emailChangedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "./templates";
 

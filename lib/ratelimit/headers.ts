@@ -52,7 +52,7 @@ export function rateLimitRefusal(decision: RateLimitRefusal): {
       message: `This action is paused because its abuse protection is unavailable. Try again in ${wait}.`,
     };
   }
-  return { status: 429, code: "rate_limited", message: `Too many attempts. Try again in ${wait}.` };
+  return { status: 429, code: "rate_limited", message: `Too many requests. Try again in ${wait}.` };
 }
 
 /** The API response for a refused request: the refusal in the `{ error: { code, message } }` body. */

@@ -13,6 +13,10 @@ test.describe("sign-in", () => {
 
     await expect(page).toHaveURL(/\/account$/);
     await expect(page.getByText("Signed in as")).toContainText("owner@example.com");
+    // The header knows: no "Sign in" offered to someone signed in.
+    const header = page.getByRole("navigation", { name: "Main" });
+    await expect(header.getByRole("link", { name: "Your account" })).toBeVisible();
+    await expect(header.getByRole("link", { name: "Sign in" })).toHaveCount(0);
 
     const cookies = await page.context().cookies();
     const session = cookies.find((cookie) => cookie.name.endsWith("next-auth.session-token"));

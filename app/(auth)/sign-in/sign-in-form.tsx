@@ -15,10 +15,25 @@ const SIGN_IN_ERRORS: Record<string, string> = {
   unavailable: "Sign-in is unavailable for a moment. Try again shortly.",
 };
 
-/** Email and password. Every failure gets the same message, so the form can't be used to find accounts. */
-export function SignInForm() {
+type Provider = { id: string; name: string };
+
+/**
+ * Email and password, plus the OAuth providers that are configured. Every password failure gets the
+ * same message, so the form can't be used to find accounts. After signing in, the page gate sends
+ * accounts with MFA to the challenge first.
+ */
+export function SignInForm({
+  callbackUrl,
+  providers,
+  initialError,
+}: {
+  /** A same-origin path (checked by the page). */
+  callbackUrl: string;
+  providers: Provider[];
+  initialError?: string;
+}) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError ?? null);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -33,7 +48,7 @@ export function SignInForm() {
     });
     setPending(false);
     if (result?.ok) {
-      router.push("/account");
+      router.push(callbackUrl);
       router.refresh();
     } else {
       setError(SIGN_IN_ERRORS[result?.error ?? ""] ?? WRONG_CREDENTIALS);
@@ -69,6 +84,24 @@ export function SignInForm() {
       <Button type="submit" disabled={pending} className="w-full">
         {pending ? "Signing in…" : "Sign in"}
       </Button>
+      {providers.length > 0 ? (
+        <div className="border-t border-slate-200 pt-5">
+          <p className="text-center text-sm text-slate-600">Or continue with</p>
+          <div className="mt-3 space-y-3">
+            {providers.map((provider) => (
+              <Button
+                key={provider.id}
+                variant="secondary"
+                className="w-full"
+                disabled={pending}
+                onClick={() => signIn(provider.id, { callbackUrl })}
+              >
+                {provider.name}
+              </Button>
+            ))}
+          </div>
+        </div>
+      ) : null}
     </form>
   );
 }

@@ -1,0 +1,16 @@
+"use client";
+
+import { signOut } from "next-auth/react";
+
+/** Abandons the half-finished sign-in: ends the pending session. */
+export function SignOutButton() {
+  return (
+    <button
+      type="button"
+      onClick={() => signOut({ callbackUrl: "/sign-in" })}
+      className="rounded-sm font-semibold text-indigo-700 underline underline-offset-4"
+    >
+      Sign out
+    </button>
+  );
+}
