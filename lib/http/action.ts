@@ -13,17 +13,15 @@ import { REQUEST_ID_HEADER, resolveRequestId } from "../security";
 import {
   applyRateLimit,
   authenticate,
-  authorize,
   type Caller,
   type Declaration,
   GuardError,
   isPublicError,
-  loadMembership,
   markEndpoint,
+  memberContext,
   type OrgScope,
   parseInput,
   requireRecentAuth,
-  scopeOf,
 } from "./guard";
 import { unstable_rethrow } from "./navigation";
 
@@ -132,20 +130,8 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
       ip,
       userAgent: headers.get("user-agent"),
     };
-    const memberParts: Record<string, unknown> = {};
-    if (declaration.auth === "member") {
-      const user = caller.user as CurrentUser;
-      const membership = await loadMembership(user, fields.org);
-      caller.membership = membership;
-      const member = { ...caller, user, membership };
-      await authorize(member, declaration.permission);
-      Object.assign(memberParts, {
-        org: membership.org,
-        role: membership.role,
-        scope: scopeOf(user, membership, caller),
-        authorize: (facts: PolicyContext) => authorize(member, declaration.permission, facts),
-      });
-    }
+    const memberParts =
+      declaration.auth === "member" ? await memberContext(caller, declaration.permission, fields.org) : {};
     if (declaration.stepUp && caller.user) requireRecentAuth(caller.user);
 
     if (declaration.honeypot) {

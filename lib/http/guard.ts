@@ -5,7 +5,7 @@
 import "server-only";
 import type { z } from "zod";
 import { recordSecurityEvent } from "../audit";
-import type { CurrentUser } from "../auth";
+import { type CurrentUser, hasRecentAuthentication } from "../auth";
 import {
   can,
   findMembership,
@@ -38,9 +38,6 @@ export type AuthLevel = "public" | "session" | "user" | "member" | "platformAdmi
 
 /** A rate-limit policy from lib/ratelimit's table, or an explicit exemption with its reason. */
 export type RateLimitDeclaration = RateLimitPolicyName | { exempt: string };
-
-/** A re-authentication (password or TOTP) must be this recent for `stepUp: true` endpoints. */
-export const STEP_UP_MAX_AGE_MS = 10 * 60 * 1000;
 
 /** What every endpoint declares. The coverage test reads these from each export. */
 export type Declaration =
@@ -197,9 +194,9 @@ export async function authorize(
   );
 }
 
-/** Throws 403 `step_up_required` unless the session re-authenticated within STEP_UP_MAX_AGE_MS. */
+/** Throws 403 `step_up_required` unless the session re-authenticated within lib/auth's step-up window. */
 export function requireRecentAuth(user: CurrentUser, now = Date.now()): void {
-  if (now - user.authAt > STEP_UP_MAX_AGE_MS) {
+  if (!hasRecentAuthentication(user.authAt, now)) {
     throw new GuardError(
       403,
       "step_up_required",
@@ -257,6 +254,33 @@ export async function applyRateLimit(
   }
   const refusal = rateLimitRefusal(decision);
   throw new GuardError(refusal.status, refusal.code, refusal.message, undefined, headers);
+}
+
+/**
+ * For `member` endpoints: loads the membership of `orgSlug`, checks the declared permission, and
+ * returns what the handler gets (org, role, scope, and authorize() for conditional grants).
+ */
+export async function memberContext(
+  caller: Caller,
+  permission: Permission,
+  orgSlug: unknown,
+): Promise<{
+  org: OrgMembership["org"];
+  role: OrgRole;
+  scope: OrgScope;
+  authorize(facts: PolicyContext): Promise<void>;
+}> {
+  const user = caller.user as CurrentUser;
+  const membership = await loadMembership(user, orgSlug);
+  caller.membership = membership;
+  const member = { ...caller, user, membership };
+  await authorize(member, permission);
+  return {
+    org: membership.org,
+    role: membership.role,
+    scope: scopeOf(user, membership, caller),
+    authorize: (facts: PolicyContext) => authorize(member, permission, facts),
+  };
 }
 
 /** The scope lib modules take for tenant-owned queries (pages, which change nothing, pass no caller). */

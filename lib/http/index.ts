@@ -21,7 +21,6 @@ export {
   type OrgScope,
   type PublicError,
   type RateLimitDeclaration,
-  STEP_UP_MAX_AGE_MS,
 } from "./guard";
 export {
   GATE_PATHS,

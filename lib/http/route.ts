@@ -14,17 +14,15 @@ import { apiError } from "./errors";
 import {
   applyRateLimit,
   authenticate,
-  authorize,
   type Caller,
   type Declaration,
   GuardError,
   isPublicError,
-  loadMembership,
   markEndpoint,
+  memberContext,
   type OrgScope,
   parseInput,
   requireRecentAuth,
-  scopeOf,
 } from "./guard";
 import { requestIdOf } from "./request-id";
 
@@ -119,20 +117,8 @@ async function handle<D extends Declaration, I extends RouteInput>(
       ip,
       userAgent: request.headers.get("user-agent"),
     };
-    const memberParts: Record<string, unknown> = {};
-    if (declaration.auth === "member") {
-      const user = caller.user as CurrentUser;
-      const membership = await loadMembership(user, rawParams.org);
-      caller.membership = membership;
-      const member = { ...caller, user, membership };
-      await authorize(member, declaration.permission);
-      Object.assign(memberParts, {
-        org: membership.org,
-        role: membership.role,
-        scope: scopeOf(user, membership, caller),
-        authorize: (facts: PolicyContext) => authorize(member, declaration.permission, facts),
-      });
-    }
+    const memberParts =
+      declaration.auth === "member" ? await memberContext(caller, declaration.permission, rawParams.org) : {};
     if (declaration.stepUp && caller.user) requireRecentAuth(caller.user);
 
     const input = await parseRouteInput(declaration, request, rawParams);

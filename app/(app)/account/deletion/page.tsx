@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PublicPage } from "@/components/public-page";
-import { requirePageUser, STEP_UP_MAX_AGE_MS } from "@/lib/http";
+import { hasRecentAuthentication } from "@/lib/auth";
+import { requirePageUser } from "@/lib/http";
 import { accountDeletionStatus, readPrivacyConfig } from "@/lib/privacy";
 import { CancelDeletionForm, RequestDeletionForm } from "./deletion-forms";
 
@@ -35,7 +36,7 @@ export default async function DeletionPage() {
 
   const graceDays = readPrivacyConfig().ACCOUNT_DELETION_GRACE_DAYS;
   const blocked = status.blockingOrganizations.length > 0;
-  const needsStepUp = Date.now() - user.authAt > STEP_UP_MAX_AGE_MS;
+  const needsStepUp = !hasRecentAuthentication(user.authAt);
   return (
     <PublicPage>
       <div className="mx-auto max-w-xl px-4 py-16 sm:px-6">

@@ -1,14 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PublicPage } from "@/components/public-page";
-import { requirePageUser, STEP_UP_MAX_AGE_MS } from "@/lib/http";
+import { hasRecentAuthentication } from "@/lib/auth";
+import { requirePageUser } from "@/lib/http";
 import { ChangeEmailForm } from "./change-email-form";
 
 export const metadata: Metadata = { title: "Change your email address" };
 
 export default async function ChangeEmailPage() {
   const user = await requirePageUser({ returnTo: "/account/email" });
-  const recentlyConfirmed = Date.now() - user.authAt <= STEP_UP_MAX_AGE_MS;
+  const recentlyConfirmed = hasRecentAuthentication(user.authAt);
   return (
     <PublicPage>
       <div className="mx-auto max-w-md px-4 py-16 sm:px-6">

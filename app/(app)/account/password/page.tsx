@@ -1,15 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PublicPage } from "@/components/public-page";
-import { describePasswordRules } from "@/lib/auth";
-import { requirePageUser, STEP_UP_MAX_AGE_MS } from "@/lib/http";
+import { describePasswordRules, hasRecentAuthentication } from "@/lib/auth";
+import { requirePageUser } from "@/lib/http";
 import { ChangePasswordForm } from "./change-password-form";
 
 export const metadata: Metadata = { title: "Change your password" };
 
 export default async function ChangePasswordPage() {
   const user = await requirePageUser({ returnTo: "/account/password" });
-  const recentlyConfirmed = Date.now() - user.authAt <= STEP_UP_MAX_AGE_MS;
+  const recentlyConfirmed = hasRecentAuthentication(user.authAt);
   return (
     <PublicPage>
       <div className="mx-auto max-w-md px-4 py-16 sm:px-6">
