@@ -75,9 +75,9 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
         RATE_LIMIT_ALLOW_MEMORY: "true",
-        // As behind one proxy: each test sends its own client address in X-Forwarded-For
-        // (tests/e2e/fixtures.ts), so per-IP limits such as sign-in's 20 per 15 minutes don't fill up
-        // across the suite. Requests without the header count as Next's socket address, 127.0.0.1.
+        // As behind one proxy: a spec may give each test its own client address with
+        // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
+        // carry over between tests. Requests without the header share the "unknown" bucket as before.
         TRUSTED_PROXY_COUNT: "1",
         AUTH_SECRET: process.env.E2E_AUTH_SECRET,
         AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
