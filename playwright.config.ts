@@ -77,7 +77,10 @@ export default defineConfig({
         RATE_LIMIT_ALLOW_MEMORY: "true",
         // As behind one proxy: a spec may give each test its own client address with
         // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
-        // carry over between tests. Requests without the header share the "unknown" bucket as before.
+        // carry over between tests. Requests without the header count as Next's socket address
+        // (127.0.0.1), one shared bucket as before. Only same-origin requests may carry the header: the
+        // Sentry sink's CORS answer allows no other request header, so a suite-wide header blocks
+        // the browser's error reports.
         TRUSTED_PROXY_COUNT: "1",
         AUTH_SECRET: process.env.E2E_AUTH_SECRET,
         AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
