@@ -2,15 +2,24 @@ import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
 import {
   appPort,
+  fakeStripePort,
+  fakeStripeUrl,
   mailCatcherUrl,
   sentryDsn,
   sentrySinkPort,
   sentrySinkUrl,
   smtpPort,
 } from "./tests/e2e/ports";
+import { billingEnv } from "./tests/support/stripe-events";
 
 // The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
 // Playwright never downloads a browser here; `npx playwright install` is not needed.
+
+// Production refuses the public development secrets: fresh ones for each run. Made once, in the
+// runner process (the config is evaluated again in each worker, which inherits the environment), so
+// specs that prepare data with the app's keys (an MFA secret, a session) use the same ones.
+process.env.E2E_AUTH_SECRET ??= randomBytes(32).toString("base64");
+process.env.E2E_AUTH_ENCRYPTION_KEYS ??= `e2e:${randomBytes(32).toString("base64")}`;
 
 // CI builds once in its own step, then sets E2E_USE_EXISTING_BUILD=1.
 const build = process.env.E2E_USE_EXISTING_BUILD === "1" ? "" : "npx next build && ";
@@ -50,6 +59,11 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
+      command: `npx tsx tests/support/fake-stripe.ts ${fakeStripePort}`,
+      url: `${fakeStripeUrl}/`,
+      reuseExistingServer: false,
+    },
+    {
       command: `${build}npx tsx --conditions=react-server tests/e2e/serve-app.ts`,
       url: `http://127.0.0.1:${appPort}/api/health`,
       timeout: 240_000,
@@ -61,12 +75,19 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
         RATE_LIMIT_ALLOW_MEMORY: "true",
-        // Production refuses the public development secrets: fresh ones for each run.
-        AUTH_SECRET: randomBytes(32).toString("base64"),
-        AUTH_ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString("base64")}`,
+        // As behind one proxy: a spec may give each test its own client address with
+        // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
+        // carry over between tests. Requests without the header share the "unknown" bucket as before.
+        TRUSTED_PROXY_COUNT: "1",
+        AUTH_SECRET: process.env.E2E_AUTH_SECRET,
+        AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",
+        // Billing on, with Stripe's API answered by the fake (allowed only with a test key and
+        // ENABLE_TEST_ROUTES) and webhooks signed with the suite's secret.
+        ...billingEnv(fakeStripeUrl),
+        ALLOW_TEST_KEYS_IN_PRODUCTION: "true",
         APP_URL: `http://127.0.0.1:${appPort}`,
         LOG_FORMAT: "json",
         NEXT_TELEMETRY_DISABLED: "1",

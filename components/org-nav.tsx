@@ -1,41 +1,66 @@
 import Link from "next/link";
+import type { Permission } from "@/lib/authz";
 
-/** The sections of an organization, in navigation order, with the module that will deliver each. */
-export const orgSections = [
-  { label: "Projects", description: "The organization's projects.", module: "projects" },
-  { label: "Members", description: "Who belongs to the organization, and their roles.", module: "identity" },
-  { label: "Settings", description: "Name, URL and danger-zone actions.", module: "identity" },
-  { label: "Billing", description: "Plan, invoices and payment method.", module: "billing" },
-  { label: "Audit", description: "Every change, who made it and when.", module: "audit" },
-] as const;
+type OrgSection = { label: string; path: string; description: string; permission: Permission };
 
 /**
- * The organization's side navigation. Only the overview exists yet; the other sections are listed,
- * marked as coming, and become links when their pages land.
+ * The organization's sections, in navigation order. `permission` hides a section from roles that
+ * can't open it; the server checks again (its page answers 404 to them).
  */
-export function OrgNav({ org }: { org: string }) {
+export const orgSections: readonly OrgSection[] = [
+  {
+    label: "Projects",
+    path: "projects",
+    description: "The organization's projects.",
+    permission: "project.read",
+  },
+  {
+    label: "Members",
+    path: "members",
+    description: "Who belongs to the organization, their roles, and invitations.",
+    permission: "membership.read",
+  },
+  {
+    label: "Settings",
+    path: "settings",
+    description: "Name, security and danger-zone actions.",
+    permission: "organization.update",
+  },
+  {
+    label: "Billing",
+    path: "billing",
+    description: "Plan, invoices and payment method.",
+    permission: "billing.read",
+  },
+  {
+    label: "Audit",
+    path: "audit",
+    description: "Every change, who made it and when.",
+    permission: "auditLog.read",
+  },
+];
+
+/** The sections a member with these permissions may open. */
+export function visibleSections(permissions: ReadonlySet<Permission>): readonly OrgSection[] {
+  return orgSections.filter((section) => permissions.has(section.permission));
+}
+
+/** The organization's side navigation, showing only what the viewer's role allows. */
+export function OrgNav({ org, permissions }: { org: string; permissions: ReadonlySet<Permission> }) {
+  const linkClass = "block rounded-md px-3 py-2 font-medium text-slate-900 hover:bg-slate-100";
   return (
     <nav aria-label="Organization" className="text-sm">
       <ul className="flex flex-wrap gap-1 md:flex-col">
         <li>
-          <Link
-            href={`/${org}`}
-            className="block rounded-md px-3 py-2 font-medium text-slate-900 hover:bg-slate-100"
-          >
+          <Link href={`/${org}`} className={linkClass}>
             Overview
           </Link>
         </li>
-        {orgSections.map((section) => (
+        {visibleSections(permissions).map((section) => (
           <li key={section.label}>
-            <span
-              aria-disabled="true"
-              className="flex cursor-not-allowed items-center justify-between gap-2 px-3 py-2 text-slate-500"
-            >
+            <Link href={`/${org}/${section.path}`} className={linkClass}>
               {section.label}
-              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-600">
-                soon
-              </span>
-            </span>
+            </Link>
           </li>
         ))}
       </ul>

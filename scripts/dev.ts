@@ -5,7 +5,12 @@
 // - DATABASE_URL unset: an embedded PostgreSQL (PGlite) starts on .data/pglite, the committed migrations
 //   are applied, demo data is seeded on the first start, and Next gets DATABASE_URL pointing at it.
 //
-// Extra arguments go to `next dev` (`npm run dev -- --port 4000`). Ctrl-C stops Next, then the database.
+// The background job worker (lib/jobs) runs inside this process, on the same database, so queued mail,
+// data exports and the scheduled jobs work with no second terminal. Set DEV_JOB_WORKER=false to leave
+// it out (when you run `npm run worker` yourself against DATABASE_URL).
+//
+// Extra arguments go to `next dev` (`npm run dev -- --port 4000`). Ctrl-C stops Next, then the worker,
+// then the database.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,7 +18,9 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
-import { createPrismaClient } from "../lib/db";
+import { createPrismaClient, disconnectDb } from "../lib/db";
+import { readJobsConfig, stopJobProducer } from "../lib/jobs";
+import { type JobWorker, jobDefinitions, startJobWorker } from "../lib/jobs/worker";
 import { demoSignInLines, seedDemoData } from "../prisma/seed";
 import {
   applyMigrations,
@@ -66,8 +73,9 @@ async function main(): Promise<void> {
     process.exit(0);
   }
 
-  // 2. Background work that needs the database (the in-process job worker) starts here, before Next,
-  //    and stops in `shutdown` below between Next and the database.
+  // 2. The job worker, on the same database, before Next (which may enqueue from its first request).
+  const worker = await startDevWorker(database);
+  if (worker.line) database.describe.push(worker.line);
 
   // 3. The app.
   const nextArgs = process.argv.slice(2);
@@ -80,12 +88,13 @@ async function main(): Promise<void> {
   // Its exit code; 1 when something else killed it with a signal.
   const nextExit = new Promise<number>((resolve) => next.once("exit", (code) => resolve(code ?? 1)));
 
-  // 4. Shutdown: Next first (it holds database connections), then the database.
+  // 4. Shutdown: Next first (it holds database connections), then the worker, then the database.
   let shuttingDown = false;
   const shutdown = async (reason: "signal" | "next-exited", exitCode: number) => {
     if (shuttingDown) return;
     shuttingDown = true;
     if (reason === "signal") await stopNext(next, nextExit);
+    await worker.stop();
     await database.stop();
     process.exit(exitCode);
   };
@@ -155,6 +164,40 @@ async function startDevDatabase(): Promise<DevDatabase> {
     await server.stop();
     throw error;
   }
+}
+
+/**
+ * Starts the in-process job worker. When it cannot start, the app still runs without background
+ * jobs, and the banner says so and why (queued mail and exports then wait until a worker runs).
+ */
+async function startDevWorker(database: DevDatabase): Promise<{ line?: string; stop(): Promise<void> }> {
+  if (process.env.DEV_JOB_WORKER === "false") {
+    return {
+      line: "Jobs       not run here (DEV_JOB_WORKER=false): start `npm run worker`",
+      stop: async () => {},
+    };
+  }
+  // The handlers use the process-wide Prisma client, which reads these.
+  Object.assign(process.env, database.env);
+  let worker: JobWorker;
+  try {
+    worker = await startJobWorker({ definitions: jobDefinitions(readJobsConfig()) });
+  } catch (error) {
+    return {
+      line:
+        `Jobs       NOT RUNNING: the worker could not start (${(error as Error).message}). Queued mail and ` +
+        "data exports wait until a worker runs (`npm run worker`).",
+      stop: async () => {},
+    };
+  }
+  return {
+    line: "Jobs       worker running in this process (mail, exports, deletions, pruning)",
+    async stop() {
+      await worker.stop({ timeoutMs: 5_000 });
+      await stopJobProducer();
+      await disconnectDb();
+    },
+  };
 }
 
 async function stopNext(next: ChildProcess, nextExit: Promise<number>): Promise<void> {

@@ -9,8 +9,10 @@ export const SECURITY_EVENT_LOG_LEVELS = {
   "auth.sign_in.failed": "warn",
   "auth.lockout": "warn",
   "auth.unlock": "info",
+  "auth.account.created": "info",
   "auth.password_reset.requested": "info",
   "auth.password_reset.completed": "info",
+  "auth.password.changed": "info",
   "auth.email.verified": "info",
   "auth.mfa.enrolled": "info",
   "auth.mfa.disabled": "warn",
@@ -19,6 +21,7 @@ export const SECURITY_EVENT_LOG_LEVELS = {
   "auth.recovery_codes.regenerated": "info",
   "auth.reauth.succeeded": "info",
   "auth.reauth.failed": "warn",
+  "auth.email_change.requested": "info",
   "auth.email.changed": "info",
   "auth.sessions.revoked": "info",
   "auth.rate_limited": "warn",
@@ -32,8 +35,10 @@ export const AUDIT_ACTIONS = [
   // Organizations, their members and invitations.
   "membership.role_changed",
   "membership.removed",
+  "membership.left",
   "invitation.created",
   "invitation.revoked",
+  "invitation.resent",
   "invitation.accepted",
   "org.created",
   "org.renamed",
@@ -46,9 +51,28 @@ export const AUDIT_ACTIONS = [
   "admin.user.disabled",
   "admin.user.enabled",
   "admin.user.signed_out",
+  "admin.user.verification_resent",
+  // Billing: what users start (checkout, refunds) and every state change Stripe's webhook applies.
+  "billing.customer.created",
+  "billing.customer.deleted",
+  "billing.checkout.started",
+  "billing.checkout.completed",
+  "billing.subscription.created",
+  "billing.subscription.updated",
+  "billing.subscription.canceled",
+  "billing.subscription.trial_ending",
+  "billing.invoice.paid",
+  "billing.invoice.payment_failed",
+  "billing.charge.refunded",
+  "billing.refund.created",
   // Data leaving the platform.
   "audit.exported",
   "data.exported",
+  "data.export_requested",
+  // Account deletion: requested (after step-up), cancelled during the grace period, done by the job.
+  "account.deletion_requested",
+  "account.deletion_cancelled",
+  "account.deleted",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

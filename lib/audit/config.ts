@@ -9,6 +9,15 @@ export const auditEnvSchema = z.object({
     .max(36_500)
     .default(400)
     .describe("Days audit events are kept; pruneAuditEvents deletes older ones. 400: a year plus a margin."),
+  AUDIT_EXPORT_MAX_ROWS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(50_000)
+    .describe(
+      "Most rows one CSV export of the audit log holds; a larger filtered set is cut there and says so.",
+    ),
 });
 
 export type AuditConfig = z.infer<typeof auditEnvSchema>;

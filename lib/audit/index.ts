@@ -5,6 +5,28 @@ export { canonicalJson } from "./canonical-json";
 export { type AuditChain, auditChainOf, auditEventHash, type ChainedEvent, GENESIS_HASH } from "./chain";
 export { type AuditConfig, auditEnvSchema } from "./config";
 export {
+  AUDIT_CSV_COLUMNS,
+  type AuditExport,
+  type AuditExportInput,
+  auditExportResponse,
+  csvCell,
+  exportAuditEventsCsv,
+} from "./export";
+export {
+  AUDIT_PAGE_SIZE,
+  type AuditActorView,
+  type AuditEventPage,
+  type AuditEventView,
+  type AuditFilter,
+  type AuditViewScope,
+  auditFilterSchema,
+  InvalidAuditQueryError,
+  type ListAuditEventsOptions,
+  listAuditEvents,
+  parseAuditFilter,
+  platformAuditFilterSchema,
+} from "./query";
+export {
   type AuditActor,
   type AuditDb,
   type AuditEventInput,

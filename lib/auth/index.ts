@@ -1,7 +1,17 @@
 // Authentication: password hashing, policy and sign-in check, single-use tokens, TOTP, recovery codes
-// and encryption of secrets at rest. The next-auth integration and the flows build on these.
+// and encryption of secrets at rest; the next-auth integration; and the email-based identity flows
+// (sign-up and verification, password reset, password and email change).
 import "server-only";
 
+export {
+  confirmEmailChange,
+  EMAIL_CHANGE_TOKEN_TTL_MS,
+  EMAIL_CHANGE_UNDO_TTL_MS,
+  type EmailLinkResult,
+  requestEmailChange,
+  undoEmailChange,
+} from "./change-email";
+export { type ChangePasswordInput, changePassword } from "./change-password";
 export {
   type AuthConfig,
   authEnvSchema,
@@ -20,9 +30,10 @@ export {
 } from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
+export { AuthFlowError } from "./errors";
+export type { RequestClient } from "./flow-support";
 export {
   type AuthClient,
-  AuthFlowError,
   confirmMfaEnrolment,
   disableMfa,
   type MfaChallengeResult,
@@ -49,6 +60,7 @@ export {
 export { hashPassword, needsRehash, normalizePassword, verifyPassword } from "./password";
 export {
   checkNewPassword,
+  describePasswordRules,
   isCommonPassword,
   PASSWORD_MAX_LENGTH,
   type PasswordPolicyOptions,
@@ -57,6 +69,12 @@ export {
   passwordProblems,
   pwnedPasswordCount,
 } from "./password-policy";
+export {
+  isPasswordResetTokenUsable,
+  PASSWORD_RESET_TOKEN_TTL_MS,
+  requestPasswordReset,
+  resetPassword,
+} from "./password-reset";
 export { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-in";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
@@ -79,6 +97,7 @@ export {
 } from "./session-cookie";
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
+export { type SignUpInput, signUp } from "./sign-up";
 export {
   hasRecentAuthentication,
   type ReauthMethods,
@@ -91,3 +110,9 @@ export {
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
 export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";
+export {
+  resendVerificationEmail,
+  VERIFICATION_TOKEN_TTL_MS,
+  type VerifyEmailResult,
+  verifyEmail,
+} from "./verification";

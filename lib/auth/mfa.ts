@@ -5,6 +5,7 @@ import { logger } from "../log";
 import { appLink, mfaChangedMail, sendMail } from "../mail";
 import { checkRateLimit, type RateLimitPolicyName } from "../ratelimit";
 import { decryptSecret, encryptSecret } from "./encryption";
+import { AuthFlowError } from "./errors";
 import { generateRecoveryCodes, matchRecoveryCode } from "./recovery-codes";
 import { revokeAllSessions } from "./session";
 import { generateTotpSecret, totpQrCode, totpUri, verifyTotp } from "./totp";
@@ -16,22 +17,6 @@ import { generateTotpSecret, totpQrCode, totpUri, verifyTotp } from "./totp";
 
 /** Who is asking, for the audit log. */
 export type AuthClient = { ip?: string | null; userAgent?: string | null };
-
-/**
- * A refusal meant for the person (the route wrapper answers `status` and `code` as they are): a
- * wrong code, a flow in the wrong state, or a rate limit.
- */
-export class AuthFlowError extends Error {
-  override name = "AuthFlowError";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly fields?: Record<string, string[]>,
-  ) {
-    super(message);
-  }
-}
 
 const totpContext = (userId: string) => `user:${userId}:totp`;
 

@@ -156,3 +156,11 @@ export async function checkNewPassword(
   const count = await pwnedPasswordCount(password, pwned);
   return count ? [{ code: "breached", message: BREACHED_MESSAGE }] : [];
 }
+
+/**
+ * The rules in one sentence for the hint under a new-password field, so people learn them before
+ * the first refusal rather than after.
+ */
+export function describePasswordRules(minLength = authConfig().passwordMinLength): string {
+  return `At least ${minLength} characters. A few unrelated words make a long password that is easy to remember; no symbols or digits needed.`;
+}

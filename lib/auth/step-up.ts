@@ -1,7 +1,8 @@
 import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
-import { type AuthClient, AuthFlowError, limitAttempts, verifyUserTotp } from "./mfa";
+import { AuthFlowError } from "./errors";
+import { type AuthClient, limitAttempts, verifyUserTotp } from "./mfa";
 import { verifyPassword } from "./password";
 
 // Step-up re-authentication: before a sensitive change (password, email, turning MFA off, deleting

@@ -3,7 +3,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { logger } from "../log";
 import { accountLockedMail, appLink, sendMail } from "../mail";
-import { createToken, hashToken } from "./tokens";
+import { issueEmailToken, spendEmailToken } from "./email-links";
 
 /** How long the unlock link in the lockout email works. */
 export const UNLOCK_TOKEN_TTL_MS = 24 * 60 * 60_000;
@@ -14,19 +14,16 @@ export const UNLOCK_TOKEN_TTL_MS = 24 * 60 * 60_000;
  * sign-in answer must look the same either way.
  */
 export async function sendUnlockEmail(userId: string, now = new Date()): Promise<void> {
-  const token = createToken();
-  const user = await getDb().$transaction(async (tx) => {
-    await tx.authToken.deleteMany({ where: { userId, purpose: "ACCOUNT_UNLOCK" } });
-    await tx.authToken.create({
-      data: {
-        userId,
-        purpose: "ACCOUNT_UNLOCK",
-        tokenHash: hashToken(token),
-        expiresAt: new Date(now.getTime() + UNLOCK_TOKEN_TTL_MS),
-      },
-    });
-    return tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, name: true } });
-  });
+  const { token, user } = await getDb().$transaction(async (tx) => ({
+    token: await issueEmailToken(tx, {
+      userId,
+      purpose: "ACCOUNT_UNLOCK",
+      ttlMs: UNLOCK_TOKEN_TTL_MS,
+      replaceOlder: true,
+      now,
+    }),
+    user: await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true, name: true } }),
+  }));
   const mail = accountLockedMail({
     name: user.name ?? undefined,
     link: appLink("/unlock", { token }),
@@ -54,12 +51,7 @@ export async function unlockAccount(
 ): Promise<UnlockResult> {
   const now = new Date();
   return getDb().$transaction(async (tx) => {
-    const spent = await tx.authToken.updateManyAndReturn({
-      where: { tokenHash: hashToken(token), purpose: "ACCOUNT_UNLOCK", usedAt: null, expiresAt: { gt: now } },
-      data: { usedAt: now },
-      select: { userId: true },
-    });
-    const userId = spent[0]?.userId;
+    const userId = (await spendEmailToken(tx, token, "ACCOUNT_UNLOCK", now))?.userId;
     if (!userId) return { ok: false, reason: "invalid_or_expired" } as const;
     await tx.user.update({
       where: { id: userId },

@@ -13,7 +13,14 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type BackupConfig, requireEncryptionKey } from "./config";
-import { connect, databaseNameOf, databaseStats, schemaVersion, serverVersion } from "./database";
+import {
+  connect,
+  databaseNameOf,
+  databaseStats,
+  EXCLUDED_SCHEMAS,
+  schemaVersion,
+  serverVersion,
+} from "./database";
 import { BackupError } from "./errors";
 import { createEncryptStream, DEFAULT_CHUNK_BYTES, FORMAT_VERSION } from "./format";
 import {
@@ -93,7 +100,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     // Custom format: compressed, and pg_restore can pick and reorder objects from it.
     const dump = startTool(
       pgDump,
-      ["--format=custom", "--no-password", `--snapshot=${rows[0]?.snapshot}`, `--dbname=${dbname}`],
+      [
+        "--format=custom",
+        "--no-password",
+        `--snapshot=${rows[0]?.snapshot}`,
+        ...EXCLUDED_SCHEMAS.map((schema) => `--exclude-schema=${schema}`),
+        `--dbname=${dbname}`,
+      ],
       env,
     );
     dump.child.stdin?.end();

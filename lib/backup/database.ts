@@ -5,6 +5,15 @@
 import pg from "pg";
 import type { TableStats } from "./manifest";
 
+/**
+ * Schemas left out of every backup: `pgboss`, the job queue (lib/jobs). Its rows are work in flight,
+ * not data: restoring them would re-send old mail and re-run old jobs against the restored data, and
+ * pg-boss recreates its schema when a worker starts. What the jobs act on lives in the public schema
+ * and is picked up again: a due account deletion by the hourly job; an export still pending is
+ * failed by the prune job, and the person requests another.
+ */
+export const EXCLUDED_SCHEMAS = ["pgboss"];
+
 /** A connection whose text rendering of values is the same on every server and session. */
 export async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });

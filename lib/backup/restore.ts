@@ -13,7 +13,9 @@ import { pipeline } from "node:stream/promises";
 import {
   databaseNameOf,
   databaseStats,
+  EXCLUDED_SCHEMAS,
   listTables,
+  quoteIdentifier,
   resetPublicSchema,
   schemaVersion,
   withConnection,
@@ -153,6 +155,9 @@ async function prepareTarget(targetUrl: string, force: boolean): Promise<void> {
       );
     }
     await resetPublicSchema(client);
+    // The target's job queue belongs to the data being replaced; the backup carries none.
+    for (const schema of EXCLUDED_SCHEMAS)
+      await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
   });
 }
 

@@ -142,7 +142,7 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
       Object.assign(memberParts, {
         org: membership.org,
         role: membership.role,
-        scope: scopeOf(user, membership),
+        scope: scopeOf(user, membership, caller),
         authorize: (facts: PolicyContext) => authorize(member, declaration.permission, facts),
       });
     }

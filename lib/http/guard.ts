@@ -52,8 +52,18 @@ export type Declaration =
     }
   | { auth: "member"; permission: Permission; rateLimit: RateLimitDeclaration; stepUp?: boolean };
 
-/** The organization a member endpoint acts in, and the caller's role there. */
-export type OrgScope = { orgId: string; orgSlug: string; userId: string; role: OrgRole };
+/**
+ * The organization a member endpoint acts in, the caller's role there, and the client it came from
+ * (lib modules write ip and userAgent into the audit events of the changes they make).
+ */
+export type OrgScope = {
+  orgId: string;
+  orgSlug: string;
+  userId: string;
+  role: OrgRole;
+  ip: string | null;
+  userAgent: string | null;
+};
 
 /** An error answered to the client as is: a 4xx with a stable code and a message for people. */
 export type PublicError = Error & { status: number; code: string; fields?: Record<string, string[]> };
@@ -96,7 +106,7 @@ export type Caller = {
 };
 
 /** The caller's IP for the audit log: null when unknown (lib/ratelimit's "unknown" bucket). */
-function auditIp(caller: Caller): string | null {
+function auditIp(caller: Pick<Caller, "ip">): string | null {
   return caller.ip === UNKNOWN_CLIENT_IP ? null : caller.ip;
 }
 
@@ -249,9 +259,20 @@ export async function applyRateLimit(
   throw new GuardError(refusal.status, refusal.code, refusal.message, undefined, headers);
 }
 
-/** The scope lib modules take for tenant-owned queries. */
-export function scopeOf(user: CurrentUser, membership: OrgMembership): OrgScope {
-  return { orgId: membership.org.id, orgSlug: membership.org.slug, userId: user.id, role: membership.role };
+/** The scope lib modules take for tenant-owned queries (pages, which change nothing, pass no caller). */
+export function scopeOf(
+  user: CurrentUser,
+  membership: OrgMembership,
+  caller?: Pick<Caller, "ip" | "userAgent">,
+): OrgScope {
+  return {
+    orgId: membership.org.id,
+    orgSlug: membership.org.slug,
+    userId: user.id,
+    role: membership.role,
+    ip: caller ? auditIp(caller) : null,
+    userAgent: caller?.userAgent ?? null,
+  };
 }
 
 // Marks what route() and action() return, so the coverage test can find each endpoint's declaration.

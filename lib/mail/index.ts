@@ -14,13 +14,20 @@ export { type DevMail, listDevMail, readDevMail } from "./dev-mailbox";
 export { type AppLink, appLink } from "./links";
 export { readMailConfig } from "./read-config";
 export {
+  accountDeletionScheduledMail,
   accountExistsMail,
   accountLockedMail,
+  addressHint,
+  confirmEmailChangeMail,
+  dataExportReadyMail,
+  emailChangedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "./templates";
 

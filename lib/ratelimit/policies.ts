@@ -61,6 +61,9 @@ const table = {
   "invitation-send-user": { limit: 30, windowSeconds: HOUR, keyKind: "user", onStoreDown: "closed" },
   // Building an export reads everything a user owns: a few a day is plenty.
   "data-export-user": { limit: 3, windowSeconds: 24 * HOUR, keyKind: "user", onStoreDown: "open" },
+  // An audit log export reads up to AUDIT_EXPORT_MAX_ROWS events: enough for a few retries of a
+  // filter each hour, not a loop that copies the whole log over and over.
+  "audit-export-user": { limit: 20, windowSeconds: HOUR, keyKind: "user", onStoreDown: "open" },
   // 5 requests a second on average per signed-in user: more than a dashboard needs, little enough
   // that one user's script can't crowd out everyone else.
   "api-user": { limit: 300, windowSeconds: MINUTE, keyKind: "user", onStoreDown: "open" },

@@ -1,5 +1,6 @@
 // Starts the production build for the e2e suite (Playwright's webServer runs this):
-// a fresh database with the committed migrations, then `next start` on 127.0.0.1.
+// a fresh database with the committed migrations, a job worker (as `npm run worker` would run next to
+// the app), then `next start` on 127.0.0.1.
 //
 // The demo data (prisma/seed.ts) gives the suite its accounts: owner/admin/member@example.com.
 //
@@ -9,6 +10,8 @@
 import { spawn } from "node:child_process";
 import pg from "pg";
 import { createPrismaClient } from "../../lib/db";
+import { readJobsConfig } from "../../lib/jobs";
+import { jobDefinitions, startJobWorker } from "../../lib/jobs/worker";
 import { seedDemoData } from "../../prisma/seed";
 import { applyMigrations } from "../../tools/db/apply-migrations";
 import { startEmbeddedPostgres } from "../../tools/embedded-postgres";
@@ -47,6 +50,13 @@ async function main(): Promise<void> {
   await seedDemoData(db);
   await db.$disconnect();
 
+  // The worker's handlers use the process-wide Prisma client, which reads these.
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: poolMax });
+  const worker = await startJobWorker({
+    definitions: jobDefinitions(readJobsConfig()),
+    pollingIntervalSeconds: 0.5,
+  });
+
   const next = spawn(
     process.execPath,
     ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", port],
@@ -59,6 +69,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   next.on("exit", async (code) => {
+    await worker.stop({ timeoutMs: 2_000 });
     await stopDatabase();
     process.exit(code ?? 0);
   });

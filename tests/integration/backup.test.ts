@@ -8,6 +8,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import PgBoss from "pg-boss";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import {
   type BackupConfig,
@@ -382,5 +383,41 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
       code: 1,
       stderr: expect.stringContaining("backup failed: BACKUP_ENCRYPTION_KEY is not set"),
     });
+  });
+
+  it("leaves the job queue (pg-boss's schema) out, and a forced restore drops the target's queue", async () => {
+    const queueSchema = async (url: string) =>
+      (await runSql(url, "SELECT to_regnamespace('pgboss') IS NOT NULL AS present")).rows[0]?.present;
+    const withQueuedJob = async (url: string) => {
+      const boss = new PgBoss({ connectionString: url, max: 1, supervise: false, schedule: false });
+      boss.on("error", () => {});
+      await boss.start();
+      await boss.createQueue("mail-send");
+      await boss.send("mail-send", { to: "someone@backup.test" });
+      await boss.stop({ graceful: false, wait: true });
+    };
+    await withQueuedJob(source.url);
+    const queueDir = path.join(workDir, "queue");
+    const withQueue = await createBackup({ databaseUrl: source.url, config: configFor(queueDir) });
+    expect(Object.keys(withQueue.manifest.tables).sort()).toEqual((await tablesOf(source.url)).sort());
+
+    const { verification } = await restoreBackup({
+      input: withQueue.filePath,
+      targetUrl: target.url,
+      keyring: config.keyring,
+    });
+    expect(verification.ok).toBe(true);
+    expect(await queueSchema(target.url)).toBe(false);
+
+    await withQueuedJob(target.url);
+    const forced = await restoreBackup({
+      input: withQueue.filePath,
+      targetUrl: target.url,
+      keyring: config.keyring,
+      force: true,
+    });
+    expect(forced.verification.ok).toBe(true);
+    expect(await queueSchema(target.url)).toBe(false);
+    expect((await runDrill({ databaseUrl: source.url, config: configFor(queueDir) })).ok).toBe(true);
   });
 });

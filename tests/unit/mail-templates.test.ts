@@ -3,12 +3,17 @@ import {
   type AppLink,
   accountExistsMail,
   accountLockedMail,
+  addressHint,
   appLink,
+  confirmEmailChangeMail,
+  emailChangedMail,
   escapeHtml,
+  invitationMail,
   type MailContent,
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "@/lib/mail";
 
@@ -30,6 +35,31 @@ const templates: [string, (link: AppLink) => MailContent][] = [
   ],
   ["accountLockedMail", (link) => accountLockedMail({ name: HOSTILE_NAME, link, validForMinutes: 60 })],
   ["mfaChangedMail", (link) => mfaChangedMail({ name: HOSTILE_NAME, link, change: "enabled" })],
+  [
+    "confirmEmailChangeMail",
+    (link) => confirmEmailChangeMail({ name: HOSTILE_NAME, link, validForMinutes: 24 * 60 }),
+  ],
+  [
+    "emailChangedMail",
+    (link) =>
+      emailChangedMail({
+        name: HOSTILE_NAME,
+        link,
+        validForMinutes: 7 * 24 * 60,
+        newEmail: "nadia@example.org",
+        changedAt: new Date("2026-03-04T05:06:00Z"),
+      }),
+  ],
+  [
+    "paymentFailedMail",
+    (link) =>
+      paymentFailedMail({
+        name: HOSTILE_NAME,
+        link,
+        orgName: HOSTILE_NAME,
+        graceEndsAt: new Date("2026-03-11T00:00:00Z"),
+      }),
+  ],
 ];
 
 const URL_PATTERN = /https?:\/\/[^\s"'<>]+/g;
@@ -133,6 +163,37 @@ describe("mail templates", () => {
     expect(() => passwordResetMail({ link, validForMinutes: 0 })).toThrow(/whole number of minutes/);
   });
 
+  it("states a validity of several days in days", () => {
+    const mail = emailChangedMail({
+      link,
+      validForMinutes: 7 * 24 * 60,
+      newEmail: "nadia@example.org",
+      changedAt: new Date("2026-03-04T05:06:00Z"),
+    });
+    expect(mail.text).toContain("The undo link works for 7 days and only once.");
+    expect(mail.text).toContain("on 4 Mar 2026, 05:06 UTC");
+  });
+
+  it("shows the old address only a hint of the new one, never the whole address", () => {
+    const mail = emailChangedMail({
+      link,
+      validForMinutes: 60,
+      newEmail: "nadia@example.org",
+      changedAt: new Date(),
+    });
+    expect(mail.text).toContain("changed to n•••@example.org");
+    expect(mail.text).not.toContain("nadia@");
+    expect(mail.html).not.toContain("nadia@");
+    expect(addressHint("a@b.example")).toBe("a•••@b.example");
+    expect(addressHint("not-an-address")).toBe("•••");
+  });
+
+  it("tells a stranger who got a confirmation link by mistake that nothing changes", () => {
+    const mail = confirmEmailChangeMail({ link, validForMinutes: 24 * 60 });
+    expect(mail.text).toMatch(/^Hello,\n/);
+    expect(mail.text).toContain("nothing changes until the link is opened");
+  });
+
   it("dates the password change in UTC", () => {
     const mail = passwordChangedMail({ link, changedAt: new Date("2026-03-04T05:06:00Z") });
     expect(mail.text).toContain("changed on 4 Mar 2026, 05:06 UTC");
@@ -141,5 +202,23 @@ describe("mail templates", () => {
   it("says which way two-factor authentication changed", () => {
     expect(mfaChangedMail({ link, change: "enabled" }).subject).toContain("turned on");
     expect(mfaChangedMail({ link, change: "disabled" }).subject).toContain("turned off");
+  });
+
+  it("invites with the organization's and the inviter's names escaped and shortened", () => {
+    const mail = invitationMail({
+      inviterName: HOSTILE_NAME,
+      organizationName: `Free money! Click the button below and enter your card ${"x".repeat(80)}`,
+      role: "ADMIN",
+      link,
+      validForMinutes: 7 * 24 * 60,
+    });
+    expect(mail.subject).toMatch(
+      /^You.re invited to join Free money! Click the button below and ?… on Acme$/,
+    );
+    expect(mail.text).toContain(`${HOSTILE_NAME} invited you to join Free money!`);
+    expect(mail.text).toContain("as an admin");
+    expect(mail.text).toContain("works for 7 days");
+    expect(mail.html).not.toContain("<script>");
+    expect(mail.text.match(URL_PATTERN)).toEqual([link]);
   });
 });

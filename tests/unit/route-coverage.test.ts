@@ -10,7 +10,8 @@ const problemsOf = async (root?: string) =>
     .filter((endpoint) => endpoint.problem !== null)
     .map((endpoint) => `${endpoint.file} ${endpoint.exportName}: ${endpoint.problem}`);
 
-describe("endpoint coverage", () => {
+// Importing every endpoint module (lib/auth, Prisma, pg-boss…) takes seconds on a busy machine.
+describe("endpoint coverage", { timeout: 60_000 }, () => {
   it("finds the app's endpoints with their declarations", async () => {
     const endpoints = await scanEndpoints();
     const health = endpoints.find((endpoint) => endpoint.file === "app/api/health/route.ts");

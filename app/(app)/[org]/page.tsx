@@ -1,25 +1,29 @@
-import { orgSections } from "@/components/org-nav";
+import Link from "next/link";
+import { visibleSections } from "@/components/org-nav";
 import { requirePageMember } from "@/lib/http";
 
 type Props = { params: Promise<{ org: string }> };
 
-/** The organization overview: for now, a map of the sections that are on their way. */
+/** The organization overview: where things are, as far as the viewer's role reaches. */
 export default async function OrgOverviewPage({ params }: Props) {
   const { org } = await params;
-  await requirePageMember(org);
+  const member = await requirePageMember(org);
 
   return (
     <div className="max-w-4xl">
-      <h1 className="text-2xl font-bold tracking-tight">{org}</h1>
-      <p className="mt-2 text-slate-600">This is the organization's workspace.</p>
+      <h1 className="text-2xl font-bold tracking-tight">{member.org.name}</h1>
+      <p className="mt-2 text-slate-600">
+        You are {member.role === "ADMIN" ? "an" : "a"} {member.role.toLowerCase()} of this organization.
+      </p>
       <ul className="mt-8 grid gap-4 sm:grid-cols-2">
-        {orgSections.map((section) => (
+        {visibleSections(member.permissions).map((section) => (
           <li key={section.label} className="rounded-lg border border-slate-200 p-5">
-            <h2 className="font-semibold">{section.label}</h2>
+            <h2 className="font-semibold">
+              <Link href={`/${org}/${section.path}`} className="text-indigo-700 underline underline-offset-4">
+                {section.label}
+              </Link>
+            </h2>
             <p className="mt-1 text-sm text-slate-600">{section.description}</p>
-            <p className="mt-3 text-xs font-medium text-slate-500">
-              Arrives with the {section.module} module.
-            </p>
           </li>
         ))}
       </ul>

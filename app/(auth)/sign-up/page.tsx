@@ -1,13 +1,19 @@
 import type { Metadata } from "next";
-import { MessagePage } from "@/components/message-page";
+import { redirect } from "next/navigation";
+import { PublicPage } from "@/components/public-page";
+import { describePasswordRules, getCurrentUser } from "@/lib/auth";
+import { SignUpForm } from "./sign-up-form";
 
 export const metadata: Metadata = { title: "Create an account" };
 
-// Placeholder: the identity module replaces this page with the sign-up form.
-export default function SignUpPage() {
+export default async function SignUpPage() {
+  if (await getCurrentUser()) redirect("/account");
   return (
-    <MessagePage title="Create an account">
-      <p>Sign-up arrives with the identity module.</p>
-    </MessagePage>
+    <PublicPage>
+      <div className="mx-auto max-w-sm px-4 py-20 sm:px-6">
+        <h1 className="text-3xl font-bold tracking-tight">Create an account</h1>
+        <SignUpForm passwordHint={describePasswordRules()} />
+      </div>
+    </PublicPage>
   );
 }

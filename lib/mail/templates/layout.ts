@@ -27,13 +27,15 @@ export function greetingName(name: string | undefined): string | undefined {
   return clean.length > 40 ? `${clean.slice(0, 39)}…` : clean;
 }
 
-/** "60 minutes", "1 hour", "24 hours": how long a link works, as the mail states it. */
+/** "60 minutes", "1 hour", "24 hours", "7 days": how long a link works, as the mail states it. */
 export function formatValidity(minutes: number): string {
   if (!Number.isInteger(minutes) || minutes < 1) {
     throw new Error(`mail template: validity must be a whole number of minutes ≥ 1, got ${minutes}`);
   }
   if (minutes % 60 !== 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
   const hours = minutes / 60;
+  // Whole days from two on ("7 days", not "168 hours"); a day stays "24 hours", as people say it.
+  if (hours >= 48 && hours % 24 === 0) return `${hours / 24} days`;
   return `${hours} hour${hours === 1 ? "" : "s"}`;
 }
 

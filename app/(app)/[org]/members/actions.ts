@@ -1,0 +1,109 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { ROLES } from "@/lib/authz";
+import { action } from "@/lib/http";
+import {
+  changeMemberRole,
+  createInvitation,
+  leaveOrganization,
+  removeMember,
+  resendInvitation,
+  revokeInvitation,
+  transferOwnership,
+} from "@/lib/orgs";
+
+// The forms of the members page. The server checks every rule again in lib/orgs, whatever the page
+// showed: admins can't touch owners, nobody grants above their own role, the last owner stays.
+const org = z.object({ org: z.string() });
+const member = org.extend({ membershipId: z.uuid() });
+const invitation = org.extend({ invitationId: z.uuid() });
+const role = z.enum(ROLES, { error: "Choose Owner, Admin or Member." });
+
+const refresh = (slug: string) => revalidatePath(`/${slug}/members`);
+
+export const changeRoleAction = action(
+  {
+    auth: "member",
+    permission: "membership.changeRole",
+    rateLimit: "api-user",
+    input: member.extend({ role }),
+  },
+  async (ctx) => {
+    const updated = await changeMemberRole(ctx.scope, ctx.input.membershipId, ctx.input.role);
+    refresh(ctx.org.slug);
+    return { message: `${updated.name ?? updated.email} is now ${updated.role.toLowerCase()}.` };
+  },
+);
+
+export const removeMemberAction = action(
+  { auth: "member", permission: "membership.remove", rateLimit: "api-user", input: member },
+  async (ctx) => {
+    await removeMember(ctx.scope, ctx.input.membershipId);
+    refresh(ctx.org.slug);
+    return { message: "Removed." };
+  },
+);
+
+export const leaveOrganizationAction = action(
+  { auth: "member", permission: "membership.leave", rateLimit: "api-user", input: org },
+  async (ctx) => {
+    await leaveOrganization(ctx.scope);
+    redirect("/account");
+  },
+);
+
+export const transferOwnershipAction = action(
+  {
+    auth: "member",
+    permission: "organization.transferOwnership",
+    rateLimit: "api-user",
+    stepUp: true,
+    input: member,
+  },
+  async (ctx) => {
+    const owner = await transferOwnership(ctx.scope, ctx.input.membershipId);
+    refresh(ctx.org.slug);
+    return { message: `${owner.name ?? owner.email} is now an owner, and you are an admin.` };
+  },
+);
+
+export const inviteAction = action(
+  {
+    auth: "member",
+    permission: "invitation.create",
+    rateLimit: "invitation-send-user",
+    input: org.extend({ email: z.string().max(320), role }),
+  },
+  async (ctx) => {
+    const { invitation, emailSent } = await createInvitation(ctx.scope, ctx.input);
+    refresh(ctx.org.slug);
+    return {
+      message: emailSent
+        ? `Invitation sent to ${invitation.email}.`
+        : `The invitation to ${invitation.email} is saved, but the email could not be sent. Use Resend in a minute.`,
+    };
+  },
+);
+
+export const revokeInvitationAction = action(
+  { auth: "member", permission: "invitation.revoke", rateLimit: "api-user", input: invitation },
+  async (ctx) => {
+    await revokeInvitation(ctx.scope, ctx.input.invitationId);
+    refresh(ctx.org.slug);
+    return { message: "Revoked." };
+  },
+);
+
+export const resendInvitationAction = action(
+  { auth: "member", permission: "invitation.resend", rateLimit: "invitation-send-user", input: invitation },
+  async (ctx) => {
+    const { emailSent } = await resendInvitation(ctx.scope, ctx.input.invitationId);
+    refresh(ctx.org.slug);
+    return {
+      message: emailSent ? "Sent again, with a new link." : "Renewed, but the email could not be sent.",
+    };
+  },
+);

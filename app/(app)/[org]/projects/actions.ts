@@ -1,0 +1,45 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { action } from "@/lib/http";
+import { createProject, deleteProject, updateProject } from "@/lib/orgs";
+
+// The forms of the projects pages. lib/orgs validates the fields again and applies the per-object
+// rule (a member may change only a project they created).
+const fields = z.object({ org: z.string(), name: z.string().max(200), description: z.string().max(5000) });
+const projectId = z.object({ org: z.string(), projectId: z.uuid() });
+
+export const createProjectAction = action(
+  { auth: "member", permission: "project.create", rateLimit: "api-user", input: fields },
+  async (ctx) => {
+    const project = await createProject(ctx.scope, ctx.input);
+    revalidatePath(`/${ctx.org.slug}/projects`);
+    return { message: `Created “${project.name}”.` };
+  },
+);
+
+export const updateProjectAction = action(
+  {
+    auth: "member",
+    permission: "project.update",
+    rateLimit: "api-user",
+    input: fields.extend(projectId.shape),
+  },
+  async (ctx) => {
+    const { projectId: id, name, description } = ctx.input;
+    await updateProject(ctx.scope, id, { name, description });
+    revalidatePath(`/${ctx.org.slug}/projects`);
+    return { message: "Saved." };
+  },
+);
+
+export const deleteProjectAction = action(
+  { auth: "member", permission: "project.delete", rateLimit: "api-user", input: projectId },
+  async (ctx) => {
+    await deleteProject(ctx.scope, ctx.input.projectId);
+    revalidatePath(`/${ctx.org.slug}/projects`);
+    redirect(`/${ctx.org.slug}/projects`);
+  },
+);

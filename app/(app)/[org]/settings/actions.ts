@@ -1,0 +1,58 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { action } from "@/lib/http";
+import { deleteOrganization, updateOrganization } from "@/lib/orgs";
+
+// The forms of the settings page (owners and admins; deleting is for owners, after step-up).
+const org = z.object({ org: z.string() });
+
+export const renameOrganizationAction = action(
+  {
+    auth: "member",
+    permission: "organization.update",
+    rateLimit: "api-user",
+    input: org.extend({ name: z.string().max(200) }),
+  },
+  async (ctx) => {
+    const organization = await updateOrganization(ctx.scope, { name: ctx.input.name });
+    revalidatePath(`/${ctx.org.slug}`, "layout");
+    return { message: `Renamed to “${organization.name}”.` };
+  },
+);
+
+export const requireMfaAction = action(
+  {
+    auth: "member",
+    permission: "organization.update",
+    rateLimit: "api-user",
+    input: org.extend({ requireMfa: z.stringbool() }),
+  },
+  async (ctx) => {
+    const { requireMfa } = await updateOrganization(ctx.scope, { requireMfa: ctx.input.requireMfa });
+    revalidatePath(`/${ctx.org.slug}/settings`);
+    return {
+      message: requireMfa
+        ? "Every member now needs two-factor authentication."
+        : "Two-factor authentication is now up to each member.",
+    };
+  },
+);
+
+export const deleteOrganizationAction = action(
+  {
+    auth: "member",
+    permission: "organization.delete",
+    rateLimit: "api-user",
+    stepUp: true,
+    input: org.extend({ confirmation: z.string().max(100) }),
+  },
+  async (ctx) => {
+    // BILLING: pass { beforeDelete: ({ id }) => cancelSubscription(id) } from lib/billing here (and
+    // in app/api/orgs/[org]/route.ts), so the subscription is cancelled before anything is deleted.
+    await deleteOrganization(ctx.scope, { confirmation: ctx.input.confirmation });
+    redirect("/account");
+  },
+);

@@ -1,0 +1,22 @@
+// Pending invitations (owners and admins), and sending a new one (limited per user: each sends an
+// email to an address the caller chooses).
+import { z } from "zod";
+import { route } from "@/lib/http";
+import { createInvitation, createInvitationInput, listPendingInvitations } from "@/lib/orgs";
+
+const params = z.object({ org: z.string() });
+
+export const GET = route(
+  { auth: "member", permission: "invitation.read", rateLimit: "api-user", input: { params } },
+  async (ctx) => ({ invitations: await listPendingInvitations(ctx.scope) }),
+);
+
+export const POST = route(
+  {
+    auth: "member",
+    permission: "invitation.create",
+    rateLimit: "invitation-send-user",
+    input: { params, body: createInvitationInput },
+  },
+  async (ctx) => Response.json(await createInvitation(ctx.scope, ctx.input.body), { status: 201 }),
+);

@@ -1,0 +1,27 @@
+// One member: change their role, or remove them. lib/orgs applies the policy's rules under the
+// organization's lock (admins can't touch owners, nobody grants above their own role, the last owner
+// stays).
+import { z } from "zod";
+import { route } from "@/lib/http";
+import { changeMemberRole, changeRoleInput, removeMember } from "@/lib/orgs";
+
+const params = z.object({ org: z.string(), membershipId: z.uuid() });
+
+export const PATCH = route(
+  {
+    auth: "member",
+    permission: "membership.changeRole",
+    rateLimit: "api-user",
+    input: { params, body: changeRoleInput },
+  },
+  async (ctx) => ({
+    member: await changeMemberRole(ctx.scope, ctx.input.params.membershipId, ctx.input.body.role),
+  }),
+);
+
+export const DELETE = route(
+  { auth: "member", permission: "membership.remove", rateLimit: "api-user", input: { params } },
+  async (ctx) => {
+    await removeMember(ctx.scope, ctx.input.params.membershipId);
+  },
+);

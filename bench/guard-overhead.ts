@@ -1,0 +1,187 @@
+// What the route wrapper's guard costs on a protected read: GET /api/orgs/[org]/projects/[id] (the
+// real route: session cookie decrypted and checked, membership loaded, policy checked, rate limit
+// counted, then the scoped single-row query) against a bare handler that runs the same query
+// (lib/orgs getProject) and returns the same JSON, in the same run on the same database. A middle
+// row shows how much of it is the session lookup alone.
+// Each call is a new Request; callers cycle through 40 members, so the per-user rate limit (300 a
+// minute) is never reached and the session check's 5-second cache behaves as under real traffic.
+// The rate limiter uses its in-memory store here (REDIS_URL is unset): bench/ratelimit-overhead.ts
+// measures what Redis adds.
+// Run: npx tsx bench/guard-overhead.ts (without --conditions=react-server: see below)
+// It creates and drops its own database on the server of BENCH_DATABASE_URL
+// (default postgresql://postgres@127.0.0.1:5432/postgres). Prints a table; asserts nothing.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { register } from "node:module";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+
+// lib/ modules `import "server-only"`, which resolves to an empty module only under the react-server
+// condition; but that condition breaks next/navigation, which the route wrapper imports. So this
+// script runs without it and resolves "server-only" to the package's empty module itself, as the
+// Vitest config does.
+if (process.execArgv.some((arg) => arg.includes("react-server"))) {
+  const args = process.execArgv.filter((arg) => !arg.includes("react-server") && arg !== "--conditions");
+  process.exit(
+    spawnSync(process.execPath, [...args, ...process.argv.slice(1)], { stdio: "inherit" }).status ?? 1,
+  );
+}
+const emptyModule = pathToFileURL(`${process.cwd()}/node_modules/server-only/empty.js`).href;
+register(
+  `data:text/javascript,${encodeURIComponent(
+    `export async function resolve(specifier, context, next) {
+      return specifier === "server-only" ? { url: ${JSON.stringify(emptyModule)}, shortCircuit: true } : next(specifier, context);
+    }`,
+  )}`,
+);
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+const MEMBERS = 40;
+const CALLS_PER_ROUND = 1_000;
+const ROUNDS = 5;
+const CONCURRENCY = 8;
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const name = `shipshape_bench_guard_${randomBytes(4).toString("hex")}`;
+const url = new URL(SERVER_URL);
+url.pathname = `/${name}`;
+await admin(`CREATE DATABASE "${name}"`);
+// The app's modules read these when first used: point them at the scratch database, quietly.
+process.env.DATABASE_URL = url.toString();
+process.env.DATABASE_POOL_MAX = "10";
+process.env.LOG_LEVEL = "warn";
+process.env.APP_URL = "http://127.0.0.1:3000";
+delete process.env.REDIS_URL;
+delete process.env.UPSTASH_REDIS_REST_URL;
+
+const { applyMigrations } = await import("../tools/db/apply-migrations");
+const { encode } = await import("next-auth/jwt");
+const { currentUserFromRequest, readAuthConfig, sessionCookieName, startSession } = await import(
+  "../lib/auth"
+);
+const { disconnectDb, getDb } = await import("../lib/db");
+const { getProject } = await import("../lib/orgs");
+const { GET: guardedRoute } = await import("../app/api/orgs/[org]/projects/[projectId]/route");
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] as number;
+}
+
+try {
+  await applyMigrations({ databaseUrl: url.toString() });
+  const db = getDb();
+  const org = await db.organization.create({ data: { slug: "bench-org", name: "Bench" } });
+  const config = readAuthConfig(process.env);
+  const callers: { userId: string; cookie: string }[] = [];
+  for (let i = 0; i < MEMBERS; i++) {
+    const user = await db.user.create({
+      data: { email: `member-${i}@example.com`, emailVerifiedAt: new Date() },
+    });
+    await db.membership.create({ data: { orgId: org.id, userId: user.id, role: "MEMBER" } });
+    const token = await encode({
+      token: await startSession(db, user.id),
+      secret: config.authSecret,
+      maxAge: config.sessionIdleSeconds,
+    });
+    callers.push({ userId: user.id, cookie: `${sessionCookieName()}=${token}` });
+  }
+  const project = await db.project.create({
+    data: { orgId: org.id, name: "Benchmark", description: "One row", createdById: callers[0]?.userId },
+  });
+
+  const path = `/api/orgs/${org.slug}/projects/${project.id}`;
+  const request = (call: number) =>
+    new Request(`http://127.0.0.1:3000${path}`, {
+      headers: { cookie: callers[call % MEMBERS]?.cookie as string, "x-request-id": `bench-${call}` },
+    });
+  const params = { params: Promise.resolve({ org: org.slug, projectId: project.id }) };
+
+  // The same query and the same JSON body, without the guard: what a route that trusts its caller costs.
+  const bare = async (req: Request, call: number): Promise<Response> => {
+    void req.headers.get("cookie");
+    const scope = {
+      orgId: org.id,
+      userId: callers[call % MEMBERS]?.userId as string,
+      role: "MEMBER" as const,
+    };
+    return Response.json({ project: await getProject(scope, project.id) });
+  };
+  // Where the guard's time goes: the session alone (cookie decrypted, session checked, user row read).
+  const sessionOnly = async (req: Request, call: number): Promise<Response> => {
+    if (!(await currentUserFromRequest(req))) throw new Error("no session");
+    return bare(req, call);
+  };
+  const guarded = (req: Request) => guardedRoute(req, params);
+  const cases: Record<string, (req: Request, call: number) => Promise<Response>> = {
+    "bare handler (same query)": bare,
+    "session lookup + handler": sessionOnly,
+    "route() guard + handler": guarded,
+  };
+
+  let calls = 0;
+  /** One round: CALLS_PER_ROUND calls over `workers` loops. Per-call µs, and calls per second. */
+  async function round(run: (req: Request, call: number) => Promise<Response>, workers: number) {
+    const durations: number[] = [];
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (let i = 0; i < CALLS_PER_ROUND / workers; i++) {
+          const call = calls++;
+          const req = request(call);
+          const t0 = process.hrtime.bigint();
+          const response = await run(req, call);
+          await response.arrayBuffer();
+          durations.push(Number(process.hrtime.bigint() - t0) / 1_000);
+          if (response.status !== 200) throw new Error(`call ${call} answered ${response.status}`);
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { durations, perSecond: CALLS_PER_ROUND / seconds };
+  }
+
+  const rows = [];
+  for (const workers of [1, CONCURRENCY]) {
+    const samples = new Map(
+      Object.keys(cases).map((key) => [key, { durations: [] as number[], rates: [] as number[] }]),
+    );
+    for (const run of Object.values(cases)) await round(run, workers); // warm-up
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternate, so both cases see the same machine conditions.
+      for (const [key, run] of Object.entries(cases)) {
+        const result = await round(run, workers);
+        samples.get(key)?.durations.push(...result.durations);
+        samples.get(key)?.rates.push(result.perSecond);
+      }
+    }
+    const baseRate = percentile(samples.get("bare handler (same query)")?.rates ?? [], 50);
+    for (const [key, sample] of samples) {
+      const rate = percentile(sample.rates, 50);
+      rows.push({
+        case: key,
+        "in flight": workers,
+        "calls/s": rate.toFixed(0),
+        "p50 µs": percentile(sample.durations, 50).toFixed(0),
+        "p99 µs": percentile(sample.durations, 99).toFixed(0),
+        "throughput vs bare": (rate / baseRate).toFixed(2),
+      });
+    }
+  }
+  console.table(rows);
+  console.log(
+    `${ROUNDS} rounds of ${CALLS_PER_ROUND} calls per case and concurrency, after a warm-up round; calls/s is the median round.`,
+  );
+} finally {
+  await disconnectDb();
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}

@@ -1,0 +1,324 @@
+// Checks of the running deployment's state: backups and drills, the database (migrations, drift,
+// audit chains, platform admins), the job worker, and a running URL's security headers.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { verifyAuditChains } from "../audit";
+import { DRILL_LOG, type DrillRecord, listBackups, readBackupConfig, readManifest } from "../backup";
+import { JOBS_SCHEMA } from "../jobs";
+import { fail, formatAge, listSome, pass, warn } from "./finding";
+import type { Check, DoctorContext } from "./types";
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+/** A daily backup, with two hours of slack for a slow run. */
+export const BACKUP_MAX_AGE_MS = 26 * HOUR_MS;
+/** A weekly drill, with room for a few missed weeks. */
+export const DRILL_MAX_AGE_MS = 30 * DAY_MS;
+/** Workers mark the cron clock every 30 s; five minutes without a mark means none is running. */
+export const WORKER_SILENCE_MS = 5 * 60 * 1000;
+
+function requireDatabaseUrl(ctx: DoctorContext): string | null {
+  return ctx.env.DATABASE_URL || null;
+}
+const NO_DATABASE = fail("DATABASE_URL is not set", "Set DATABASE_URL to the deployment's database.");
+
+// --- Backups -------------------------------------------------------------------------------------
+
+export const recentBackup: Check = {
+  id: "backups.recent",
+  title: "a backup from the last 26 hours",
+  async run(ctx) {
+    const config = readBackupConfig(ctx.env);
+    if (!config.encryptionKey) {
+      return fail(
+        "BACKUP_ENCRYPTION_KEY is not set: no backup can be made",
+        "Generate one (`openssl rand -base64 32`), keep a copy off the server, set it.",
+      );
+    }
+    const [newest] = (await listBackups(config.dir)).sort(
+      (a, b) => b.createdAt.getTime() - a.createdAt.getTime(),
+    );
+    const schedule = "Schedule `npm run backup` daily (or set JOBS_BACKUP_CRON for the worker).";
+    if (!newest) return fail(`no backup in ${config.dir}`, schedule);
+    try {
+      await readManifest(path.join(config.dir, newest.manifestName));
+    } catch (error) {
+      return fail(
+        `the newest backup ${newest.fileName} cannot be restored: ${(error as Error).message}`,
+        schedule,
+      );
+    }
+    const age = ctx.now.getTime() - newest.createdAt.getTime();
+    if (age > BACKUP_MAX_AGE_MS)
+      return fail(`the newest backup is ${formatAge(age)} old (${newest.fileName})`, schedule);
+    return pass(`${newest.fileName}, ${formatAge(age)} old, with its manifest`);
+  },
+};
+
+async function readDrills(dir: string): Promise<DrillRecord[]> {
+  const file = path.join(dir, DRILL_LOG);
+  if (!existsSync(file)) return [];
+  const records: DrillRecord[] = [];
+  for (const line of (await readFile(file, "utf8")).split("\n")) {
+    try {
+      if (line.trim()) records.push(JSON.parse(line) as DrillRecord);
+    } catch {
+      // A torn line (a crash while appending) is not a drill.
+    }
+  }
+  return records.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+}
+
+export const recentDrill: Check = {
+  id: "backups.drill",
+  title: "a restore drill passed in the last 30 days",
+  async run(ctx) {
+    const { dir } = readBackupConfig(ctx.env);
+    const drills = await readDrills(dir);
+    const lastOk = drills.find((drill) => drill.ok);
+    const schedule = "Run `npm run backup:drill` (weekly: JOBS_BACKUP_DRILL_CRON) and fix what it reports.";
+    if (!lastOk) {
+      const latest = drills[0];
+      return fail(
+        latest
+          ? `no drill has passed; the latest failed: ${listSome(latest.problems, 1)}`
+          : `no drill recorded in ${dir}`,
+        schedule,
+      );
+    }
+    const age = ctx.now.getTime() - Date.parse(lastOk.time);
+    if (age > DRILL_MAX_AGE_MS) return fail(`the last passing drill is ${formatAge(age)} old`, schedule);
+    const latest = drills[0];
+    if (latest && !latest.ok) {
+      return warn(
+        `a drill passed ${formatAge(age)} ago, but the latest failed: ${listSome(latest.problems, 1)}`,
+        schedule,
+      );
+    }
+    return pass(
+      `passed ${formatAge(age)} ago: ${lastOk.tables} tables, ${lastOk.rows} rows restored and compared`,
+    );
+  },
+};
+
+// --- Data ----------------------------------------------------------------------------------------
+
+export const migrationsApplied: Check = {
+  id: "data.migrations",
+  title: "every migration is applied",
+  async run(ctx) {
+    if (!requireDatabaseUrl(ctx)) return NO_DATABASE;
+    const dir = path.join(ctx.root, "prisma", "migrations");
+    const committed = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && existsSync(path.join(dir, entry.name, "migration.sql")))
+      .map((entry) => entry.name)
+      .sort();
+    const rows = await ctx.db().$queryRaw<{ name: string; finished: boolean; rolledBack: boolean }[]>`
+      SELECT migration_name AS name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS "rolledBack"
+      FROM _prisma_migrations`;
+    const failed = rows.filter((row) => !row.finished && !row.rolledBack).map((row) => row.name);
+    if (failed.length > 0) {
+      return fail(
+        `migration(s) failed half-way: ${listSome(failed)}`,
+        "See docs/RUNBOOK.md (a bad migration): resolve with `npm run prisma -- migrate resolve`.",
+      );
+    }
+    const applied = new Set(rows.filter((row) => row.finished && !row.rolledBack).map((row) => row.name));
+    const pending = committed.filter((name) => !applied.has(name));
+    if (pending.length > 0)
+      return fail(
+        `${pending.length} not applied: ${listSome(pending)}`,
+        "Run `npm run db:deploy` against the deployment's database.",
+      );
+    return pass(`${committed.length} migrations applied, latest ${committed.at(-1) ?? "(none)"}`);
+  },
+};
+
+/** Runs `prisma migrate diff` between the live database and schema.prisma, through scripts/prisma.ts. */
+function diffLiveDatabase(
+  ctx: DoctorContext,
+  databaseUrl: string,
+): Promise<{ code: number; output: string }> {
+  const tsx = path.join(ctx.root, "node_modules", ".bin", "tsx");
+  const args = [
+    "scripts/prisma.ts",
+    "migrate",
+    "diff",
+    "--from-config-datasource",
+    "--to-schema",
+    "prisma/schema.prisma",
+    "--script",
+    "--exit-code",
+  ];
+  const child = spawn(tsx, args, {
+    cwd: ctx.root,
+    env: { ...process.env, ...ctx.env, DATABASE_URL: databaseUrl },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+export const noDrift: Check = {
+  id: "data.drift",
+  title: "the database matches schema.prisma",
+  async run(ctx) {
+    const url = requireDatabaseUrl(ctx);
+    if (!url) return NO_DATABASE;
+    const { code, output } = await diffLiveDatabase(ctx, url);
+    if (code === 0) return pass("no difference between the live schema and prisma/schema.prisma");
+    if (code === 2) {
+      const statements = output.split("\n").filter((line) => /^(ALTER|CREATE|DROP)\b/.test(line));
+      return fail(
+        `the live database differs: ${listSome(statements, 2) || "see `prisma migrate diff`"}`,
+        "Someone changed the database by hand, or a migration is missing: compare with `npm run prisma -- migrate diff --from-config-datasource --to-schema prisma/schema.prisma`.",
+      );
+    }
+    const last = output.trim().split("\n").at(-1) ?? "";
+    return fail(
+      `the drift check could not run: ${last}`,
+      "Run `npm run prisma -- migrate diff --from-config-datasource --to-schema prisma/schema.prisma` and read its error.",
+    );
+  },
+};
+
+export const auditChainsIntact: Check = {
+  id: "data.audit-chains",
+  title: "the audit log's hash chains verify",
+  async run(ctx) {
+    if (!requireDatabaseUrl(ctx)) return NO_DATABASE;
+    const result = await verifyAuditChains({ db: ctx.db() });
+    if (result.ok) return pass(`${result.checked} events in ${result.chains} chain(s) verify`);
+    return fail(
+      `${result.breaks.length} chain(s) broken, first ${result.chain} at seq ${result.seq} (${result.reason})`,
+      "Run `npm run audit:verify` and follow docs/RUNBOOK.md: tampering or a bad restore.",
+    );
+  },
+};
+
+/** "a…@example.com": enough to recognise an address in a report, not to collect it. */
+function maskEmail(email: string): string {
+  const [local = "", domain = ""] = email.split("@");
+  return `${local.slice(0, 1)}…@${domain}`;
+}
+
+export const adminsHaveMfa: Check = {
+  id: "admins.mfa",
+  title: "every platform admin has MFA",
+  async run(ctx) {
+    if (!requireDatabaseUrl(ctx)) return NO_DATABASE;
+    const admins = await ctx.db().user.findMany({
+      where: { isPlatformAdmin: true, disabledAt: null },
+      select: { email: true, mfaEnabledAt: true },
+      orderBy: { createdAt: "asc" },
+    });
+    const without = admins
+      .filter((admin) => admin.mfaEnabledAt === null)
+      .map((admin) => maskEmail(admin.email));
+    if (without.length > 0) {
+      return fail(
+        `${without.length} of ${admins.length} platform admin(s) without MFA: ${listSome(without)}`,
+        "Each enrols at /account/mfa (the admin area refuses them until then), or drop isPlatformAdmin.",
+      );
+    }
+    return pass(
+      admins.length === 0 ? "no platform admins" : `${admins.length} platform admin(s), all with MFA`,
+    );
+  },
+};
+
+// --- Jobs ----------------------------------------------------------------------------------------
+
+export const workerRunning: Check = {
+  id: "jobs.worker",
+  title: "a job worker is running",
+  async run(ctx) {
+    if (!requireDatabaseUrl(ctx)) return NO_DATABASE;
+    const start =
+      "Run `npm run worker` (one or more, next to the app); it sends queued mail and runs the scheduled jobs.";
+    const db = ctx.db();
+    const [installed] = await db.$queryRaw<{ present: boolean }[]>`
+      SELECT to_regclass(${`${JOBS_SCHEMA}.version`}) IS NOT NULL AS present`;
+    if (!installed?.present) return fail("no worker has ever run on this database", start);
+    const [clock] = await db.$queryRawUnsafe<{ cron_on: Date | null }[]>(
+      `SELECT cron_on FROM ${JOBS_SCHEMA}.version`,
+    );
+    if (!clock?.cron_on) return fail("no worker has started its clock on this database", start);
+    const silence = ctx.now.getTime() - clock.cron_on.getTime();
+    if (silence > WORKER_SILENCE_MS) return fail(`no worker seen for ${formatAge(silence)}`, start);
+    const [failed] = await db.$queryRawUnsafe<{ count: bigint }[]>(
+      `SELECT count(*) AS count FROM ${JOBS_SCHEMA}.job WHERE state = 'failed' AND completed_on > now() - interval '1 day'`,
+    );
+    const failures = Number(failed?.count ?? 0);
+    if (failures > 0) {
+      return warn(
+        `a worker is running, but ${failures} job(s) failed for good in the last day`,
+        "Look them up in Sentry (tag job) and the worker's logs.",
+      );
+    }
+    return pass(`a worker was seen ${formatAge(silence)} ago; no job failed in the last day`);
+  },
+};
+
+// --- Security headers of a running deployment ----------------------------------------------------
+
+export const securityHeaders: Check = {
+  id: "headers.security",
+  title: "a running deployment sends the security headers",
+  async run(ctx) {
+    if (!ctx.url)
+      return warn(
+        "not checked: no URL given",
+        "Run `npm run doctor -- --url https://your.app` against the deployment.",
+      );
+    let response: Response;
+    try {
+      response = await ctx.fetch(ctx.url, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      return fail(
+        `${ctx.url} did not answer: ${(error as Error).message}`,
+        "Check the URL and that the deployment is running.",
+      );
+    }
+    const header = (name: string) => response.headers.get(name) ?? "";
+    const problems: string[] = [];
+    const csp = header("content-security-policy");
+    if (!csp) problems.push("no Content-Security-Policy");
+    else {
+      if (!/frame-ancestors 'none'/.test(csp) && header("x-frame-options").toUpperCase() !== "DENY") {
+        problems.push("framing allowed (no frame-ancestors 'none' or X-Frame-Options: DENY)");
+      }
+      const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? /default-src ([^;]*)/.exec(csp)?.[1] ?? "";
+      if (/'unsafe-eval'/.test(scriptSrc))
+        problems.push("script-src allows 'unsafe-eval' (a development build?)");
+      if (/'unsafe-inline'/.test(scriptSrc) && !/'nonce-|'strict-dynamic'/.test(scriptSrc)) {
+        problems.push("script-src allows inline scripts without a nonce");
+      }
+    }
+    const hstsAge = Number(/max-age=(\d+)/.exec(header("strict-transport-security"))?.[1] ?? 0);
+    if (hstsAge < 180 * 86_400) problems.push("Strict-Transport-Security missing or shorter than 180 days");
+    if (header("x-content-type-options").toLowerCase() !== "nosniff")
+      problems.push("no X-Content-Type-Options: nosniff");
+    if (!header("referrer-policy")) problems.push("no Referrer-Policy");
+    if (!header("permissions-policy")) problems.push("no Permissions-Policy");
+    if (response.headers.has("x-powered-by")) problems.push("X-Powered-By reveals the framework");
+    if (problems.length > 0) {
+      return fail(
+        `${ctx.url}: ${listSome(problems, 3)}`,
+        "Deploy the production build (next.config.ts and proxy.ts set these); check that no proxy strips them.",
+      );
+    }
+    const plainHttp = new URL(ctx.url).protocol === "http:";
+    const local = ["localhost", "127.0.0.1", "[::1]"].includes(new URL(ctx.url).hostname);
+    if (plainHttp && !local)
+      return warn(`${ctx.url} is served over plain HTTP`, "Serve it over HTTPS only (redirect HTTP).");
+    return pass(`${ctx.url}: CSP, HSTS, nosniff, referrer and permissions policies, no framing`);
+  },
+};

@@ -1,0 +1,139 @@
+import "server-only";
+import { z } from "zod";
+import { recordAuditEvent } from "@/lib/audit";
+import { can } from "@/lib/authz";
+import { getDb } from "@/lib/db";
+import { ForbiddenError, NotFoundError } from "./errors";
+import { auditBase, type OrgScope, type Tx } from "./scope";
+import { inTransaction, isUuid, refuse } from "./transaction";
+
+// Projects are the worked example of per-object rules: every member reads them, owners and admins
+// create, change and delete them, and a member may change the projects they created themselves
+// (`project.update` with the `ownProject` condition, decided on the stored createdById).
+
+const projectName = z
+  .string()
+  .trim()
+  .min(1, { error: "Enter a name." })
+  .max(100, { error: "Use at most 100 characters." });
+const projectDescription = z
+  .string()
+  .trim()
+  .max(2000, { error: "Use at most 2,000 characters." })
+  .transform((text) => text || null)
+  .nullable();
+
+export const createProjectInput = z.object({ name: projectName, description: projectDescription.optional() });
+export const updateProjectInput = z
+  .object({ name: projectName.optional(), description: projectDescription.optional() })
+  .refine((input) => input.name !== undefined || input.description !== undefined, {
+    error: "Change the name, the description, or both.",
+  });
+export type CreateProjectInput = z.input<typeof createProjectInput>;
+export type UpdateProjectInput = z.input<typeof updateProjectInput>;
+
+export type ProjectView = {
+  id: string;
+  name: string;
+  description: string | null;
+  createdBy: { id: string; name: string | null } | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+const projectSelect = {
+  id: true,
+  name: true,
+  description: true,
+  createdAt: true,
+  updatedAt: true,
+  createdBy: { select: { id: true, name: true } },
+} as const;
+
+/** The organization's projects, newest first. */
+export async function listProjects(scope: OrgScope): Promise<ProjectView[]> {
+  return getDb().project.findMany({
+    where: { orgId: scope.orgId },
+    select: projectSelect,
+    orderBy: { createdAt: "desc" },
+  });
+}
+
+/** One project of the caller's organization; 404 for a project of another one, exactly as for none. */
+export async function getProject(scope: OrgScope, projectId: string): Promise<ProjectView> {
+  if (!isUuid(projectId)) throw new NotFoundError();
+  const project = await getDb().project.findFirst({
+    where: { id: projectId, orgId: scope.orgId },
+    select: projectSelect,
+  });
+  if (!project) throw new NotFoundError();
+  return project;
+}
+
+/** Creates a project in the caller's organization, created by the caller. */
+export async function createProject(scope: OrgScope, input: CreateProjectInput): Promise<ProjectView> {
+  const { name, description } = createProjectInput.parse(input);
+  if (!can(scope.role, "project.create")) {
+    await refuse(
+      scope,
+      null,
+      new ForbiddenError("project.create", "Only owners and admins can create projects."),
+    );
+  }
+  return getDb().project.create({
+    data: { orgId: scope.orgId, createdById: scope.userId, name, description: description ?? null },
+    select: projectSelect,
+  });
+}
+
+/** Reads the project for a change, inside the transaction; 404 outside the caller's organization. */
+async function findForChange(tx: Tx, scope: OrgScope, projectId: string) {
+  if (!isUuid(projectId)) throw new NotFoundError();
+  const project = await tx.project.findFirst({
+    where: { id: projectId, orgId: scope.orgId },
+    select: { id: true, name: true, createdById: true },
+  });
+  if (!project) throw new NotFoundError();
+  return project;
+}
+
+/** Changes a project's name or description: owners and admins any project, members their own. */
+export async function updateProject(
+  scope: OrgScope,
+  projectId: string,
+  input: UpdateProjectInput,
+): Promise<ProjectView> {
+  const changes = updateProjectInput.parse(input);
+  return inTransaction(scope, { type: "project", id: projectId }, async (tx) => {
+    const project = await findForChange(tx, scope, projectId);
+    const facts = { actorUserId: scope.userId, resourceCreatedById: project.createdById };
+    if (!can(scope.role, "project.update", facts)) {
+      throw new ForbiddenError("project.update", "You can change only the projects you created.");
+    }
+    return tx.project.update({
+      where: { id: project.id, orgId: scope.orgId },
+      data: changes,
+      select: projectSelect,
+    });
+  });
+}
+
+/** Deletes a project (owners and admins). Records `project.deleted` with its name. */
+export async function deleteProject(scope: OrgScope, projectId: string): Promise<void> {
+  await inTransaction(scope, { type: "project", id: projectId }, async (tx) => {
+    const project = await findForChange(tx, scope, projectId);
+    if (!can(scope.role, "project.delete")) {
+      throw new ForbiddenError("project.delete", "Only owners and admins can delete projects.");
+    }
+    await tx.project.delete({ where: { id: project.id, orgId: scope.orgId } });
+    await recordAuditEvent(
+      {
+        ...auditBase(scope, scope.orgId),
+        action: "project.deleted",
+        target: { type: "project", id: project.id },
+        metadata: { name: project.name },
+      },
+      tx,
+    );
+  });
+}

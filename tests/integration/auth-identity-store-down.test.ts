@@ -1,0 +1,101 @@
+// The identity flows fail closed: with the rate-limit store down, no account is created, no mail is
+// sent and no password is checked. The app's limiter is pointed at a Redis port where nothing listens.
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AuthFlowError,
+  changePassword,
+  requestEmailChange,
+  requestPasswordReset,
+  resendVerificationEmail,
+  signUp,
+} from "@/lib/auth";
+import { disconnectRateLimiter } from "@/lib/ratelimit";
+import { testDb } from "../support/db";
+import { mailTo } from "../support/mail";
+import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
+
+const previousRedisUrl = process.env.REDIS_URL;
+
+/** A loopback port nothing listens on: bound once by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  await disconnectRateLimiter();
+  process.env.REDIS_URL = `redis://127.0.0.1:${await closedPort()}`;
+});
+
+afterAll(async () => {
+  await disconnectRateLimiter();
+  if (previousRedisUrl === undefined) delete process.env.REDIS_URL;
+  else process.env.REDIS_URL = previousRedisUrl;
+});
+
+async function refusal(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof AuthFlowError)) throw new Error(`expected an AuthFlowError, got ${String(error)}`);
+  return { status: error.status, code: error.code };
+}
+
+const unavailable = { status: 503, code: "rate_limit_unavailable" };
+const staleAuthAt = () => Date.now() - 11 * 60_000;
+
+describe("identity flows with the rate-limit store down", () => {
+  it("sign-up creates nothing and sends nothing", async () => {
+    const email = `store-down-${randomUUID()}@example.com`;
+    expect(
+      await refusal(signUp({ email, password: "marble orchard kettle lantern", ip: freshIp() })),
+    ).toEqual(unavailable);
+    expect(await testDb().user.count({ where: { email } })).toBe(0);
+    expect(await mailTo(email)).toEqual([]);
+  });
+
+  it("a reset request sends nothing, known address or not", async () => {
+    const user = await createTestUser();
+    for (const email of [user.email, `nobody-${randomUUID()}@example.com`]) {
+      expect(await refusal(requestPasswordReset({ email, ip: freshIp() }))).toEqual(unavailable);
+    }
+    expect(await mailTo(user.email)).toEqual([]);
+    expect(await testDb().authToken.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it("password and email changes check no password and change nothing", async () => {
+    const user = await createTestUser();
+    const base = { userId: user.id, currentPassword: TEST_PASSWORD, authAt: staleAuthAt(), ip: freshIp() };
+    expect(await refusal(changePassword({ ...base, newPassword: "walnut cinder ferry lighthouse" }))).toEqual(
+      unavailable,
+    );
+    expect(
+      await refusal(requestEmailChange({ ...base, newEmail: `new-${randomUUID()}@example.com` })),
+    ).toEqual(unavailable);
+    const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(after).toMatchObject({ passwordHash: user.passwordHash, sessionVersion: user.sessionVersion });
+    const blocks = await testDb().auditEvent.findMany({
+      where: { actorId: user.id, action: "auth.rate_limited" },
+      orderBy: { seq: "asc" },
+      select: { metadata: true },
+    });
+    expect(blocks.map((event) => event.metadata)).toEqual([
+      { policy: "reauth-account", reason: "store_unavailable" },
+      { policy: "email-change-account", reason: "store_unavailable" },
+    ]);
+  });
+
+  it("resend answers as always but sends nothing", async () => {
+    const user = await testDb().user.create({ data: { email: `unverified-${randomUUID()}@example.com` } });
+    const result = await resendVerificationEmail({ userId: user.id, ip: freshIp() });
+    await result.background;
+    expect(Object.keys(result)).toEqual(["background"]);
+    expect(await mailTo(user.email)).toEqual([]);
+  });
+});
