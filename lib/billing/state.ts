@@ -4,6 +4,7 @@
 import type { BillingConfig } from "./config";
 import { PAID_PLAN_IDS, type PaidPlanId, type PlanId } from "./plans";
 
+/** Mirrors the Prisma enum SubscriptionStatus; spelled out so this file needs no database client. */
 export type SubscriptionStatus =
   | "INCOMPLETE"
   | "INCOMPLETE_EXPIRED"

@@ -23,7 +23,8 @@ async function signIn(page: Page, email: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  // This suite's first sign-in meets a cold server (argon2, first database connections): allow it time.
+  await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
 }
 
 /** Posts an event to the app's webhook the way Stripe does: the raw JSON, signed by the real SDK. */

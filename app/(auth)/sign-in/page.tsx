@@ -24,8 +24,6 @@ const NOTICES: Record<string, string> = {
   verified: "Your email address is verified. Sign in to continue.",
   "password-reset":
     "Your password is changed and every session was signed out. Sign in with the new password.",
-  "password-changed":
-    "Your password is changed and every session was signed out. Sign in with the new password.",
 };
 
 const linkClass = "font-semibold text-indigo-700 underline underline-offset-4";
@@ -52,7 +50,11 @@ export default async function SignInPage({
             {message}
           </p>
         ) : null}
-        <SignInForm callbackUrl={returnTo} providers={enabledOAuthProviders()} initialError={oauthError} />
+        <SignInForm
+          callbackUrl={returnTo}
+          providers={enabledOAuthProviders()}
+          initialError={oauthError}
+        />
         <p className="mt-4 text-sm">
           <Link href="/forgot-password" className={linkClass}>
             Forgot your password?
