@@ -50,11 +50,7 @@ export default async function SignInPage({
             {message}
           </p>
         ) : null}
-        <SignInForm
-          callbackUrl={returnTo}
-          providers={enabledOAuthProviders()}
-          initialError={oauthError}
-        />
+        <SignInForm callbackUrl={returnTo} providers={enabledOAuthProviders()} initialError={oauthError} />
         <p className="mt-4 text-sm">
           <Link href="/forgot-password" className={linkClass}>
             Forgot your password?
