@@ -2,7 +2,8 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { AuthFlowError } from "./errors";
-import { type AuthClient, limitAttempts, verifyUserTotp } from "./mfa";
+import { auditClient, type RequestClient } from "./flow-support";
+import { limitAttempts, verifyUserTotp } from "./mfa";
 import { verifyPassword } from "./password";
 
 // Step-up re-authentication: before a sensitive change (password, email, turning MFA off, deleting
@@ -41,7 +42,7 @@ export async function reauthMethods(userId: string): Promise<ReauthMethods> {
 export async function reauthenticate(
   userId: string,
   proof: ReauthProof,
-  client: AuthClient = {},
+  client: RequestClient,
 ): Promise<void> {
   await limitAttempts("reauth-account", userId, client);
   const method = "password" in proof ? "password" : "totp";
@@ -58,8 +59,7 @@ export async function reauthenticate(
   await recordSecurityEvent({
     action: ok ? "auth.reauth.succeeded" : "auth.reauth.failed",
     actor: { type: "USER", id: userId },
-    ip: client.ip ?? null,
-    userAgent: client.userAgent ?? null,
+    ...auditClient(client),
     metadata: { method },
   });
   if (!ok) {
