@@ -2,9 +2,7 @@ import "server-only";
 import { authFlowErrors } from "./errors";
 import { enforceLimits, type RequestClient } from "./flow-support";
 import { verifyPassword } from "./password";
-
-/** A re-authentication (password or TOTP) this recent stands in for the current password. */
-const STEP_UP_WINDOW_MS = 10 * 60_000;
+import { hasRecentAuthentication } from "./step-up";
 
 /**
  * The check before a password or email change: the session re-authenticated within the last 10
@@ -21,7 +19,8 @@ export async function confirmIdentity(input: {
   now?: number;
 }): Promise<void> {
   const now = input.now ?? Date.now();
-  if (now - input.authAt <= STEP_UP_WINDOW_MS && input.authAt <= now) return;
+  // A re-authentication within the step-up window stands in for the current password.
+  if (hasRecentAuthentication(input.authAt, now)) return;
   // An account without a password (OAuth only) proves itself on the step-up page instead.
   if (!input.user.passwordHash) throw authFlowErrors.stepUpRequired();
   if (!input.currentPassword) throw authFlowErrors.currentPasswordRequired();

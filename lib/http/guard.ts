@@ -5,7 +5,7 @@
 import "server-only";
 import type { z } from "zod";
 import { recordSecurityEvent } from "../audit";
-import type { CurrentUser } from "../auth";
+import { type CurrentUser, hasRecentAuthentication } from "../auth";
 import {
   can,
   findMembership,
@@ -39,8 +39,8 @@ export type AuthLevel = "public" | "session" | "user" | "member" | "platformAdmi
 /** A rate-limit policy from lib/ratelimit's table, or an explicit exemption with its reason. */
 export type RateLimitDeclaration = RateLimitPolicyName | { exempt: string };
 
-/** A re-authentication (password or TOTP) must be this recent for `stepUp: true` endpoints. */
-export const STEP_UP_MAX_AGE_MS = 10 * 60 * 1000;
+/** A re-authentication (password or TOTP) must be this recent for `stepUp: true` endpoints (lib/auth owns it). */
+export { STEP_UP_MAX_AGE_MS } from "../auth";
 
 /** What every endpoint declares. The coverage test reads these from each export. */
 export type Declaration =
@@ -199,7 +199,7 @@ export async function authorize(
 
 /** Throws 403 `step_up_required` unless the session re-authenticated within STEP_UP_MAX_AGE_MS. */
 export function requireRecentAuth(user: CurrentUser, now = Date.now()): void {
-  if (now - user.authAt > STEP_UP_MAX_AGE_MS) {
+  if (!hasRecentAuthentication(user.authAt, now)) {
     throw new GuardError(
       403,
       "step_up_required",
