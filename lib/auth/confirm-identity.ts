@@ -19,7 +19,7 @@ export async function confirmIdentity(input: {
   now?: number;
 }): Promise<void> {
   const now = input.now ?? Date.now();
-  // A re-authentication (password or TOTP) this recent stands in for the current password.
+  // A re-authentication within the step-up window stands in for the current password.
   if (hasRecentAuthentication(input.authAt, now)) return;
   // An account without a password (OAuth only) proves itself on the step-up page instead.
   if (!input.user.passwordHash) throw authFlowErrors.stepUpRequired();

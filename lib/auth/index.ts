@@ -33,7 +33,6 @@ export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } 
 export { AuthFlowError } from "./errors";
 export type { RequestClient } from "./flow-support";
 export {
-  type AuthClient,
   confirmMfaEnrolment,
   disableMfa,
   type MfaChallengeResult,

@@ -3,9 +3,10 @@ import { recordSecurityEvent } from "../audit";
 import { getDb, type Prisma } from "../db";
 import { logger } from "../log";
 import { appLink, mfaChangedMail, sendMail } from "../mail";
-import { checkRateLimit, type RateLimitPolicyName } from "../ratelimit";
+import type { RateLimitPolicyName } from "../ratelimit";
 import { decryptSecret, encryptSecret } from "./encryption";
 import { AuthFlowError } from "./errors";
+import { auditClient, enforceLimits, type RequestClient } from "./flow-support";
 import { generateRecoveryCodes, matchRecoveryCode } from "./recovery-codes";
 import { revokeAllSessions } from "./session";
 import { generateTotpSecret, totpQrCode, totpUri, verifyTotp } from "./totp";
@@ -15,9 +16,6 @@ import { generateTotpSecret, totpQrCode, totpUri, verifyTotp } from "./totp";
 // counts against the `totp-account` limit (5 per 5 minutes per account, fail closed), whichever
 // page it comes from, so the guessing budget against one account's secret is shared.
 
-/** Who is asking, for the audit log. */
-export type AuthClient = { ip?: string | null; userAgent?: string | null };
-
 const totpContext = (userId: string) => `user:${userId}:totp`;
 
 const WRONG_CODE = "That code didn't work. Check your authenticator app and enter the current code.";
@@ -26,37 +24,16 @@ const WRONG_CODE = "That code didn't work. Check your authenticator app and ente
 const MFA_SETTINGS_PATH = "/account/mfa";
 
 /**
- * Counts one attempt under `policy` for the account; throws 429 `rate_limited` when over the limit
- * and 503 `rate_limit_unavailable` when the store is down (these policies fail closed: knocking
- * Redis over must not buy unlimited guesses). A refusal is recorded as `auth.rate_limited`.
+ * Counts one attempt under `policy` for the account. Throws 429 `rate_limited` over the limit, and
+ * 503 `rate_limit_unavailable` when the store is down: these policies fail closed, so knocking Redis
+ * over doesn't buy unlimited guesses. A refusal is recorded as `auth.rate_limited`.
  */
-export async function limitAttempts(
+export function limitAttempts(
   policy: RateLimitPolicyName,
   userId: string,
-  client: AuthClient,
+  client: RequestClient,
 ): Promise<void> {
-  const decision = await checkRateLimit(policy, userId);
-  if (decision.allowed) return;
-  await recordSecurityEvent({
-    action: "auth.rate_limited",
-    actor: { type: "USER", id: userId },
-    ip: client.ip,
-    userAgent: client.userAgent,
-    metadata: { policy, reason: decision.reason },
-  });
-  if (decision.reason === "store_unavailable") {
-    throw new AuthFlowError(
-      503,
-      "rate_limit_unavailable",
-      "This check is paused for a moment because its abuse protection is unavailable. Try again shortly.",
-    );
-  }
-  const minutes = Math.max(1, Math.ceil(decision.retryAfterSeconds / 60));
-  throw new AuthFlowError(
-    429,
-    "rate_limited",
-    `Too many attempts. Wait ${minutes} minute${minutes === 1 ? "" : "s"}, then try again.`,
-  );
+  return enforceLimits([[policy, userId]], client, { type: "USER", id: userId });
 }
 
 type TotpUser = { id: string; mfaSecretEncrypted: string | null; mfaLastUsedStep: number | null };
@@ -95,11 +72,7 @@ const totpUserSelect = {
  * Checks a TOTP code of a user with MFA on (step-up re-authentication). Counts against
  * `totp-account`. False for a wrong or replayed code, or when MFA is off.
  */
-export async function verifyUserTotp(
-  userId: string,
-  code: string,
-  client: AuthClient = {},
-): Promise<boolean> {
+export async function verifyUserTotp(userId: string, code: string, client: RequestClient): Promise<boolean> {
   await limitAttempts("totp-account", userId, client);
   const user = await getDb().user.findUniqueOrThrow({ where: { id: userId }, select: totpUserSelect });
   if (!user.mfaEnabledAt) return false;
@@ -182,7 +155,7 @@ export type MfaChange = { sessionVersion: number };
 export async function confirmMfaEnrolment(
   userId: string,
   code: string,
-  client: AuthClient = {},
+  client: RequestClient,
 ): Promise<MfaChange & { recoveryCodes: string[] }> {
   await limitAttempts("totp-account", userId, client);
   const user = await getDb().user.findUniqueOrThrow({ where: { id: userId }, select: totpUserSelect });
@@ -216,7 +189,7 @@ export async function confirmMfaEnrolment(
     await replaceRecoveryCodes(tx, userId, hashes);
     await revokeAllSessions(tx, userId);
     await recordSecurityEvent(
-      { action: "auth.mfa.enrolled", actor: { type: "USER", id: userId }, ...clientFields(client) },
+      { action: "auth.mfa.enrolled", actor: { type: "USER", id: userId }, ...auditClient(client) },
       tx,
     );
     return currentSessionVersion(tx, userId);
@@ -226,7 +199,7 @@ export async function confirmMfaEnrolment(
 }
 
 /** New recovery codes in place of the old ones (used or not). Show the returned codes once. */
-export async function regenerateRecoveryCodes(userId: string, client: AuthClient = {}): Promise<string[]> {
+export async function regenerateRecoveryCodes(userId: string, client: RequestClient): Promise<string[]> {
   const { codes, hashes } = await generateRecoveryCodes();
   await getDb().$transaction(async (tx) => {
     const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { mfaEnabledAt: true } });
@@ -236,7 +209,7 @@ export async function regenerateRecoveryCodes(userId: string, client: AuthClient
       {
         action: "auth.recovery_codes.regenerated",
         actor: { type: "USER", id: userId },
-        ...clientFields(client),
+        ...auditClient(client),
       },
       tx,
     );
@@ -249,7 +222,7 @@ export async function regenerateRecoveryCodes(userId: string, client: AuthClient
  * one with the returned sessionVersion). Emails the owner. Callers require a recent
  * re-authentication first (step-up).
  */
-export async function disableMfa(userId: string, client: AuthClient = {}): Promise<MfaChange> {
+export async function disableMfa(userId: string, client: RequestClient): Promise<MfaChange> {
   const sessionVersion = await getDb().$transaction(async (tx) => {
     const { count } = await tx.user.updateMany({
       where: { id: userId, mfaEnabledAt: { not: null } },
@@ -259,7 +232,7 @@ export async function disableMfa(userId: string, client: AuthClient = {}): Promi
     await tx.recoveryCode.deleteMany({ where: { userId } });
     await revokeAllSessions(tx, userId);
     await recordSecurityEvent(
-      { action: "auth.mfa.disabled", actor: { type: "USER", id: userId }, ...clientFields(client) },
+      { action: "auth.mfa.disabled", actor: { type: "USER", id: userId }, ...auditClient(client) },
       tx,
     );
     return currentSessionVersion(tx, userId);
@@ -282,7 +255,7 @@ export type MfaChallengeResult =
 export async function verifyMfaChallenge(
   userId: string,
   input: string,
-  client: AuthClient = {},
+  client: RequestClient,
 ): Promise<MfaChallengeResult> {
   await limitAttempts("totp-account", userId, client);
   const db = getDb();
@@ -301,7 +274,7 @@ export async function verifyMfaChallenge(
   await recordSecurityEvent({
     action: "auth.mfa.challenged",
     actor,
-    ...clientFields(client),
+    ...auditClient(client),
     metadata: { method, result: result ? "succeeded" : "failed" },
   });
   if (!result) {
@@ -315,7 +288,7 @@ export async function verifyMfaChallenge(
     await recordSecurityEvent({
       action: "auth.recovery_code.used",
       actor,
-      ...clientFields(client),
+      ...auditClient(client),
       metadata: { remaining: result.recoveryCodesLeft },
     });
   }
@@ -362,10 +335,6 @@ async function currentSessionVersion(tx: Prisma.TransactionClient, userId: strin
     select: { sessionVersion: true },
   });
   return sessionVersion;
-}
-
-function clientFields(client: AuthClient) {
-  return { ip: client.ip ?? null, userAgent: client.userAgent ?? null };
 }
 
 /**

@@ -9,7 +9,7 @@ import { serverEnv } from "../env";
 import { logger } from "../log";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { authConfig } from "./config";
-import type { AuthClient } from "./mfa";
+import type { RequestClient } from "./flow-support";
 import { oauthIdentity, oauthProviders, signInWithOAuth, userIdForOAuthAccount } from "./oauth";
 import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
@@ -109,13 +109,12 @@ export function authOptions(): NextAuthOptions {
  * The client of the request being handled (next-auth's callbacks don't receive it), for the audit
  * log. Outside a request (a script, a test calling the callbacks) there is none to report.
  */
-async function requestClient(): Promise<AuthClient> {
+async function requestClient(): Promise<RequestClient> {
   let requestHeaders: Headers;
   try {
     requestHeaders = await headers();
   } catch {
-    return {};
+    return { ip: UNKNOWN_CLIENT_IP };
   }
-  const ip = clientIp(requestHeaders);
-  return { ip: ip === UNKNOWN_CLIENT_IP ? null : ip, userAgent: requestHeaders.get("user-agent") };
+  return { ip: clientIp(requestHeaders), userAgent: requestHeaders.get("user-agent") };
 }

@@ -6,7 +6,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb, Prisma, type PrismaClient } from "../db";
 import { type AuthConfig, authConfig, type OAuthProviderId } from "./config";
 import { normalizeEmail } from "./email";
-import type { AuthClient } from "./mfa";
+import { auditClient, type RequestClient } from "./flow-support";
 import { revokeAllSessions } from "./session";
 
 // Sign-in with GitHub and Google. A provider is on only when both its env keys are set. An OAuth
@@ -226,10 +226,10 @@ export async function linkOAuthIdentity(
  */
 export async function signInWithOAuth(
   identity: OAuthIdentity,
-  client: AuthClient = {},
+  client: RequestClient,
 ): Promise<OAuthLinkResult> {
   const result = await linkOAuthIdentity(getDb(), identity);
-  const fields = { ip: client.ip ?? null, userAgent: client.userAgent ?? null };
+  const fields = auditClient(client);
   if (result.ok) {
     await recordSecurityEvent({
       action: "auth.sign_in.succeeded",

@@ -5,7 +5,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { serverEnv } from "../env";
 import { type AuthConfig, authConfig } from "./config";
-import type { AuthClient } from "./mfa";
+import { auditClient, type RequestClient } from "./flow-support";
 import { revokeAllSessions, type SessionClaims } from "./session";
 import { isSessionClaims, sessionClaimsFrom, sessionCookieName, sessionTokenFrom } from "./session-token";
 
@@ -148,7 +148,7 @@ export async function currentSession(): Promise<SessionClaims | null> {
 export async function signOutDevices(
   userId: string,
   options: { keepCurrent: boolean },
-  client: AuthClient = {},
+  client: RequestClient,
 ): Promise<void> {
   const sessionVersion = await getDb().$transaction(async (tx) => {
     await revokeAllSessions(tx, userId);
@@ -156,8 +156,7 @@ export async function signOutDevices(
       {
         action: "auth.sessions.revoked",
         actor: { type: "USER", id: userId },
-        ip: client.ip ?? null,
-        userAgent: client.userAgent ?? null,
+        ...auditClient(client),
         metadata: { scope: options.keepCurrent ? "other_devices" : "all_devices" },
       },
       tx,

@@ -2,7 +2,8 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { AuthFlowError } from "./errors";
-import { type AuthClient, limitAttempts, verifyUserTotp } from "./mfa";
+import { auditClient, type RequestClient } from "./flow-support";
+import { limitAttempts, verifyUserTotp } from "./mfa";
 import { verifyPassword } from "./password";
 
 // Step-up re-authentication: before a sensitive change (password, email, turning MFA off, deleting
@@ -13,9 +14,13 @@ import { verifyPassword } from "./password";
 /** A re-authentication counts for sensitive changes this long. */
 export const STEP_UP_MAX_AGE_MS = 10 * 60_000;
 
-/** Whether a session that last proved a password or code at `authAt` (ms) may make a sensitive change now. */
+/**
+ * Whether a session that last proved a password or code at `authAt` (ms) may make a sensitive change
+ * now. authAt is set by the server inside the encrypted session, so a time slightly ahead of `now`
+ * is another instance's clock, not a forgery: it counts as recent.
+ */
 export function hasRecentAuthentication(authAt: number, now = Date.now()): boolean {
-  return now - authAt <= STEP_UP_MAX_AGE_MS && authAt <= now;
+  return now - authAt <= STEP_UP_MAX_AGE_MS;
 }
 
 export type ReauthProof = { password: string } | { code: string };
@@ -41,7 +46,7 @@ export async function reauthMethods(userId: string): Promise<ReauthMethods> {
 export async function reauthenticate(
   userId: string,
   proof: ReauthProof,
-  client: AuthClient = {},
+  client: RequestClient,
 ): Promise<void> {
   await limitAttempts("reauth-account", userId, client);
   const method = "password" in proof ? "password" : "totp";
@@ -58,8 +63,7 @@ export async function reauthenticate(
   await recordSecurityEvent({
     action: ok ? "auth.reauth.succeeded" : "auth.reauth.failed",
     actor: { type: "USER", id: userId },
-    ip: client.ip ?? null,
-    userAgent: client.userAgent ?? null,
+    ...auditClient(client),
     metadata: { method },
   });
   if (!ok) {

@@ -1,16 +1,21 @@
 // Issue 3's browser journeys for MFA and lockout, in chromium against the production build:
-// (2) a verified user enrols TOTP and signs out; (3) signs in with TOTP, then with a recovery code,
-// and sees the same code refused the second time; (5) hits the lockout, and the lockout email
-// arrives at the SMTP catcher. Demo accounts: member@ for MFA (the journeys end by turning MFA off
-// again, leaving the account as the suite found it), and admin@, which no other journey signs in
-// as, for the lockout. Every sign-in attempt counts toward the per-account limit (10 per 15
-// minutes), so the lockout needs an account with no sign-ins earlier in the run.
+// (2) sign up, verify, sign in, enrol TOTP and sign out; (3) sign in with TOTP, then with a recovery
+// code, and see the same code refused the second time; (5) hit the lockout, and the lockout email
+// arrives at the SMTP catcher. Each journey makes its own account through the sign-up form, so the
+// demo accounts (and their per-account sign-in limits) are left to the other journeys.
 import type { Page } from "@playwright/test";
 import { generateSync } from "otplib";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
-import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect as baseExpect, test, visit } from "./fixtures";
-import { mailCatcherUrl } from "./ports";
+import {
+  expect as baseExpect,
+  createVerifiedAccount,
+  linkIn,
+  mailsTo,
+  NEW_USER_PASSWORD,
+  nextMailTo,
+  signIn,
+  test,
+  visit,
+} from "./identity";
 
 // Each journey signs in several times, and enrolment hashes ten recovery codes (argon2id). On a busy
 // 2-core machine a step can take over Playwright's default 5 s and a journey over 30 s; these are
@@ -18,22 +23,11 @@ import { mailCatcherUrl } from "./ports";
 const expect = baseExpect.configure({ timeout: 30_000 });
 test.describe.configure({ timeout: 180_000 });
 
-const MFA_EMAIL = "member@example.com";
-const LOCKOUT_EMAIL = "admin@example.com";
 const WRONG_CREDENTIALS = "The email or password is incorrect, or the account can't sign in right now.";
 
 /** What an authenticator app shows for `secret`, `steps` time steps (30 s) from now. */
 const totp = (secret: string, steps = 0) =>
   generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
-
-async function submitPassword(page: Page, password: string, email = MFA_EMAIL) {
-  await visit(page, "/sign-in");
-  // No OAuth keys in this suite's environment, so the page offers no provider.
-  await expect(page.getByText("Or continue with")).toHaveCount(0);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
 
 async function signOut(page: Page) {
   await visit(page, "/account");
@@ -43,14 +37,16 @@ async function signOut(page: Page) {
 
 test.describe
   .serial("MFA journeys", () => {
+    let email = "";
     let secret = "";
     let recoveryCodes: string[] = [];
 
-    test("(2) a verified user enrols TOTP from the QR page's setup key, then signs out", async ({
+    test("(2) a new user signs up, verifies, enrols TOTP from the setup key, and signs out", async ({
       page,
       problems,
     }) => {
-      await submitPassword(page, DEMO_PASSWORD);
+      email = await createVerifiedAccount(page, "mfa");
+      await signIn(page, email, NEW_USER_PASSWORD);
       await expect(page).toHaveURL(/\/account$/);
       await page.getByRole("link", { name: "Two-factor authentication" }).click();
       await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
@@ -69,19 +65,23 @@ test.describe
       expect(recoveryCodes).toHaveLength(10);
       await page.getByRole("button", { name: "I've saved my recovery codes" }).click();
       await expect(page.getByRole("heading", { name: "Two-factor authentication is on" })).toBeVisible();
-      // Shown once: a reload shows how many are left, not the codes.
+      // Shown once: a reload says how many are left, not what they are.
       await page.reload();
       await expect(page.getByText("10 unused recovery codes are left.")).toBeVisible();
       await expect(page.getByText(recoveryCodes[0] as string)).toHaveCount(0);
+      // The owner is told by email.
+      expect((await mailsTo(email)).map((mail) => mail.subject)).toContain(
+        "Two-factor authentication was turned on for your Shipshape account",
+      );
 
-      // Enrolling kept this session (it ended all the others).
+      // Enrolling ended every other session but kept this one.
       await signOut(page);
       expect(problems.cspViolations).toEqual([]);
       expect(problems.consoleErrors).toEqual([]);
     });
 
-    test("(3) signs in with a TOTP code; a pending session reaches nothing else", async ({ page }) => {
-      await submitPassword(page, DEMO_PASSWORD);
+    test("(3) signs in with a TOTP code; until then the session reaches nothing else", async ({ page }) => {
+      await signIn(page, email, NEW_USER_PASSWORD);
       await expect(page).toHaveURL(/\/sign-in\/mfa$/);
       await visit(page, "/account/sessions");
       await expect(page).toHaveURL(/\/sign-in\/mfa$/);
@@ -96,9 +96,9 @@ test.describe
     test("(3) signs in with a recovery code once; the same code is refused the second time", async ({
       page,
     }) => {
-      const [first, second] = recoveryCodes as [string, string];
-      await submitPassword(page, DEMO_PASSWORD);
-      await page.getByLabel("Authentication code").fill(first);
+      const [code] = recoveryCodes as [string];
+      await signIn(page, email, NEW_USER_PASSWORD);
+      await page.getByLabel("Authentication code").fill(code);
       await page.getByRole("button", { name: "Verify" }).click();
       await expect(page).toHaveURL(/\/account\/mfa\?codesLeft=9$/);
       await expect(
@@ -106,39 +106,35 @@ test.describe
       ).toBeVisible();
       await signOut(page);
 
-      await submitPassword(page, DEMO_PASSWORD);
-      await page.getByLabel("Authentication code").fill(first);
+      await signIn(page, email, NEW_USER_PASSWORD);
+      await page.getByLabel("Authentication code").fill(code);
       await page.getByRole("button", { name: "Verify" }).click();
       await expect(page.locator("form").getByRole("alert")).toHaveText(
         "That recovery code isn't valid or was already used. Each code works once.",
       );
       await expect(page).toHaveURL(/\/sign-in\/mfa$/);
 
-      // Another code works; turning MFA off again (a fresh sign-in counts as the step-up) leaves the
-      // demo account as the suite found it.
-      await page.getByLabel("Authentication code").fill(second);
-      await page.getByRole("button", { name: "Verify" }).click();
-      await expect(page).toHaveURL(/codesLeft=8$/);
-      await page.getByRole("button", { name: "Turn off two-factor authentication" }).click();
-      await expect(page.getByText("Two-factor authentication is off.")).toBeVisible();
-      await signOut(page);
+      // Abandoning the challenge ends the half-signed-in session.
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await expect(page).toHaveURL(/\/sign-in$/);
+      await visit(page, "/account");
+      await expect(page).toHaveURL(/\/sign-in\?callbackUrl=/);
     });
   });
 
 test("(5) ten wrong passwords get the same answer and lock the account; the lockout email arrives", async ({
   page,
-  request,
 }) => {
-  await request.delete(`${mailCatcherUrl}/messages`);
+  const email = await createVerifiedAccount(page, "lockout");
+  const seen = (await mailsTo(email)).length;
   for (let attempt = 1; attempt <= 10; attempt++) {
-    await submitPassword(page, `not the password, attempt ${attempt}`, LOCKOUT_EMAIL);
+    await signIn(page, email, `not the password, attempt ${attempt}`);
     await expect(page.locator("form").getByRole("alert")).toHaveText(WRONG_CREDENTIALS);
   }
-  const mail = await fetchCaughtMail(mailCatcherUrl, { to: LOCKOUT_EMAIL, subject: "locked" });
-  const link = mail.text.match(/https?:\/\/\S+\/unlock\?token=[\w-]+/)?.[0];
-  expect(link).toBeDefined();
+  const mail = await nextMailTo(email, seen);
+  expect(mail.subject).toBe("Your Shipshape account is locked");
 
-  await visit(page, new URL(link as string).pathname + new URL(link as string).search);
+  await visit(page, linkIn(mail, "/unlock"));
   await page.getByRole("button", { name: "Unlock my account" }).click();
   await expect(page.getByText("Your account is unlocked.")).toBeVisible();
 });

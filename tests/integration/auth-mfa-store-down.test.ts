@@ -8,6 +8,7 @@ import { testDb } from "../support/db";
 import { createTestUser, TEST_PASSWORD } from "../support/users";
 
 const previousRedisUrl = process.env.REDIS_URL;
+const client = { ip: "203.0.113.7" };
 
 /** A loopback port nothing listens on: bound once by the OS, then released. */
 async function closedPort(): Promise<number> {
@@ -44,8 +45,8 @@ describe("MFA and step-up with the rate-limit store down", () => {
     const user = await createTestUser();
     await testDb().user.update({ where: { id: user.id }, data: { mfaEnabledAt: new Date() } });
     const unavailable = { status: 503, code: "rate_limit_unavailable" };
-    expect(await refusal(verifyMfaChallenge(user.id, "123456"))).toEqual(unavailable);
-    expect(await refusal(reauthenticate(user.id, { password: TEST_PASSWORD }))).toEqual(unavailable);
+    expect(await refusal(verifyMfaChallenge(user.id, "123456", client))).toEqual(unavailable);
+    expect(await refusal(reauthenticate(user.id, { password: TEST_PASSWORD }, client))).toEqual(unavailable);
 
     const limited = await testDb().auditEvent.findMany({
       where: { actorId: user.id, action: "auth.rate_limited" },

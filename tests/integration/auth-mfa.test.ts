@@ -37,7 +37,7 @@ async function enrolledUser() {
   const user = await createTestUser();
   await startMfaEnrolment(user.id);
   const { secret } = (await pendingEnrolment(user.id)) ?? { secret: "" };
-  const { recoveryCodes } = await confirmMfaEnrolment(user.id, codeIn(secret));
+  const { recoveryCodes } = await confirmMfaEnrolment(user.id, codeIn(secret), client);
   return { user, secret, recoveryCodes };
 }
 
@@ -49,6 +49,8 @@ const events = (actorId: string, action: string) =>
   });
 
 const limits = { maxAgeSeconds: 30 * 86_400 };
+/** The request's client, as the route wrapper resolves it (a documentation-range address). */
+const client = { ip: "203.0.113.7", userAgent: "vitest" };
 
 describe("MFA enrolment", () => {
   it("shows a locally drawn QR code and the secret until a code confirms it, then turns MFA on", async () => {
@@ -67,10 +69,10 @@ describe("MFA enrolment", () => {
     expect((await mfaStatus(user.id)).enrolmentStarted).toBe(true);
 
     const secret = pending?.secret as string;
-    expect(await refusal(confirmMfaEnrolment(user.id, "000000"))).toBe("invalid_code");
+    expect(await refusal(confirmMfaEnrolment(user.id, "000000", client))).toBe("invalid_code");
     expect((await mfaStatus(user.id)).enabled).toBe(false);
 
-    const { recoveryCodes, sessionVersion } = await confirmMfaEnrolment(user.id, codeIn(secret));
+    const { recoveryCodes, sessionVersion } = await confirmMfaEnrolment(user.id, codeIn(secret), client);
     expect(recoveryCodes).toHaveLength(10);
     expect(new Set(recoveryCodes).size).toBe(10);
     for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
@@ -108,12 +110,12 @@ describe("MFA enrolment", () => {
     await startMfaEnrolment(user.id);
     const first = (await pendingEnrolment(user.id))?.secret as string;
     expect(first).not.toBe(replaced);
-    expect(await refusal(confirmMfaEnrolment(user.id, codeIn(replaced)))).toBe("invalid_code");
+    expect(await refusal(confirmMfaEnrolment(user.id, codeIn(replaced), client))).toBe("invalid_code");
 
     // Two confirmations race with the same code: one turns MFA on, the other finds it spent.
     const outcomes = await Promise.all([
-      refusal(confirmMfaEnrolment(user.id, codeIn(first))),
-      refusal(confirmMfaEnrolment(user.id, codeIn(first))),
+      refusal(confirmMfaEnrolment(user.id, codeIn(first), client)),
+      refusal(confirmMfaEnrolment(user.id, codeIn(first), client)),
     ]);
     expect(outcomes.sort()).toEqual(["invalid_code", "resolved"]);
     expect(await testDb().recoveryCode.count({ where: { userId: user.id } })).toBe(10);
@@ -122,7 +124,7 @@ describe("MFA enrolment", () => {
 
   it("refuses to confirm when nothing was started", async () => {
     const user = await createTestUser();
-    expect(await refusal(confirmMfaEnrolment(user.id, "123456"))).toBe("mfa_not_started");
+    expect(await refusal(confirmMfaEnrolment(user.id, "123456", client))).toBe("mfa_not_started");
   });
 
   it("makes new sessions wait for the challenge", async () => {
@@ -135,10 +137,10 @@ describe("MFA sign-in challenge", () => {
   it("accepts a TOTP code once: the enrolment code and a used code are refused (replay)", async () => {
     const { user, secret } = await enrolledUser();
     // The code that confirmed enrolment was spent.
-    expect(await refusal(verifyMfaChallenge(user.id, codeIn(secret)))).toBe("invalid_code");
+    expect(await refusal(verifyMfaChallenge(user.id, codeIn(secret), client))).toBe("invalid_code");
     const next = codeIn(secret, 1);
-    expect(await verifyMfaChallenge(user.id, next)).toEqual({ method: "totp" });
-    expect(await refusal(verifyMfaChallenge(user.id, next))).toBe("invalid_code");
+    expect(await verifyMfaChallenge(user.id, next, client)).toEqual({ method: "totp" });
+    expect(await refusal(verifyMfaChallenge(user.id, next, client))).toBe("invalid_code");
 
     const challenged = (await events(user.id, "auth.mfa.challenged")).map((e) => e.metadata);
     expect(challenged).toEqual([
@@ -152,8 +154,8 @@ describe("MFA sign-in challenge", () => {
     const { user, secret } = await enrolledUser();
     const code = codeIn(secret, 1);
     const outcomes = await Promise.all([
-      refusal(verifyMfaChallenge(user.id, code)),
-      refusal(verifyMfaChallenge(user.id, code)),
+      refusal(verifyMfaChallenge(user.id, code, client)),
+      refusal(verifyMfaChallenge(user.id, code, client)),
     ]);
     expect(outcomes.sort()).toEqual(["invalid_code", "resolved"]);
   });
@@ -161,12 +163,12 @@ describe("MFA sign-in challenge", () => {
   it("accepts each recovery code once, in any case and without the dash, and says how many are left", async () => {
     const { user, recoveryCodes } = await enrolledUser();
     const [first, second] = recoveryCodes as [string, string];
-    expect(await verifyMfaChallenge(user.id, first)).toEqual({
+    expect(await verifyMfaChallenge(user.id, first, client)).toEqual({
       method: "recovery_code",
       recoveryCodesLeft: 9,
     });
-    expect(await refusal(verifyMfaChallenge(user.id, first))).toBe("invalid_code");
-    expect(await verifyMfaChallenge(user.id, second.toUpperCase().replace("-", " "))).toEqual({
+    expect(await refusal(verifyMfaChallenge(user.id, first, client))).toBe("invalid_code");
+    expect(await verifyMfaChallenge(user.id, second.toUpperCase().replace("-", " "), client)).toEqual({
       method: "recovery_code",
       recoveryCodesLeft: 8,
     });
@@ -182,9 +184,9 @@ describe("MFA sign-in challenge", () => {
   it("allows 5 attempts per 5 minutes per account, then refuses even the right code", async () => {
     const { user, secret } = await enrolledUser(); // the enrolment code was attempt 1
     for (let i = 0; i < 4; i++) {
-      expect(await refusal(verifyMfaChallenge(user.id, "000000"))).toBe("invalid_code");
+      expect(await refusal(verifyMfaChallenge(user.id, "000000", client))).toBe("invalid_code");
     }
-    expect(await refusal(verifyMfaChallenge(user.id, codeIn(secret, 1)))).toBe("rate_limited");
+    expect(await refusal(verifyMfaChallenge(user.id, codeIn(secret, 1), client))).toBe("rate_limited");
     const limited = await events(user.id, "auth.rate_limited");
     expect(limited.map((e) => e.metadata)).toEqual([{ policy: "totp-account", reason: "limited" }]);
   });
@@ -193,17 +195,21 @@ describe("MFA sign-in challenge", () => {
 describe("recovery codes and turning MFA off", () => {
   it("regenerates codes: the old ones stop working, the new ones work", async () => {
     const { user, recoveryCodes } = await enrolledUser();
-    const fresh = await regenerateRecoveryCodes(user.id);
+    const fresh = await regenerateRecoveryCodes(user.id, client);
     expect(fresh).toHaveLength(10);
-    expect(await refusal(verifyMfaChallenge(user.id, recoveryCodes[0] as string))).toBe("invalid_code");
-    expect(await verifyMfaChallenge(user.id, fresh[0] as string)).toMatchObject({ recoveryCodesLeft: 9 });
+    expect(await refusal(verifyMfaChallenge(user.id, recoveryCodes[0] as string, client))).toBe(
+      "invalid_code",
+    );
+    expect(await verifyMfaChallenge(user.id, fresh[0] as string, client)).toMatchObject({
+      recoveryCodesLeft: 9,
+    });
     expect(await events(user.id, "auth.recovery_codes.regenerated")).toHaveLength(1);
   });
 
   it("can't regenerate or disable when MFA is off", async () => {
     const user = await createTestUser();
-    expect(await refusal(regenerateRecoveryCodes(user.id))).toBe("mfa_not_enabled");
-    expect(await refusal(disableMfa(user.id))).toBe("mfa_not_enabled");
+    expect(await refusal(regenerateRecoveryCodes(user.id, client))).toBe("mfa_not_enabled");
+    expect(await refusal(disableMfa(user.id, client))).toBe("mfa_not_enabled");
   });
 
   it("turning MFA off forgets the secret and codes, ends every session and emails the owner", async () => {

@@ -14,6 +14,7 @@ import {
 import { testDb } from "../support/db";
 import { createTestUser, TEST_PASSWORD } from "../support/users";
 
+const client = { ip: "203.0.113.7" };
 const codeIn = (secret: string, steps = 0) =>
   generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 
@@ -38,10 +39,10 @@ describe("step-up re-authentication", () => {
   it("accepts the password, refuses a wrong one, and records both", async () => {
     const user = await createTestUser();
     expect(await reauthMethods(user.id)).toEqual({ password: true, totp: false });
-    expect(await refusal(reauthenticate(user.id, { password: "not my password at all" }))).toBe(
+    expect(await refusal(reauthenticate(user.id, { password: "not my password at all" }, client))).toBe(
       "invalid_credentials",
     );
-    expect(await refusal(reauthenticate(user.id, { password: TEST_PASSWORD }))).toBe("resolved");
+    expect(await refusal(reauthenticate(user.id, { password: TEST_PASSWORD }, client))).toBe("resolved");
     expect(await reauthEvents(user.id)).toEqual([
       { action: "auth.reauth.failed", metadata: { method: "password" } },
       { action: "auth.reauth.succeeded", metadata: { method: "password" } },
@@ -55,29 +56,31 @@ describe("step-up re-authentication", () => {
     const user = await createTestUser();
     await startMfaEnrolment(user.id);
     const secret = (await pendingEnrolment(user.id))?.secret as string;
-    await confirmMfaEnrolment(user.id, codeIn(secret));
+    await confirmMfaEnrolment(user.id, codeIn(secret), client);
     expect(await reauthMethods(user.id)).toEqual({ password: true, totp: true });
 
     const code = codeIn(secret, 1);
-    expect(await refusal(reauthenticate(user.id, { code }))).toBe("resolved");
-    expect(await refusal(reauthenticate(user.id, { code }))).toBe("invalid_credentials");
+    expect(await refusal(reauthenticate(user.id, { code }, client))).toBe("resolved");
+    expect(await refusal(reauthenticate(user.id, { code }, client))).toBe("invalid_credentials");
   });
 
   it("refuses a code when MFA is off, and a password when the account has none", async () => {
     const oauthOnly = await createTestUser({ passwordHash: null });
     expect(await reauthMethods(oauthOnly.id)).toEqual({ password: false, totp: false });
-    expect(await refusal(reauthenticate(oauthOnly.id, { password: "" }))).toBe("invalid_credentials");
-    expect(await refusal(reauthenticate(oauthOnly.id, { code: "123456" }))).toBe("invalid_credentials");
+    expect(await refusal(reauthenticate(oauthOnly.id, { password: "" }, client))).toBe("invalid_credentials");
+    expect(await refusal(reauthenticate(oauthOnly.id, { code: "123456" }, client))).toBe(
+      "invalid_credentials",
+    );
   });
 
   it("allows 5 attempts per 15 minutes per account, then refuses even the right password", async () => {
     const user = await createTestUser();
     for (let i = 0; i < 5; i++) {
-      expect(await refusal(reauthenticate(user.id, { password: `wrong guess ${i}` }))).toBe(
+      expect(await refusal(reauthenticate(user.id, { password: `wrong guess ${i}` }, client))).toBe(
         "invalid_credentials",
       );
     }
-    expect(await refusal(reauthenticate(user.id, { password: TEST_PASSWORD }))).toBe("rate_limited");
+    expect(await refusal(reauthenticate(user.id, { password: TEST_PASSWORD }, client))).toBe("rate_limited");
   });
 
   it("counts for 10 minutes", () => {
@@ -86,8 +89,8 @@ describe("step-up re-authentication", () => {
     expect(hasRecentAuthentication(now - 60_000, now)).toBe(true);
     expect(hasRecentAuthentication(now - STEP_UP_MAX_AGE_MS, now)).toBe(true);
     expect(hasRecentAuthentication(now - STEP_UP_MAX_AGE_MS - 1, now)).toBe(false);
-    // A time in the future is not trusted.
-    expect(hasRecentAuthentication(now + 60_000, now)).toBe(false);
+    // Another instance whose clock runs a little ahead set it: still recent.
+    expect(hasRecentAuthentication(now + 500, now)).toBe(true);
   });
 });
 

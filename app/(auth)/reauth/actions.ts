@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { reauthenticate, safeReturnPath, updateCurrentSession } from "@/lib/auth";
 import { action } from "@/lib/http";
+import { UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
 
 // Step-up re-authentication: proves the password or a TOTP code again, then sets the session's
 // authAt so `stepUp: true` endpoints admit it for 10 minutes, and returns to the page that asked
@@ -22,7 +23,7 @@ export const reauthWithPasswordAction = action(
     }),
   },
   async ({ user, input, ip, userAgent }) => {
-    await reauthenticate(user.id, { password: input.password }, { ip, userAgent });
+    await reauthenticate(user.id, { password: input.password }, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     await updateCurrentSession({ authAt: Date.now() });
     redirect(safeReturnPath(input.next));
   },
@@ -38,7 +39,7 @@ export const reauthWithCodeAction = action(
     }),
   },
   async ({ user, input, ip, userAgent }) => {
-    await reauthenticate(user.id, { code: input.code }, { ip, userAgent });
+    await reauthenticate(user.id, { code: input.code }, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     await updateCurrentSession({ authAt: Date.now() });
     redirect(safeReturnPath(input.next));
   },

@@ -10,6 +10,7 @@ import {
   updateCurrentSession,
 } from "@/lib/auth";
 import { action } from "@/lib/http";
+import { UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
 
 // Turning MFA on and off, and new recovery codes. lib/auth counts code checks against
 // `totp-account`; the declared policy is the general per-user one. Enrolling and disabling end every
@@ -40,7 +41,7 @@ export const confirmMfaEnrolmentAction = action(
   },
   async ({ user, input, ip, userAgent }) => {
     const { recoveryCodes, sessionVersion } = await confirmMfaEnrolment(user.id, input.code, {
-      ip,
+      ip: ip ?? UNKNOWN_CLIENT_IP,
       userAgent,
     });
     await updateCurrentSession({ sv: sessionVersion, mfa: "verified", authAt: Date.now() });
@@ -51,7 +52,7 @@ export const confirmMfaEnrolmentAction = action(
 export const regenerateRecoveryCodesAction = action(
   { auth: "user", rateLimit: "api-user", stepUp: true, input: z.object({}) },
   async ({ user, ip, userAgent }) => {
-    const recoveryCodes = await regenerateRecoveryCodes(user.id, { ip, userAgent });
+    const recoveryCodes = await regenerateRecoveryCodes(user.id, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     return { message: "New recovery codes are ready. The old ones no longer work.", data: { recoveryCodes } };
   },
 );
@@ -59,7 +60,7 @@ export const regenerateRecoveryCodesAction = action(
 export const disableMfaAction = action(
   { auth: "user", rateLimit: "api-user", stepUp: true, input: z.object({}) },
   async ({ user, ip, userAgent }) => {
-    const { sessionVersion } = await disableMfa(user.id, { ip, userAgent });
+    const { sessionVersion } = await disableMfa(user.id, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     await updateCurrentSession({ sv: sessionVersion, mfa: "none" });
     return { message: "Two-factor authentication is off. Your other devices were signed out." };
   },

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { updateCurrentSession, verifyMfaChallenge } from "@/lib/auth";
 import { action } from "@/lib/http";
+import { UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
 
 /**
  * The sign-in challenge: a session that passed the password (or OAuth) but not MFA yet. lib/auth
@@ -24,7 +25,7 @@ export const verifyMfaCodeAction = action(
   },
   async ({ user, input, ip, userAgent }) => {
     if (user.mfa !== "pending") redirect("/account");
-    const result = await verifyMfaChallenge(user.id, input.code, { ip, userAgent });
+    const result = await verifyMfaChallenge(user.id, input.code, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     await updateCurrentSession({ mfa: "verified", authAt: Date.now() });
     // After a recovery code, the MFA page says how many are left and offers new ones.
     redirect(
