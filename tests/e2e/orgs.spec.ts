@@ -54,6 +54,8 @@ test.describe("organizations", () => {
     page,
     problems,
   }) => {
+    // Two browsers, three sign-ins, five form posts and an email: longer than one page check.
+    test.setTimeout(120_000);
     const email = `invitee-${randomBytes(4).toString("hex")}@example.com`;
     const name = "Ivy Invitee";
     await createVerifiedUser(email, name);
