@@ -2,12 +2,15 @@ import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
 import {
   appPort,
+  fakeStripePort,
+  fakeStripeUrl,
   mailCatcherUrl,
   sentryDsn,
   sentrySinkPort,
   sentrySinkUrl,
   smtpPort,
 } from "./tests/e2e/ports";
+import { billingEnv } from "./tests/support/stripe-events";
 
 // The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
 // Playwright never downloads a browser here; `npx playwright install` is not needed.
@@ -55,6 +58,11 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
+      command: `npx tsx tests/support/fake-stripe.ts ${fakeStripePort}`,
+      url: `${fakeStripeUrl}/`,
+      reuseExistingServer: false,
+    },
+    {
       command: `${build}npx tsx --conditions=react-server tests/e2e/serve-app.ts`,
       url: `http://127.0.0.1:${appPort}/api/health`,
       timeout: 240_000,
@@ -75,6 +83,10 @@ export default defineConfig({
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",
+        // Billing on, with Stripe's API answered by the fake (allowed only with a test key and
+        // ENABLE_TEST_ROUTES) and webhooks signed with the suite's secret.
+        ...billingEnv(fakeStripeUrl),
+        ALLOW_TEST_KEYS_IN_PRODUCTION: "true",
         APP_URL: `http://127.0.0.1:${appPort}`,
         LOG_FORMAT: "json",
         NEXT_TELEMETRY_DISABLED: "1",

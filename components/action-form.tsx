@@ -67,7 +67,7 @@ export function ActionForm({
           {state.code === "step_up_required" && returnTo ? (
             <p className="mt-1">
               <Link
-                href={`/reauth?callbackUrl=${encodeURIComponent(returnTo)}`}
+                href={`/reauth?next=${encodeURIComponent(returnTo)}`}
                 className="font-semibold underline underline-offset-4"
               >
                 Confirm it's you

@@ -5,8 +5,10 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { renderPermissionsMarkdown } from "../authz/docs";
+import { type BillingConfig, PRICE_ENV, readBillingConfig } from "../billing";
 import { InvalidEnvironmentError, parseEnv, secretEnvValues, serverEnvSchema } from "../env";
 import { rateLimitStoreKind } from "../ratelimit/config";
+import { PROBE_TIMEOUT_MS } from "./checks-live";
 import { fail, listSome, pass, warn } from "./finding";
 import type { Check } from "./types";
 
@@ -277,7 +279,10 @@ export const readinessWired: Check = {
     if (!ctx.url) return pass("the route exists (pass --url to probe a running deployment)");
     const url = new URL("/api/ready", ctx.url);
     try {
-      const response = await ctx.fetch(url, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+      const response = await ctx.fetch(url, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      });
       if (response.status === 200) return pass(`${url} answers 200`);
       return fail(
         `${url} answers ${response.status}`,
@@ -298,26 +303,30 @@ export const billingConfigured: Check = {
   id: "billing.config",
   title: "billing has its webhook secret and prices",
   async run(ctx) {
-    if (!ctx.env.STRIPE_SECRET_KEY)
-      return pass("billing off (STRIPE_SECRET_KEY unset): everyone on the free plan");
-    const problems: string[] = [];
-    if (!/^whsec_/.test(ctx.env.STRIPE_WEBHOOK_SECRET ?? ""))
-      problems.push("STRIPE_WEBHOOK_SECRET is not set (whsec_…)");
-    if (!/^pk_/.test(ctx.env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY ?? "")) {
-      problems.push("NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY is not set (pk_…)");
+    let config: BillingConfig;
+    try {
+      config = readBillingConfig({ ...ctx.env, NODE_ENV: "production" });
+    } catch (error) {
+      if (!(error instanceof InvalidEnvironmentError)) throw error;
+      return fail(
+        listSome(error.problems, 2),
+        "Copy the values from the Stripe dashboard (Developers → Webhooks; each product's price).",
+      );
     }
-    const prices = Object.entries(ctx.env).filter(
-      ([name, value]) => /^STRIPE_PRICE_[A-Z0-9_]+$/.test(name) && value,
-    );
-    if (prices.length === 0) problems.push("no price id is set (STRIPE_PRICE_…)");
-    for (const [name, value] of prices)
-      if (!value?.startsWith("price_")) problems.push(`${name} is not a price id (price_…)`);
+    if (!config.enabled) return pass("billing off (STRIPE_SECRET_KEY unset): everyone on the free plan");
+    const problems: string[] = [];
+    if (!config.webhookSecret) problems.push("STRIPE_WEBHOOK_SECRET is not set (whsec_…)");
+    for (const [plan, variable] of Object.entries(PRICE_ENV)) {
+      if (config.prices[plan as keyof typeof PRICE_ENV].length === 0)
+        problems.push(`${variable} is not set (the ${plan} plan's price_…)`);
+    }
     if (problems.length > 0) {
       return fail(
         listSome(problems, 3),
-        "Copy them from the Stripe dashboard (Developers → Webhooks; Products → prices).",
+        "Copy them from the Stripe dashboard (Developers → Webhooks; each product's price).",
       );
     }
-    return pass(`webhook secret, publishable key and ${prices.length} price id(s) set`);
+    const plans = Object.keys(PRICE_ENV).length;
+    return pass(`webhook signing secret and the prices of ${plans} paid plans set`);
   },
 };

@@ -16,6 +16,8 @@ const DAY_MS = 24 * HOUR_MS;
 export const BACKUP_MAX_AGE_MS = 26 * HOUR_MS;
 /** A weekly drill, with room for a few missed weeks. */
 export const DRILL_MAX_AGE_MS = 30 * DAY_MS;
+/** How long a probe of the running deployment may take (a cold start included). */
+export const PROBE_TIMEOUT_MS = 30_000;
 /** Workers mark the cron clock every 30 s; five minutes without a mark means none is running. */
 export const WORKER_SILENCE_MS = 5 * 60 * 1000;
 
@@ -263,7 +265,7 @@ export const workerRunning: Check = {
         "Look them up in Sentry (tag job) and the worker's logs.",
       );
     }
-    return pass(`a worker was seen ${formatAge(silence)} ago; no job failed in the last day`);
+    return pass(`a worker was seen ${formatAge(Math.max(0, silence))} ago; no job failed in the last day`);
   },
 };
 
@@ -280,7 +282,10 @@ export const securityHeaders: Check = {
       );
     let response: Response;
     try {
-      response = await ctx.fetch(ctx.url, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+      response = await ctx.fetch(ctx.url, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      });
     } catch (error) {
       return fail(
         `${ctx.url} did not answer: ${(error as Error).message}`,

@@ -10,8 +10,10 @@ export function listSome(items: string[], max = 3): string {
   return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
 
-/** "5 min", "3 h", "2 days": an age for people. */
+/** "under a minute", "5 min", "3 h", "2 days": an age for people. */
 export function formatAge(ms: number): string {
+  // The database's clock and this machine's can differ by a little: "just now", never a negative age.
+  if (ms < 60_000) return "under a minute";
   const minutes = Math.round(ms / 60_000);
   if (minutes < 90) return `${minutes} min`;
   const hours = Math.round(ms / 3_600_000);

@@ -5,6 +5,7 @@ import * as Sentry from "@sentry/nextjs";
 import type { z } from "zod";
 import { type CurrentUser, currentUserFromRequest } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
+import { serverEnv } from "../env";
 import { logger, withRequestContext } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
@@ -106,6 +107,8 @@ async function handle<D extends Declaration, I extends RouteInput>(
   try {
     const ip = clientIp(request.headers);
     const rawParams = (await context?.params) ?? {};
+    // Before the session is even read: a cookie-authenticated change must come from this site.
+    if (declaration.auth !== "public") refuseCrossSiteChange(request);
     const caller: Caller = {
       // Public endpoints don't pay for a session lookup they don't use.
       user:
@@ -147,6 +150,33 @@ async function handle<D extends Declaration, I extends RouteInput>(
     return toResponse(result, rateLimitResponseHeaders);
   } catch (error) {
     return errorResponse(error, requestId, rateLimitResponseHeaders);
+  }
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * CSRF defence for endpoints that act on the session cookie. SameSite=Lax already keeps the cookie
+ * off cross-site POSTs in current browsers; this second layer refuses any state-changing request
+ * whose Origin names another site (or, without Origin, whose Sec-Fetch-Site says cross-site), so a
+ * browser with laxer cookie rules or a same-site subdomain attack doesn't get through either.
+ * Requests without either header come from non-browser clients, which can't ride a victim's cookie.
+ * (Server actions get the same check from Next.js itself.)
+ */
+function refuseCrossSiteChange(request: Request): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const origin = request.headers.get("origin");
+  const fetchSite = request.headers.get("sec-fetch-site");
+  const crossSite =
+    origin !== null
+      ? origin !== new URL(serverEnv().APP_URL).origin
+      : fetchSite === "cross-site" || fetchSite === "same-site";
+  if (crossSite) {
+    throw new GuardError(
+      403,
+      "cross_site_request",
+      "This request came from another site, so it was refused. Make the change from the app itself.",
+    );
   }
 }
 

@@ -27,6 +27,7 @@ export {
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "./templates";
 

@@ -19,6 +19,7 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   "api",
   "billing",
   "dev",
+  "email-change",
   "forgot-password",
   "invitations",
   "orgs",

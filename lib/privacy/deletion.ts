@@ -194,8 +194,11 @@ export async function hardDeleteAccount(
 ): Promise<{ email: string } | null> {
   const db = options.db ?? getDb();
   const now = options.now ?? new Date();
+  // Billing first, outside the transaction (network calls): the subscription of each organization
+  // that goes with the account is cancelled at Stripe.
   const before = await planOrganizations(db, userId);
-  for (const org of before.deletedWithAccount) await cancelSubscriptionBeforeOrgDeletion(db, org.id);
+  for (const org of before.deletedWithAccount) await cancelSubscriptionBeforeOrgDeletion(db, org.id, userId);
+  const cancelled = new Set(before.deletedWithAccount.map((org) => org.id));
 
   return db.$transaction(async (tx) => {
     await lockUser(tx, userId);
@@ -208,7 +211,9 @@ export async function hardDeleteAccount(
     const plan = await planOrganizations(tx, userId);
     for (const org of plan.blocking) await handOverOwnership(tx, org, userId);
     for (const org of plan.deletedWithAccount) {
-      await assertNoLiveSubscription(tx, org.id);
+      // An organization whose last other member left after the cancellations above has not been
+      // through them: it must not be billed (the next run cancels it).
+      if (!cancelled.has(org.id)) await assertNoLiveSubscription(tx, org.id);
       await tx.organization.delete({ where: { id: org.id } });
       await recordAuditEvent(
         {

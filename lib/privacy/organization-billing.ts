@@ -1,27 +1,32 @@
 import "server-only";
+import { cancelSubscriptionNow } from "../billing";
 import type { Prisma, PrismaClient } from "../db";
 import { SubscriptionStillActiveError } from "./errors";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
-/** Subscription statuses that bill nobody any more. */
+/** Subscription statuses that bill nobody any more (lib/billing's terminal states). */
 const ENDED = new Set(["CANCELED", "INCOMPLETE_EXPIRED"]);
 
 /**
- * WIRING POINT (lib/billing): the one place where an organization's Stripe subscription is cancelled
- * before the organization is deleted along with the account of its last member. Called outside any
- * transaction (it is a network call) for every such organization, before the hard delete; it must be
- * idempotent (the job may run again).
- *
- * Until lib/billing's cancellation is wired in here, it only checks: an organization with a live
- * subscription makes the hard delete fail (and retry, and reach Sentry) rather than delete the
- * organization and leave Stripe billing nobody.
+ * Cancels at Stripe, at once, the subscription of an organization about to be deleted with the
+ * account of its last member: lib/billing's cancelSubscriptionNow (idempotent; audited as
+ * `billing.subscription.canceled`, by the departing user, whose id the hard delete then
+ * pseudonymizes). Called outside any transaction (a network call), before the hard delete; a Stripe
+ * failure throws, and the job retries later. When it cancels nothing (billing off, or no running
+ * subscription), a subscription still recorded as live stops the delete: never leave Stripe billing
+ * an organization that is gone.
  */
-export async function cancelSubscriptionBeforeOrgDeletion(db: Db, orgId: string): Promise<void> {
-  await assertNoLiveSubscription(db, orgId);
+export async function cancelSubscriptionBeforeOrgDeletion(
+  db: PrismaClient,
+  orgId: string,
+  actorUserId: string,
+): Promise<void> {
+  const { canceled } = await cancelSubscriptionNow({ orgId, actorUserId }, { db });
+  if (!canceled) await assertNoLiveSubscription(db, orgId);
 }
 
-/** Inside the hard delete's transaction: the organization about to go must not be billed any more. */
+/** The organization about to go must not be billed any more. */
 export async function assertNoLiveSubscription(db: Db, orgId: string): Promise<void> {
   const account = await db.billingAccount.findUnique({
     where: { orgId },
@@ -29,8 +34,8 @@ export async function assertNoLiveSubscription(db: Db, orgId: string): Promise<v
   });
   if (!account?.stripeSubscriptionId || (account.status && ENDED.has(account.status))) return;
   throw new SubscriptionStillActiveError(
-    `Organization ${orgId} still has a live Stripe subscription (${account.status ?? "status unknown"}); ` +
-      "it must be cancelled before the organization is deleted with its last member's account. Wire " +
-      "lib/billing's cancellation into cancelSubscriptionBeforeOrgDeletion (lib/privacy/organization-billing.ts).",
+    `Organization ${orgId} still has a live Stripe subscription (${account.status ?? "status unknown"}) ` +
+      "that could not be cancelled (is billing configured: STRIPE_SECRET_KEY?). It must be cancelled " +
+      "before the organization is deleted with its last member's account.",
   );
 }

@@ -63,7 +63,11 @@ test.describe("your data", () => {
     await expect(
       page.getByRole("heading", { name: "First, hand over or delete these organizations" }),
     ).toBeVisible();
-    await expect(page.getByRole("link", { name: "Acme" })).toBeVisible();
+    await expect(page.getByRole("listitem").filter({ hasText: "Acme" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "make another member an owner" })).toHaveAttribute(
+      "href",
+      "/acme/members",
+    );
     await expect(page.getByRole("button", { name: "Delete my account" })).toBeDisabled();
     await page.screenshot({ path: "test-results/account-deletion-blocked.png", fullPage: true });
   });

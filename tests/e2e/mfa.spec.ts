@@ -9,8 +9,14 @@ import type { Page } from "@playwright/test";
 import { generateSync } from "otplib";
 import { DEMO_PASSWORD } from "../../prisma/demo-data";
 import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect, test, visit } from "./fixtures";
+import { expect as baseExpect, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
+
+// Each journey signs in several times, and enrolment hashes ten recovery codes (argon2id). On a busy
+// 2-core machine a step can take over Playwright's default 5 s and a journey over 30 s; these are
+// budgets for waiting, not assertions about speed.
+const expect = baseExpect.configure({ timeout: 30_000 });
+test.describe.configure({ timeout: 180_000 });
 
 const MFA_EMAIL = "member@example.com";
 const LOCKOUT_EMAIL = "admin@example.com";

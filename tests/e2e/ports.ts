@@ -7,3 +7,6 @@ export const sentryDsn = `http://e2epublickey@127.0.0.1:${sentrySinkPort}/1`;
 /** The SMTP server that catches the app's mail in the e2e suite, and its HTTP side for reading it. */
 export const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 3212);
 export const mailCatcherUrl = `http://127.0.0.1:${Number(process.env.E2E_MAIL_HTTP_PORT ?? 3213)}`;
+/** The fake Stripe API the app's Stripe SDK talks to in the e2e suite (tests/support/fake-stripe.ts). */
+export const fakeStripePort = Number(process.env.E2E_STRIPE_PORT ?? 3214);
+export const fakeStripeUrl = `http://127.0.0.1:${fakeStripePort}`;

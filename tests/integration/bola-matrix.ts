@@ -263,6 +263,15 @@ export const BOLA_MATRIX: BolaEndpoint[] = [
     ],
   },
 
+  // The audit log (lib/audit): the CSV export of the organization's events.
+  {
+    method: "GET",
+    path: "/api/orgs/[org]/audit/export",
+    permission: "auditLog.export",
+    success: 200,
+    fixture: async () => ({}),
+  },
+
   // Projects: the per-object rule (a member updates only their own).
   {
     method: "GET",

@@ -68,7 +68,9 @@ async function send(endpoint: BolaEndpoint, slug: string, cookie: string, call: 
     { params: Promise.resolve(params) },
   );
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  // JSON for the API's answers and errors; other bodies (a CSV export) as text.
+  const json = response.headers.get("content-type")?.includes("application/json");
+  return { status: response.status, body: json && text ? (JSON.parse(text) as unknown) : text || undefined };
 }
 
 const noSuchOrg = () => `no-such-org-${randomBytes(5).toString("hex")}`;

@@ -141,6 +141,31 @@ describe("route(): organization membership and permission", () => {
   });
 });
 
+describe("route(): cross-site requests", () => {
+  it("refuses a state-changing request from another site, and takes one from the app or a non-browser client", async () => {
+    const change = route({ auth: "user", rateLimit: "api-user", input: {} }, () => ({ ok: true }));
+    const user = await createTestUser();
+    const cookie = await sessionCookieFor(user.id);
+    const post = (headers: Record<string, string>) =>
+      change(appRequest("/x", { method: "POST", cookie, headers }));
+
+    const forged = await post({ origin: "https://evil.example" });
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).error.code).toBe("cross_site_request");
+    expect((await post({ "sec-fetch-site": "cross-site" })).status).toBe(403);
+
+    expect(
+      (await post({ origin: new URL(process.env.APP_URL ?? "http://localhost:3000").origin })).status,
+    ).toBe(200);
+    expect((await post({ "sec-fetch-site": "same-origin" })).status).toBe(200);
+    expect((await post({})).status).toBe(200);
+    // Reading is never refused: a cross-site GET changes nothing and can't read the answer.
+    expect(
+      (await change(appRequest("/x", { cookie, headers: { origin: "https://evil.example" } }))).status,
+    ).toBe(200);
+  });
+});
+
 describe("route(): input, step-up, rate limit and errors", () => {
   it("answers 400 invalid_input with the fields, and 413 for an oversized body", async () => {
     const org = await createOrg();

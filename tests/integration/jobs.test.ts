@@ -249,7 +249,10 @@ describe("two workers on one database", () => {
     let running = 0;
     let mostAtOnce = 0;
     const finished: string[] = [];
-    const { promise: firstMayFinish, resolve: release } = Promise.withResolvers<void>();
+    let release = () => {};
+    const firstMayFinish = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const handler = (who: string) => async (_data: unknown, run: JobRun) => {
       running++;
       mostAtOnce = Math.max(mostAtOnce, running);

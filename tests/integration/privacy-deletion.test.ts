@@ -2,7 +2,7 @@
 // a grace period), cancelling, and the hard delete, after which no row anywhere in the database
 // names the user, and the audit hash chains still verify.
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { recordAuditEvent, recordSecurityEvent, verifyAuditChains } from "@/lib/audit";
 import { checkSession, startSession } from "@/lib/auth";
 import { queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
@@ -18,6 +18,8 @@ import {
   SubscriptionStillActiveError,
 } from "@/lib/privacy";
 import { testDb } from "../support/db";
+import { startFakeStripe } from "../support/fake-stripe";
+import { billingEnv, stripeId } from "../support/stripe-events";
 import { createTestUser } from "../support/users";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -316,7 +318,7 @@ describe("the hard delete", () => {
     });
   });
 
-  it("waits, deleting nothing, while an org to delete still has a live subscription", async () => {
+  it("with billing off, waits, deleting nothing, while an org to delete still has a live subscription", async () => {
     const user = await createTestUser();
     const org = await createOrg("paying", [{ userId: user.id, role: "OWNER" }]);
     await testDb().billingAccount.create({
@@ -337,6 +339,42 @@ describe("the hard delete", () => {
     await testDb().billingAccount.update({ where: { orgId: org.id }, data: { status: "CANCELED" } });
     expect(await hardDeleteAccount(user.id, { now: afterGrace() })).toEqual({ email: user.email });
     expect(await testDb().organization.findUnique({ where: { id: org.id } })).toBeNull();
+  });
+
+  it("with billing on, cancels the subscription at Stripe first, then deletes the organization", async () => {
+    const fake = await startFakeStripe();
+    for (const [name, value] of Object.entries(billingEnv(fake.url))) vi.stubEnv(name, value);
+    try {
+      const user = await createTestUser();
+      const org = await createOrg("subscribed", [{ userId: user.id, role: "OWNER" }]);
+      const customer = stripeId("cus");
+      const subscription = stripeId("sub");
+      fake.addSubscription({ id: subscription, customer, status: "active" });
+      await testDb().billingAccount.create({
+        data: {
+          orgId: org.id,
+          stripeCustomerId: customer,
+          stripeSubscriptionId: subscription,
+          status: "ACTIVE",
+        },
+      });
+      await requestAccountDeletion(user.id);
+
+      expect(await hardDeleteAccount(user.id, { now: afterGrace() })).toEqual({ email: user.email });
+      expect(fake.requests().filter((request) => request.method === "DELETE")).toMatchObject([
+        { path: `/v1/subscriptions/${subscription}` },
+      ]);
+      expect(await testDb().organization.findUnique({ where: { id: org.id } })).toBeNull();
+      // The cancellation is on the organization's chain, by the departed user's pseudonym.
+      expect(
+        await testDb().auditEvent.findFirst({
+          where: { orgId: org.id, action: "billing.subscription.canceled" },
+        }),
+      ).toMatchObject({ actorId: auditPseudonym(user.id) });
+    } finally {
+      vi.unstubAllEnvs();
+      await fake.close();
+    }
   });
 
   // Known gap, kept visible: an audit event whose *target* is the user (a failed sign-in against

@@ -50,7 +50,14 @@ describe("server environment", () => {
   });
 
   it("refuses a test Stripe key in production unless explicitly allowed", () => {
-    const production = { ...validProduction, STRIPE_SECRET_KEY: "sk_test_abc" };
+    // Billing on in production also needs the webhook secret and the plans' prices (lib/billing).
+    const production = {
+      ...validProduction,
+      STRIPE_SECRET_KEY: "sk_test_abc",
+      STRIPE_WEBHOOK_SECRET: "whsec_abc",
+      STRIPE_PRICE_PRO: "price_pro",
+      STRIPE_PRICE_BUSINESS: "price_business",
+    };
     expect(problemsOf(production)[0]).toMatch(/STRIPE_SECRET_KEY: is a test-mode Stripe key in production/);
     expect(problemsOf({ ...production, ALLOW_TEST_KEYS_IN_PRODUCTION: "true" })).toEqual([]);
     expect(problemsOf({ ...production, STRIPE_SECRET_KEY: "sk_live_abc" })).toEqual([]);

@@ -13,6 +13,7 @@ import {
   mfaChangedMail,
   passwordChangedMail,
   passwordResetMail,
+  paymentFailedMail,
   verifyEmailMail,
 } from "@/lib/mail";
 
@@ -47,6 +48,16 @@ const templates: [string, (link: AppLink) => MailContent][] = [
         validForMinutes: 7 * 24 * 60,
         newEmail: "nadia@example.org",
         changedAt: new Date("2026-03-04T05:06:00Z"),
+      }),
+  ],
+  [
+    "paymentFailedMail",
+    (link) =>
+      paymentFailedMail({
+        name: HOSTILE_NAME,
+        link,
+        orgName: HOSTILE_NAME,
+        graceEndsAt: new Date("2026-03-11T00:00:00Z"),
       }),
   ],
 ];

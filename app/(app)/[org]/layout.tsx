@@ -4,8 +4,10 @@ import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { OrgNav } from "@/components/org-nav";
 import { OrgSwitcher } from "@/components/org-switcher";
+import { getOrgBilling, PLANS } from "@/lib/billing";
 import { requirePageMember } from "@/lib/http";
 import { listMyOrganizations } from "@/lib/orgs";
+import { PastDueBanner } from "./billing/past-due-banner";
 
 // Organization slugs are lowercase letters, digits and single hyphens (see Organization.slug). Any
 // other first path segment, such as /favicon.ico or /Acme, is not an organization: answer 404 rather
@@ -34,6 +36,7 @@ export default async function OrgLayout({ children, params }: { children: ReactN
   const org = await orgSlug(params);
   const member = await requirePageMember(org);
   const organizations = await listMyOrganizations(member.user.id);
+  const billing = await getOrgBilling(member.org.id);
 
   return (
     <>
@@ -46,8 +49,17 @@ export default async function OrgLayout({ children, params }: { children: ReactN
             /
           </span>
           <OrgSwitcher current={member.org} organizations={organizations} />
+          <span className="ml-auto rounded bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
+            {PLANS[billing.plan].name} plan
+          </span>
         </div>
       </header>
+      <PastDueBanner
+        pastDue={billing.pastDue}
+        orgSlug={member.org.slug}
+        orgName={member.org.name}
+        canManage={member.permissions.has("billing.manage")}
+      />
       <div className="flex flex-1 flex-col md:flex-row">
         <div className="border-b border-slate-200 px-2 py-2 md:w-56 md:shrink-0 md:border-r md:border-b-0 md:px-3 md:py-6">
           <OrgNav org={org} permissions={member.permissions} />

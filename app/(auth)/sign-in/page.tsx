@@ -24,8 +24,6 @@ const NOTICES: Record<string, string> = {
   verified: "Your email address is verified. Sign in to continue.",
   "password-reset":
     "Your password is changed and every session was signed out. Sign in with the new password.",
-  "password-changed":
-    "Your password is changed and every session was signed out. Sign in with the new password.",
 };
 
 const linkClass = "font-semibold text-indigo-700 underline underline-offset-4";
@@ -36,8 +34,9 @@ export default async function SignInPage({
   searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[]; notice?: string }>;
 }) {
   const { callbackUrl, error, notice } = await searchParams;
+  const returnTo = safeReturnPath(callbackUrl);
   const user = await getCurrentUser();
-  if (user) redirect(user.mfa === "pending" ? "/sign-in/mfa" : "/account");
+  if (user) redirect(user.mfa === "pending" ? "/sign-in/mfa" : returnTo);
   const errorCode = typeof error === "string" ? error : undefined;
   // next-auth's own codes ("OAuthCallback", "AccessDenied"…) all mean the same to a person.
   const oauthError = errorCode ? (OAUTH_ERRORS[errorCode] ?? OAUTH_FAILED) : undefined;
@@ -52,7 +51,7 @@ export default async function SignInPage({
           </p>
         ) : null}
         <SignInForm
-          callbackUrl={safeReturnPath(callbackUrl)}
+          callbackUrl={returnTo}
           providers={enabledOAuthProviders()}
           initialError={oauthError}
         />

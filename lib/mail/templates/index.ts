@@ -10,4 +10,5 @@ export { escapeHtml, type MailContent } from "./layout";
 export { mfaChangedMail } from "./mfa-changed";
 export { passwordChangedMail } from "./password-changed";
 export { passwordResetMail } from "./password-reset";
+export { paymentFailedMail } from "./payment-failed";
 export { verifyEmailMail } from "./verify-email";

@@ -7,7 +7,7 @@ import type { ActionState } from "@/lib/http";
 import { cancelAccountDeletionAction, requestAccountDeletionAction } from "./actions";
 
 const IDLE: ActionState = { status: "idle" };
-const REAUTH_PATH = "/reauth?callbackUrl=%2Faccount%2Fdeletion";
+const REAUTH_PATH = "/reauth?next=%2Faccount%2Fdeletion";
 
 function FormError({ state }: { state: ActionState }) {
   if (state.status !== "error") return null;

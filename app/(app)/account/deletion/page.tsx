@@ -77,8 +77,13 @@ export default async function DeletionPage() {
             <ul className="mt-2 list-disc pl-5 text-sm">
               {status.blockingOrganizations.map((org) => (
                 <li key={org.id}>
-                  <Link href={`/${org.slug}`} className="underline underline-offset-4">
-                    {org.name}
+                  {org.name}:{" "}
+                  <Link href={`/${org.slug}/members`} className="underline underline-offset-4">
+                    make another member an owner
+                  </Link>{" "}
+                  or{" "}
+                  <Link href={`/${org.slug}/settings`} className="underline underline-offset-4">
+                    delete it
                   </Link>
                 </li>
               ))}
@@ -108,7 +113,7 @@ export default async function DeletionPage() {
         {needsStepUp && !blocked ? (
           <p className="mt-8 text-sm text-slate-700">
             For your security, confirm it's you before deleting your account:{" "}
-            <Link href="/reauth?callbackUrl=%2Faccount%2Fdeletion" className={link}>
+            <Link href="/reauth?next=%2Faccount%2Fdeletion" className={link}>
               enter your password again
             </Link>
             .

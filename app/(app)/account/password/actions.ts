@@ -1,16 +1,15 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import { after } from "next/server";
 import { z } from "zod";
-import { changePassword } from "@/lib/auth";
+import { changePassword, updateCurrentSession } from "@/lib/auth";
 import { action } from "@/lib/http";
 import { UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
 
 /**
  * Needs the current password, or a step-up within 10 minutes (checked by changePassword with the
- * session's authAt, so the form can offer either). Every session ends, this one included: the
- * person signs in again with the new password.
+ * session's authAt, so the form can offer either). Every other session ends; this one is re-issued
+ * with the new sessionVersion and keeps working.
  */
 export const changePasswordAction = action(
   {
@@ -25,7 +24,7 @@ export const changePasswordAction = action(
     }),
   },
   async ({ input, user, ip, userAgent }) => {
-    const { background } = await changePassword({
+    const { sessionVersion, background } = await changePassword({
       userId: user.id,
       currentPassword: input.currentPassword,
       newPassword: input.newPassword,
@@ -34,6 +33,9 @@ export const changePasswordAction = action(
       userAgent,
     });
     after(background);
-    redirect("/sign-in?notice=password-changed");
+    await updateCurrentSession({ sv: sessionVersion });
+    return {
+      message: "Your password is changed. You're still signed in here; every other device was signed out.",
+    };
   },
 );

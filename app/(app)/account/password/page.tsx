@@ -20,8 +20,7 @@ export default async function ChangePasswordPage() {
         </p>
         <h1 className="mt-2 text-3xl font-bold tracking-tight">Change your password</h1>
         <p className="mt-4 text-slate-700">
-          Changing it signs you out everywhere, this browser included, and we email you a notice. Then sign in
-          with the new password.
+          Changing it signs you out on every other device, and we email you a notice. You stay signed in here.
         </p>
         {recentlyConfirmed ? (
           <p className="mt-2 text-sm text-slate-600">

@@ -56,7 +56,7 @@ export default async function InvitationPage({ params }: Props) {
                   Sign in
                 </Link>{" "}
                 or{" "}
-                <Link href={`/sign-up?callbackUrl=${encodeURIComponent(here)}`} className={linkClass}>
+                <Link href="/sign-up" className={linkClass}>
                   create an account
                 </Link>{" "}
                 with {invitation.invitedEmail} to accept it.

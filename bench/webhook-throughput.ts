@@ -1,0 +1,208 @@
+// Stripe webhook throughput: deliveries signed by the real SDK, posted to the real route handler
+// (wrapper, capped body, signature check, then the idempotent insert, order check, row lock and
+// audit append in one transaction), 20 at a time. Two workloads:
+//   - distinct: 200 different events (4 each for 50 organizations: subscription created, invoice
+//     paid, subscription updated, charge refunded);
+//   - duplicates: 20 different events delivered 10 times each (200 deliveries, shuffled), as Stripe
+//     does when it retries.
+// The baseline, in the same run at the same concurrency: the signature check plus a plain INSERT of
+// the payload into a scratch table (what a webhook with no idempotency, ordering or audit costs).
+// After each round it counts the effects (StripeEvent rows, audit entries, billing rows) and says
+// whether they are exact: one per distinct event, none per duplicate.
+// Run: npx tsx --conditions=react-server bench/webhook-throughput.ts
+// It creates and drops its own database on the server of BENCH_DATABASE_URL
+// (default postgresql://postgres@127.0.0.1:5432/postgres). Prints a table; asserts nothing.
+import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createPrismaClient } from "../lib/db";
+import {
+  billingEnv,
+  chargeObject,
+  invoiceObject,
+  signedDelivery,
+  stripeEvent,
+  stripeId,
+  subscriptionObject,
+  TEST_PRICES,
+  TEST_WEBHOOK_SECRET,
+  type TestEvent,
+} from "../tests/support/stripe-events";
+import { applyMigrations } from "../tools/db/apply-migrations";
+
+const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+const CONCURRENCY = 20;
+const ROUNDS = 3;
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** Runs every job, CONCURRENCY at a time; returns jobs per second. */
+async function throughput(jobs: (() => Promise<unknown>)[]): Promise<number> {
+  const queue = [...jobs];
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job();
+    }),
+  );
+  return jobs.length / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = randomBytes(4).readUInt32BE() % (i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+const name = `shipshape_bench_webhook_${randomBytes(4).toString("hex")}`;
+const url = new URL(SERVER_URL);
+url.pathname = `/${name}`;
+await admin(`CREATE DATABASE "${name}"`);
+Object.assign(process.env, billingEnv(), {
+  DATABASE_URL: url.toString(),
+  LOG_LEVEL: "warn",
+  MAIL_DEV_DIR: await mkdtemp(path.join(tmpdir(), "shipshape-bench-mail-")),
+});
+// Imported after the env is set: the logger and the database client read it when first loaded.
+const { POST } = await import("../app/api/webhooks/stripe/route");
+const { verifyStripeEvent } = await import("../lib/billing");
+const { disconnectDb } = await import("../lib/db");
+// The app client's default pool size (DATABASE_POOL_MAX): the baseline gets as many connections.
+const db = createPrismaClient({ DATABASE_URL: url.toString(), DATABASE_POOL_MAX: 10 });
+
+try {
+  await applyMigrations({ databaseUrl: url.toString() });
+  await db.$executeRawUnsafe("CREATE TABLE bench_plain (id text PRIMARY KEY, payload jsonb NOT NULL)");
+
+  /** `orgs` organizations with a Stripe customer each, and 4 events per organization in order. */
+  async function eventsFor(orgs: number): Promise<{ orgIds: string[]; events: TestEvent[] }> {
+    const orgIds: string[] = [];
+    const events: TestEvent[] = [];
+    const base = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < orgs; i++) {
+      const slug = `bench-${randomBytes(5).toString("hex")}`;
+      const customer = stripeId("cus");
+      const subscription = stripeId("sub");
+      const org = await db.organization.create({
+        data: { slug, name: slug, billingAccount: { create: { stripeCustomerId: customer } } },
+      });
+      orgIds.push(org.id);
+      const sub = (status: string, price: string) =>
+        subscriptionObject({ id: subscription, customer, status, price });
+      events.push(
+        stripeEvent("customer.subscription.created", sub("active", TEST_PRICES.pro), { created: base }),
+        stripeEvent("invoice.paid", invoiceObject({ customer, subscription, paid: true }), {
+          created: base + 1,
+        }),
+        stripeEvent("customer.subscription.updated", sub("active", TEST_PRICES.business), {
+          created: base + 2,
+        }),
+        stripeEvent("charge.refunded", chargeObject({ customer, amount: 2900, refunded: 900 }), {
+          created: base + 3,
+        }),
+      );
+    }
+    return { orgIds, events };
+  }
+
+  const deliver = (event: TestEvent) => async () => {
+    const response = await POST(signedDelivery(event));
+    if (response.status !== 200)
+      throw new Error(`delivery answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as { status: string };
+  };
+  const plainInsert = (event: TestEvent) => async () => {
+    const request = signedDelivery(event);
+    const body = await request.text();
+    verifyStripeEvent(body, request.headers.get("stripe-signature"), TEST_WEBHOOK_SECRET);
+    await db.$executeRaw`INSERT INTO bench_plain (id, payload) VALUES (${event.id}, ${body}::jsonb)`;
+  };
+
+  /**
+   * Counts what the events did. Exact: one StripeEvent row per distinct event, one audit entry per
+   * event applied (an event older than the state already stored is IGNORED and changes nothing),
+   * every organization on its newest state, and every extra delivery answered as a duplicate.
+   */
+  async function effects(orgIds: string[], events: TestEvent[], outcomes: string[]): Promise<string> {
+    const ids = events.map((event) => event.id);
+    const [rows, applied, audits, final] = await Promise.all([
+      db.stripeEvent.count({ where: { id: { in: ids } } }),
+      db.stripeEvent.count({ where: { id: { in: ids }, outcome: "PROCESSED" } }),
+      db.auditEvent.count({ where: { orgId: { in: orgIds }, action: { startsWith: "billing." } } }),
+      db.billingAccount.count({
+        where: { orgId: { in: orgIds }, status: "ACTIVE", stripePriceId: TEST_PRICES.business },
+      }),
+    ]);
+    const duplicates = outcomes.filter((status) => status === "duplicate").length;
+    const exact =
+      rows === ids.length &&
+      audits === applied &&
+      final === orgIds.length &&
+      duplicates === outcomes.length - ids.length;
+    return (
+      `${exact ? "exact" : "WRONG"}: ${rows} rows for ${ids.length} distinct events, ${applied} applied and ` +
+      `${audits} audited, ${ids.length - applied} stored as older, ${final}/${orgIds.length} orgs on their ` +
+      `newest plan, ${duplicates} of ${outcomes.length} deliveries answered as duplicates`
+    );
+  }
+
+  const rows = [];
+  for (const workload of ["distinct", "duplicates"] as const) {
+    const baseRuns: number[] = [];
+    const runs: number[] = [];
+    let check = "";
+    // One warm-up round, then ROUNDS measured ones, the baseline and the webhook alternating.
+    for (let round = 0; round <= ROUNDS; round++) {
+      const { orgIds, events } = await eventsFor(workload === "distinct" ? 50 : 5);
+      // Duplicates: each event 10 times; an organization's events are in order in the first pass.
+      const deliveries =
+        workload === "distinct" ? events : [...events, ...shuffle(Array(9).fill(events).flat())];
+      const plain = await throughput(
+        deliveries.map((event, i) => plainInsert({ ...event, id: `${event.id}_${i}` })),
+      );
+      const outcomes: string[] = [];
+      const measured = await throughput(
+        deliveries.map((event) => async () => outcomes.push((await deliver(event)()).status)),
+      );
+      if (round === 0) continue;
+      baseRuns.push(plain);
+      runs.push(measured);
+      check = await effects(orgIds, events, outcomes);
+    }
+    const base = median(baseRuns);
+    const measured = median(runs);
+    rows.push({
+      workload,
+      deliveries: 200,
+      "verify + plain INSERT (deliveries/s)": Math.round(base),
+      "webhook route (deliveries/s)": Math.round(measured),
+      "webhook / plain": (measured / base).toFixed(2),
+    });
+    console.log(`${workload} (last round): ${check}`);
+  }
+  console.table(rows);
+  console.log(
+    `Median of ${ROUNDS} rounds after one warm-up, ${CONCURRENCY} deliveries at a time, app pool of ` +
+      `${process.env.DATABASE_POOL_MAX ?? 10} connections.`,
+  );
+} finally {
+  await db.$disconnect();
+  await disconnectDb();
+  await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}

@@ -1,0 +1,122 @@
+import "server-only";
+import { getDb, type PrismaClient } from "@/lib/db";
+import { logger } from "@/lib/log";
+import { type BillingConfig, readBillingConfig } from "./config";
+import { applyEvent, type Effect } from "./effects";
+import type { Stripe } from "./stripe";
+
+export type ProcessResult =
+  /** The event id was already handled: nothing was done (Stripe gets a 200 all the same). */
+  | { status: "duplicate"; eventId: string }
+  | { status: "processed" | "ignored"; eventId: string; orgId: string | null; reason?: string };
+
+/** An event's effect threw: recorded as FAILED; answered 500 so that Stripe retries. */
+export class StripeEventFailedError extends Error {
+  override name = "StripeEventFailedError";
+  constructor(
+    readonly eventId: string,
+    readonly eventType: string,
+    cause: unknown,
+  ) {
+    super(`Stripe event ${eventId} (${eventType}) could not be applied: ${messageOf(cause)}`, { cause });
+  }
+}
+
+type Options = { db?: PrismaClient; config?: BillingConfig };
+
+// The effect may queue behind another event's lock on the same organization's row.
+const TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
+
+/**
+ * Applies a verified Stripe event exactly once. The StripeEvent row is inserted in the same
+ * transaction as the effect, so they commit together or not at all: a duplicate delivery finds the
+ * row and does nothing, and concurrent deliveries of one id wait on the primary key until the first
+ * commits (then do nothing) or rolls back (then one of them applies it). A FAILED row is claimed
+ * again, which is how Stripe's retries and `billing:replay` re-apply it. Unknown event types are
+ * stored as IGNORED. Email and other work outside the database runs only after the commit.
+ */
+export async function processStripeEvent(
+  event: Stripe.Event,
+  { db = getDb(), config = readBillingConfig() }: Options = {},
+): Promise<ProcessResult> {
+  let effect: Effect | null;
+  try {
+    effect = await db.$transaction(async (tx) => {
+      const claimed = await tx.$queryRaw<{ id: string }[]>`
+        INSERT INTO "StripeEvent" (id, type, "createdAt", payload, outcome)
+        VALUES (${event.id}, ${event.type}, ${new Date(event.created * 1000)},
+                ${JSON.stringify(event)}::jsonb, 'RECEIVED')
+        ON CONFLICT (id) DO UPDATE SET outcome = 'RECEIVED', error = NULL
+          WHERE "StripeEvent".outcome = 'FAILED'
+        RETURNING id`;
+      if (claimed.length === 0) return null;
+      const applied = await applyEvent(tx, event, { config });
+      await tx.stripeEvent.update({
+        where: { id: event.id },
+        data: { outcome: applied.outcome, processedAt: new Date(), orgId: applied.orgId },
+      });
+      return applied;
+    }, TRANSACTION);
+  } catch (error) {
+    await recordFailure(db, event, error);
+    throw new StripeEventFailedError(event.id, event.type, error);
+  }
+
+  if (!effect) {
+    logger.info({ eventId: event.id, eventType: event.type }, "stripe event already handled (duplicate)");
+    return { status: "duplicate", eventId: event.id };
+  }
+  const result = {
+    status: effect.outcome === "PROCESSED" ? "processed" : "ignored",
+    eventId: event.id,
+    orgId: effect.orgId,
+    ...(effect.reason ? { reason: effect.reason } : {}),
+  } as const;
+  logger.info({ ...result, eventType: event.type }, "stripe event handled");
+  if (effect.afterCommit) {
+    await effect
+      .afterCommit(db)
+      .catch((error: unknown) =>
+        logger.error({ err: error, eventId: event.id }, "follow-up of a stripe event failed"),
+      );
+  }
+  return result;
+}
+
+/**
+ * Marks the event FAILED with the error's message (never the payload), outside the rolled-back
+ * transaction. A row another delivery has meanwhile PROCESSED is left alone.
+ */
+async function recordFailure(db: PrismaClient, event: Stripe.Event, error: unknown): Promise<void> {
+  const message = messageOf(error).slice(0, 2000);
+  logger.error({ err: error, eventId: event.id, eventType: event.type }, "stripe event failed");
+  try {
+    await db.$executeRaw`
+      INSERT INTO "StripeEvent" (id, type, "createdAt", payload, outcome, error)
+      VALUES (${event.id}, ${event.type}, ${new Date(event.created * 1000)},
+              ${JSON.stringify(event)}::jsonb, 'FAILED', ${message})
+      ON CONFLICT (id) DO UPDATE SET error = EXCLUDED.error
+        WHERE "StripeEvent".outcome = 'FAILED'`;
+  } catch (recordError) {
+    logger.error({ err: recordError, eventId: event.id }, "could not record a failed stripe event");
+  }
+}
+
+export type ReplayResult = ProcessResult | { status: "not_found"; eventId: string };
+
+/**
+ * Re-applies a stored event that FAILED (after the cause is fixed), through the same path as a
+ * delivery: same transaction, same order rules. An event already PROCESSED or IGNORED is reported as
+ * a duplicate and not applied again.
+ */
+export async function replayStripeEvent(eventId: string, options: Options = {}): Promise<ReplayResult> {
+  const db = options.db ?? getDb();
+  const stored = await db.stripeEvent.findUnique({ where: { id: eventId } });
+  if (!stored) return { status: "not_found", eventId };
+  if (stored.outcome !== "FAILED") return { status: "duplicate", eventId };
+  return processStripeEvent(stored.payload as unknown as Stripe.Event, { ...options, db });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

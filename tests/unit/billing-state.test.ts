@@ -1,0 +1,144 @@
+// What an organization's billing row grants, and the order rules for Stripe events: pure functions.
+import { describe, expect, it } from "vitest";
+import type { BillingConfig } from "@/lib/billing/config";
+import { invoiceEventVerdict, subscriptionEventVerdict } from "@/lib/billing/order";
+import { orgBillingOf, type StoredBillingAccount } from "@/lib/billing/state";
+
+const config: BillingConfig = {
+  enabled: true,
+  secretKey: "sk_test_1",
+  webhookSecret: "whsec_1",
+  prices: { pro: ["price_pro", "price_pro_yearly"], business: ["price_business"] },
+  trialDays: 0,
+  graceDays: 7,
+  apiBase: undefined,
+};
+const now = new Date("2026-06-15T12:00:00Z");
+const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+
+const account = (overrides: Partial<StoredBillingAccount>): StoredBillingAccount => ({
+  stripeCustomerId: "cus_1",
+  stripeSubscriptionId: "sub_1",
+  stripePriceId: "price_pro",
+  status: "ACTIVE",
+  trialEndsAt: null,
+  currentPeriodEndsAt: null,
+  cancelAtPeriodEnd: false,
+  pastDueSince: null,
+  ...overrides,
+});
+
+describe("orgBillingOf: the plan granted", () => {
+  it("grants the subscribed plan while trialing or active, for any of its prices", () => {
+    expect(orgBillingOf(account({ status: "ACTIVE" }), config, now).plan).toBe("pro");
+    expect(orgBillingOf(account({ status: "TRIALING" }), config, now).plan).toBe("pro");
+    expect(orgBillingOf(account({ stripePriceId: "price_pro_yearly" }), config, now).plan).toBe("pro");
+    expect(orgBillingOf(account({ stripePriceId: "price_business" }), config, now).plan).toBe("business");
+  });
+
+  it("keeps a past-due plan for the grace period, then falls back to free", () => {
+    const inGrace = orgBillingOf(account({ status: "PAST_DUE", pastDueSince: daysAgo(6) }), config, now);
+    expect(inGrace).toMatchObject({
+      plan: "pro",
+      pastDue: { inGrace: true, graceEndsAt: new Date(daysAgo(-1)) },
+    });
+    const over = orgBillingOf(account({ status: "PAST_DUE", pastDueSince: daysAgo(8) }), config, now);
+    expect(over).toMatchObject({ plan: "free", subscribedPlan: "pro", pastDue: { inGrace: false } });
+    expect(
+      orgBillingOf(
+        account({ status: "PAST_DUE", pastDueSince: daysAgo(1) }),
+        { ...config, graceDays: 0 },
+        now,
+      ).plan,
+    ).toBe("free");
+  });
+
+  it("puts canceled, unpaid, incomplete and paused subscriptions, and unknown prices, on free", () => {
+    for (const status of ["CANCELED", "UNPAID", "INCOMPLETE", "INCOMPLETE_EXPIRED", "PAUSED"] as const) {
+      expect(orgBillingOf(account({ status }), config, now).plan).toBe("free");
+    }
+    expect(orgBillingOf(account({ stripePriceId: "price_retired" }), config, now)).toMatchObject({
+      plan: "free",
+      subscribedPlan: null,
+    });
+    expect(orgBillingOf(null, config, now)).toMatchObject({
+      plan: "free",
+      hasCustomer: false,
+      canSubscribe: true,
+    });
+  });
+
+  it("offers checkout only when no subscription is running", () => {
+    expect(orgBillingOf(account({ status: "ACTIVE" }), config, now).canSubscribe).toBe(false);
+    expect(orgBillingOf(account({ status: "UNPAID" }), config, now).canSubscribe).toBe(false);
+    expect(orgBillingOf(account({ status: "CANCELED" }), config, now).canSubscribe).toBe(true);
+    expect(orgBillingOf(account({ status: null }), config, now).canSubscribe).toBe(true);
+  });
+
+  it("puts everyone on free with billing off, whatever is stored", () => {
+    const off = { ...config, enabled: false, secretKey: undefined };
+    expect(orgBillingOf(account({ status: "ACTIVE" }), off, now)).toMatchObject({
+      mode: "off",
+      plan: "free",
+      canSubscribe: false,
+      hasCustomer: false,
+    });
+  });
+});
+
+describe("order rules", () => {
+  const t = (seconds: number) => new Date(1_700_000_000_000 + seconds * 1000);
+  const state = { stripeSubscriptionId: "sub_1", status: "ACTIVE" as const, stripeStateAt: t(10) };
+
+  it("applies a subscription event not older than the stored state; ignores an older one", () => {
+    expect(
+      subscriptionEventVerdict(state, { subscriptionId: "sub_1", status: "PAST_DUE" }, t(11)),
+    ).toBeNull();
+    expect(
+      subscriptionEventVerdict(state, { subscriptionId: "sub_1", status: "PAST_DUE" }, t(10)),
+    ).toBeNull();
+    expect(subscriptionEventVerdict(state, { subscriptionId: "sub_1", status: "PAST_DUE" }, t(9))).toMatch(
+      /older/,
+    );
+    expect(
+      subscriptionEventVerdict(
+        { ...state, stripeStateAt: null, status: null },
+        { subscriptionId: "sub_1", status: "ACTIVE" },
+        t(0),
+      ),
+    ).toBeNull();
+  });
+
+  it("never revives an ended subscription or moves one back to incomplete, even within the same second", () => {
+    const ended = { ...state, status: "CANCELED" as const };
+    expect(subscriptionEventVerdict(ended, { subscriptionId: "sub_1", status: "ACTIVE" }, t(10))).toMatch(
+      /ended/,
+    );
+    expect(subscriptionEventVerdict(ended, { subscriptionId: "sub_1", status: "ACTIVE" }, t(99))).toMatch(
+      /ended/,
+    );
+    expect(subscriptionEventVerdict(state, { subscriptionId: "sub_1", status: "INCOMPLETE" }, t(10))).toMatch(
+      /incomplete/,
+    );
+  });
+
+  it("lets a newer subscription replace the current one; an ended other subscription changes nothing", () => {
+    expect(subscriptionEventVerdict(state, { subscriptionId: "sub_2", status: "ACTIVE" }, t(20))).toBeNull();
+    expect(subscriptionEventVerdict(state, { subscriptionId: "sub_2", status: "ACTIVE" }, t(5))).toMatch(
+      /older/,
+    );
+    expect(subscriptionEventVerdict(state, { subscriptionId: "sub_0", status: "CANCELED" }, t(50))).toMatch(
+      /earlier subscription/,
+    );
+  });
+
+  it("applies invoice events of the current, running subscription only", () => {
+    expect(invoiceEventVerdict(state, "sub_1", t(10))).toBeNull();
+    expect(invoiceEventVerdict(state, "sub_1", t(9))).toMatch(/older/);
+    expect(invoiceEventVerdict(state, "sub_2", t(20))).toMatch(
+      /not for the organization's current subscription/,
+    );
+    expect(invoiceEventVerdict(state, null, t(20))).toMatch(/not for/);
+    expect(invoiceEventVerdict({ ...state, status: "CANCELED" }, "sub_1", t(20))).toMatch(/ended/);
+  });
+});
