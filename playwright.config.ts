@@ -15,10 +15,9 @@ import { billingEnv } from "./tests/support/stripe-events";
 // The e2e suite drives Debian's chromium (apt-get install chromium) against a production build.
 // Playwright never downloads a browser here; `npx playwright install` is not needed.
 
-// Production refuses the public development secrets: fresh ones for each run. Made once, in the
-// runner process (the config is evaluated again in each worker, which inherits the environment), so
-// specs that prepare data with the app's keys (an MFA secret, a session) use the same ones.
-process.env.E2E_AUTH_SECRET ??= randomBytes(32).toString("base64");
+// Production refuses the public development secrets: fresh ones for each run. The encryption key is
+// made once, in the runner process (the config is evaluated again in each worker, which inherits
+// the environment), so specs that prepare data with it (an encrypted MFA secret) use the app's key.
 process.env.E2E_AUTH_ENCRYPTION_KEYS ??= `e2e:${randomBytes(32).toString("base64")}`;
 
 // CI builds once in its own step, then sets E2E_USE_EXISTING_BUILD=1.
@@ -82,7 +81,7 @@ export default defineConfig({
         // Sentry sink's CORS answer allows no other request header, so a suite-wide header blocks
         // the browser's error reports.
         TRUSTED_PROXY_COUNT: "1",
-        AUTH_SECRET: process.env.E2E_AUTH_SECRET,
+        AUTH_SECRET: randomBytes(32).toString("base64"),
         AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,

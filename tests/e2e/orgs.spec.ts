@@ -107,8 +107,12 @@ test.describe("organizations", () => {
     expect(allowed.status()).toBe(200);
     await expect(invitee.getByRole("heading", { name: "Settings" })).toBeVisible();
 
-    // LEAD: when the audit viewer lands, check here, as the owner, that /acme/audit shows each step
-    // above: invitation.created, invitation.accepted, membership.role_changed.
+    // The owner's audit log shows each step, with who took it.
+    await visit(page, `/${org}/audit`);
+    const event = (action: string) => page.getByRole("row").filter({ hasText: action }).first();
+    await expect(event("invitation.created")).toContainText("owner@example.com");
+    await expect(event("invitation.accepted")).toContainText(email);
+    await expect(event("membership.role_changed")).toContainText("owner@example.com");
 
     expect(problems.cspViolations).toEqual([]);
   });

@@ -83,6 +83,14 @@ export default async function AccountPage({
             <HubLink href="/pricing">See the plans</HubLink>.
           </p>
         </Section>
+
+        {user.isPlatformAdmin ? (
+          <Section id="platform" title="Platform administration">
+            <p className="text-slate-700">
+              <HubLink href="/admin">Platform admin</HubLink>: users, organizations and the whole audit log.
+            </p>
+          </Section>
+        ) : null}
         <SignOutButton />
       </div>
     </PublicPage>

@@ -1,0 +1,65 @@
+// Makes the users audit-admin.spec.ts needs, through lib functions, in the e2e database; prints them
+// as JSON. Run as `tsx --conditions=react-server tests/e2e/audit-admin-users.ts` with DATABASE_URL
+// (the e2e database) and AUTH_ENCRYPTION_KEYS set as the app's. Fresh accounts each run, so the spec
+// doesn't depend on what other specs did to the demo accounts.
+//
+// - a platform admin enrolled in MFA as the enrolment flow leaves one: a TOTP secret encrypted with
+//   the app's key (encryptSecret) and mfaEnabledAt; the secret is printed so the spec can make the
+//   codes an authenticator app would show;
+// - a plain user for the admin to act on;
+// - a MEMBER of the demo organization, whom its audit log must stay closed to.
+// All have the demo password.
+import { randomUUID } from "node:crypto";
+import { encryptSecret, generateTotpSecret, hashPassword } from "../../lib/auth";
+import { createPrismaClient } from "../../lib/db";
+import { DEMO_ORGANIZATION, DEMO_PASSWORD } from "../../prisma/demo-data";
+
+const db = createPrismaClient({ DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_POOL_MAX: 1 });
+try {
+  const tag = randomUUID().slice(0, 8);
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const admin = await db.user.create({
+    data: {
+      email: `ops-${tag}@example.com`,
+      name: "Ops Admin",
+      emailVerifiedAt: new Date(),
+      passwordHash,
+      isPlatformAdmin: true,
+    },
+  });
+  const totpSecret = generateTotpSecret();
+  await db.user.update({
+    where: { id: admin.id },
+    data: {
+      mfaSecretEncrypted: encryptSecret(totpSecret, `user:${admin.id}:totp`),
+      mfaEnabledAt: new Date(),
+    },
+  });
+  const user = await db.user.create({
+    data: {
+      email: `customer-${tag}@example.com`,
+      name: "Casey Customer",
+      emailVerifiedAt: new Date(),
+      passwordHash,
+    },
+  });
+  const member = await db.user.create({
+    data: {
+      email: `member-${tag}@example.com`,
+      name: "Max Member",
+      emailVerifiedAt: new Date(),
+      passwordHash,
+    },
+  });
+  const org = await db.organization.findUniqueOrThrow({ where: { slug: DEMO_ORGANIZATION.slug } });
+  await db.membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
+  console.log(
+    JSON.stringify({
+      admin: { id: admin.id, email: admin.email, totpSecret },
+      user: { id: user.id, email: user.email },
+      member: { id: member.id, email: member.email },
+    }),
+  );
+} finally {
+  await db.$disconnect();
+}
