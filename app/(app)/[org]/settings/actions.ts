@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { cancelSubscriptionNow } from "@/lib/billing";
 import { action } from "@/lib/http";
 import { deleteOrganization, updateOrganization } from "@/lib/orgs";
 
@@ -50,9 +51,21 @@ export const deleteOrganizationAction = action(
     input: org.extend({ confirmation: z.string().max(100) }),
   },
   async (ctx) => {
-    // BILLING: pass { beforeDelete: ({ id }) => cancelSubscription(id) } from lib/billing here (and
-    // in app/api/orgs/[org]/route.ts), so the subscription is cancelled before anything is deleted.
-    await deleteOrganization(ctx.scope, { confirmation: ctx.input.confirmation });
+    // The subscription is canceled first; if Stripe refuses, nothing is deleted.
+    await deleteOrganization(
+      ctx.scope,
+      { confirmation: ctx.input.confirmation },
+      {
+        beforeDelete: async ({ id }) => {
+          await cancelSubscriptionNow({
+            orgId: id,
+            actorUserId: ctx.user.id,
+            ip: ctx.ip,
+            userAgent: ctx.userAgent,
+          });
+        },
+      },
+    );
     redirect("/account");
   },
 );

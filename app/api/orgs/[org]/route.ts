@@ -1,5 +1,6 @@
 // One organization: read it, rename it or change its settings, delete it (owner, after step-up).
 import { z } from "zod";
+import { cancelSubscriptionNow } from "@/lib/billing";
 import { route } from "@/lib/http";
 import {
   deleteOrganization,
@@ -35,9 +36,16 @@ export const DELETE = route(
     input: { params, body: deleteOrganizationInput },
   },
   async (ctx) => {
-    // BILLING: pass { beforeDelete: ({ id }) => cancelSubscription(id) } from lib/billing here, so
-    // the subscription is cancelled before the organization is deleted (and nothing is deleted if
-    // that fails).
-    await deleteOrganization(ctx.scope, ctx.input.body);
+    // The subscription is canceled first; if Stripe refuses, nothing is deleted.
+    await deleteOrganization(ctx.scope, ctx.input.body, {
+      beforeDelete: async ({ id }) => {
+        await cancelSubscriptionNow({
+          orgId: id,
+          actorUserId: ctx.user.id,
+          ip: ctx.ip,
+          userAgent: ctx.userAgent,
+        });
+      },
+    });
   },
 );
