@@ -16,7 +16,8 @@ import { fakeStripeUrl } from "./ports";
 
 // One story, in order: the owner upgrades through (fake) Stripe Checkout, Stripe's webhooks make the
 // plan paid, a failed renewal shows the banner, and the cancellation drops the organization to free.
-test.describe.configure({ mode: "serial" });
+// Each test is a multi-step story through a production server; give it more than the 30 s default.
+test.describe.configure({ mode: "serial", timeout: 90_000 });
 
 async function signIn(page: Page, email: string) {
   await visit(page, "/sign-in");

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST as refundRoute } from "@/app/api/admin/orgs/[org]/refunds/route";
+import { DELETE as deleteOrgRoute } from "@/app/api/orgs/[org]/route";
 import {
   AlreadySubscribedError,
   BillingDisabledError,
@@ -299,6 +300,40 @@ describe("cancellation when an organization is deleted", () => {
       { path: `/v1/subscriptions/${subscription}` },
     ]);
     expect(await auditCount(org.id, "billing.subscription.canceled")).toBe(1);
+  });
+
+  it("deleting an organization cancels its subscription first, and deletes nothing if Stripe fails", async () => {
+    const { org, owner, customer, subscription } = await createBilledOrg();
+    fake.addSubscription({ id: subscription, customer, status: "active" });
+    await testDb().billingAccount.update({
+      where: { orgId: org.id },
+      data: { stripeSubscriptionId: subscription, status: "ACTIVE" },
+    });
+    const cookie = await sessionCookieFor(owner.id, { authAt: Date.now() });
+    const remove = () =>
+      deleteOrgRoute(
+        appRequest(`/api/orgs/${org.slug}`, {
+          method: "DELETE",
+          cookie,
+          body: { confirmation: org.slug },
+          ip: freshIp(),
+        }),
+        {
+          params: Promise.resolve({ org: org.slug }),
+        },
+      );
+
+    fake.failNext(3, 500);
+    expect((await remove()).status).toBe(500);
+    expect(await testDb().organization.findUnique({ where: { id: org.id } })).not.toBeNull();
+
+    expect((await remove()).status).toBe(204);
+    // Three failed attempts (the SDK retries twice), then the one that worked.
+    const cancels = fake.requests().filter((r) => r.method === "DELETE");
+    expect(cancels.map((r) => r.path)).toEqual(Array(4).fill(`/v1/subscriptions/${subscription}`));
+    expect(await testDb().organization.findUnique({ where: { id: org.id } })).toBeNull();
+    expect(await auditCount(org.id, "billing.subscription.canceled")).toBe(1);
+    expect(await auditCount(org.id, "org.deleted")).toBe(1);
   });
 });
 
