@@ -18,6 +18,9 @@ async function signIn(page: Page, email: string): Promise<void> {
 }
 
 test.describe("your data", () => {
+  // Each waits on background work (the job worker, mail delivery) and signs in more than once.
+  test.describe.configure({ timeout: 90_000 });
+
   test("an export is prepared in the background, announced by email, and downloaded as a zip", async ({
     page,
     problems,
