@@ -1,7 +1,7 @@
 import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
-import { checkRateLimit, type RateLimitPolicyName, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import { checkRateLimit, type RateLimitPolicyName, refundRateLimit, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { verifyPasswordSignIn } from "./sign-in";
 import { sendUnlockEmail } from "./unlock";
 
@@ -15,6 +15,12 @@ type Client = { ip: string; userAgent?: string | null };
 /**
  * The whole password sign-in step: per-IP and per-account rate limits (fail closed when their store
  * is down), the credential check with lockout, and a security event for every outcome.
+ *
+ * The per-account limit counts guesses, not sign-ins: each attempt is counted before the password
+ * is checked (so parallel guesses can't all pass under the limit) and a successful one is refunded.
+ * Otherwise a person signing in on several devices, or a team sharing a demo account, would be
+ * refused with the right password. The per-IP limit keeps every attempt: one address may carry many
+ * people, and an attacker who owns one account must not earn more guesses at others by using it.
  */
 export async function signInWithPassword(
   input: { email: string; password: string } & Client,
@@ -40,6 +46,7 @@ export async function signInWithPassword(
 
   const result = await verifyPasswordSignIn(getDb(), input);
   if (result.ok) {
+    await refundRateLimit("sign-in-account", input.email);
     await recordSecurityEvent({
       action: "auth.sign_in.succeeded",
       actor: { type: "USER", id: result.userId },

@@ -84,6 +84,18 @@ export function checkRateLimit(policyName: RateLimitPolicyName, key: string): Pr
   return rateLimiter().check(policyName, key);
 }
 
+/**
+ * Gives back the request a `checkRateLimit` call counted, for a limit meant to count failures only:
+ * count first (so concurrent attempts can't all pass), refund when the attempt succeeds.
+ *
+ *   const decision = await checkRateLimit("sign-in-account", email);
+ *   ...
+ *   if (signedIn) await refundRateLimit("sign-in-account", email);
+ */
+export function refundRateLimit(policyName: RateLimitPolicyName, key: string): Promise<void> {
+  return rateLimiter().refund(policyName, key);
+}
+
 /** Closes the app limiter's store connection (scripts and benchmarks call this before exiting). */
 export async function disconnectRateLimiter(): Promise<void> {
   const limiter = globalForRateLimit.shipshapeRateLimiter;

@@ -29,6 +29,12 @@ export type RateLimitRefusal = {
 export type RateLimiter<Name extends string> = {
   /** Counts one request for `key` (an IP, an email, a user id, as the policy's keyKind says). */
   check(policyName: Name, key: string): Promise<RateLimitDecision>;
+  /**
+   * Gives back the request `check` counted, for limits that count only failures (sign-in per
+   * account: a successful sign-in is not a guess). Best effort: when the store is down the refund
+   * is logged and dropped, since the request it belongs to has already been answered.
+   */
+  refund(policyName: Name, key: string): Promise<void>;
   policy(policyName: Name): RateLimitPolicy;
   readonly store: RateLimitStore;
 };
@@ -127,7 +133,20 @@ export function createRateLimiter<Name extends string>(options: {
     }
   }
 
-  return { check, policy, store };
+  async function refund(policyName: Name, key: string): Promise<void> {
+    const limitPolicy = policy(policyName);
+    const storeKey = rateLimitKey(limitPolicy.name, limitPolicy.keyKind, key);
+    try {
+      await withTimeout(store.refund(storeKey, limitPolicy), timeoutMs, store.kind);
+    } catch (error) {
+      logger.error(
+        { err: error, policy: limitPolicy.name, store: store.kind },
+        "Rate limit store unavailable: a refund was dropped",
+      );
+    }
+  }
+
+  return { check, refund, policy, store };
 }
 
 /** The store's answer, or a RateLimitStoreTimeoutError after `timeoutMs`, whichever comes first. */

@@ -52,6 +52,21 @@ export function createMemoryStore(): RateLimitStore {
         resetAt,
       };
     },
+    async refund(key, policy) {
+      // Like the Redis script: the current window's counter goes down by one (below zero when the
+      // refunded request was counted in the previous window, which evens out the weighted sum).
+      const windowMs = policy.windowSeconds * 1000;
+      const window = Math.floor(Date.now() / windowMs);
+      const counter = counters.get(key);
+      if (counter?.window === window) counter.current -= 1;
+      else
+        counters.set(key, {
+          window,
+          current: -1,
+          previous: counter?.window === window - 1 ? counter.current : 0,
+          windowMs,
+        });
+    },
     async close() {
       counters.clear();
     },

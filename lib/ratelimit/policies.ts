@@ -37,7 +37,8 @@ const table = {
   // A person who mistypes retries a few times; 20 per 15 min leaves room for a shared office IP
   // while capping one address at ~1,900 password guesses a day.
   "sign-in-ip": { limit: 20, windowSeconds: 15 * MINUTE, keyKind: "ip", onStoreDown: "closed" },
-  // Caps online guessing against one account at ~960 a day from any number of IPs. The flip side:
+  // Caps online guessing against one account at ~960 a day from any number of IPs. Counts failures
+  // only: lib/auth refunds the hit of a successful sign-in (refundRateLimit). The flip side:
   // an attacker can keep a victim locked out for 15 min at a time; the sign-in flow should say so
   // and offer the password reset.
   "sign-in-account": { limit: 10, windowSeconds: 15 * MINUTE, keyKind: "account", onStoreDown: "closed" },

@@ -88,6 +88,10 @@ function ratelimitStore(
         resetAt: result.reset,
       };
     },
+    async refund(key, policy) {
+      // A negative rate skips the limit check and decrements the current window's counter.
+      await limiterFor(policy).limit(key, { rate: -1 });
+    },
     close,
   };
 }

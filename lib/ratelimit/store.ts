@@ -16,6 +16,12 @@ export type RateLimitStore = {
   readonly kind: RateLimitStoreKind;
   /** Counts one request for `key` under `policy`, unless the policy's limit is already reached. */
   hit(key: string, policy: RateLimitPolicy): Promise<StoreHit>;
+  /**
+   * Gives back one counted request (the current window's counter goes down by one), for policies
+   * that should count only failures: the request is counted before the outcome is known, so that
+   * concurrent attempts can't all slip under the limit, and refunded once it turns out fine.
+   */
+  refund(key: string, policy: RateLimitPolicy): Promise<void>;
   /** Closes connections, so a script or test can exit. */
   close(): Promise<void>;
 };

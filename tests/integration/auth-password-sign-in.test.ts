@@ -56,6 +56,17 @@ describe("signInWithPassword", () => {
     ]);
   });
 
+  it("counts only failed attempts against the account's limit: a person may sign in often", async () => {
+    const user = await createTestUser();
+    // sign-in-account allows 10 attempts per 15 minutes; successful ones are given back.
+    const outcomes = [];
+    for (let i = 0; i < 15; i++) {
+      const result = await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() });
+      outcomes.push(result.ok);
+    }
+    expect(outcomes).toEqual(Array(15).fill(true));
+  });
+
   it("records the lockout once, then refuses the account by its per-account limit", async () => {
     const user = await createTestUser();
     const ip = freshIp();

@@ -123,6 +123,27 @@ describe.skipIf(!redisUp)("rate limits on the shared Redis", () => {
     expect((await a.check("account", account)).allowed).toBe(false);
   });
 
+  it("gives a counted request back on refund, on Redis and on Upstash REST", async () => {
+    const token = randomBytes(16).toString("hex");
+    const url = await startUpstashStandIn(REDIS_URL, token);
+    const stores = [
+      createRedisStore({ url: REDIS_URL, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+      createUpstashStore({ url, token, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+    ];
+    for (const store of stores) {
+      const { limiter, errors } = limiterOn(store);
+      const account = `refund-${store.kind}-${randomBytes(4).toString("hex")}@example.com`;
+      // 5 counted, 2 given back: 2 more fit before the limit, as if only 3 had been counted.
+      for (let i = 0; i < 5; i++) expect((await limiter.check("account", account)).allowed).toBe(true);
+      await limiter.refund("account", account);
+      await limiter.refund("account", account);
+      const allowed = [];
+      for (let i = 0; i < 3; i++) allowed.push((await limiter.check("account", account)).allowed);
+      expect(allowed).toEqual([true, true, false]);
+      expect(errors).toEqual([]);
+    }
+  });
+
   it("counts on the Upstash REST store too (through a local stand-in for Upstash's API)", async () => {
     const token = randomBytes(16).toString("hex");
     const url = await startUpstashStandIn(REDIS_URL, token);

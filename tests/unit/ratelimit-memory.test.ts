@@ -58,6 +58,22 @@ describe("memory rate limit store", () => {
     expect((await limiter.check("minute", "192.0.2.2")).allowed).toBe(true);
   });
 
+  it("gives a counted request back on refund, in this window or for one counted in the last", async () => {
+    const limiter = memoryLimiter();
+    for (let i = 0; i < 5; i++) await limiter.check("minute", "192.0.2.9");
+    await limiter.refund("minute", "192.0.2.9");
+    expect((await limiter.check("minute", "192.0.2.9")).allowed).toBe(true);
+    expect((await limiter.check("minute", "192.0.2.9")).allowed).toBe(false);
+
+    // Refunded just after the window turned: the previous window's count still weighs ~fully, and
+    // the refund (a -1 in the new window) makes room for exactly one request.
+    advance(60_000);
+    expect((await limiter.check("minute", "192.0.2.9")).allowed).toBe(false);
+    await limiter.refund("minute", "192.0.2.9");
+    expect((await limiter.check("minute", "192.0.2.9")).allowed).toBe(true);
+    expect((await limiter.check("minute", "192.0.2.9")).allowed).toBe(false);
+  });
+
   it("slides: the previous window counts for the part the window still covers", async () => {
     const limiter = memoryLimiter();
     for (let i = 0; i < 5; i++) await limiter.check("minute", "192.0.2.1");
