@@ -1,13 +1,25 @@
+import { randomInt } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
 
 type PageProblems = { consoleErrors: string[]; cspViolations: string[] };
 
+/** An address in 198.18.0.0/15 (benchmarking range, never routed): one per test. */
+export const freshClientIp = () => `198.${18 + randomInt(2)}.${randomInt(256)}.${randomInt(1, 255)}`;
+
 /**
- * A `page` that records console errors and Content-Security-Policy violations. Tests assert both
+ * Every test's browser sends its own X-Forwarded-For (the e2e server trusts one proxy), so each
+ * test starts with fresh per-IP limits (sign-in, sign-up, reset), as separate people would.
+ * Without it every spec shares one "unknown client" bucket and the suite trips sign-in-ip.
+ *
+ * Also a `page` that records console errors and Content-Security-Policy violations. Tests assert both
  * lists are empty after visiting a page. The listener is added through Playwright's init script,
  * which runs outside the page's CSP, so a violation can't hide itself.
  */
 export const test = base.extend<{ problems: PageProblems }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as the first argument.
+  extraHTTPHeaders: async ({}, use) => {
+    await use({ "x-forwarded-for": freshClientIp() });
+  },
   problems: async ({ page }, use) => {
     const problems: PageProblems = { consoleErrors: [], cspViolations: [] };
     page.on("console", (message) => {

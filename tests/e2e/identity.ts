@@ -1,25 +1,11 @@
 // Helpers for the identity journeys: read what the SMTP catcher caught, and walk the forms.
-import { randomInt, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
 import type { CaughtMail } from "../support/smtp-catcher";
-import { test as base, expect, visit } from "./fixtures";
+import { expect, freshClientIp, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
 
-/** A client address from the benchmarking range 198.18.0.0/15, different for each call. */
-export const freshClientIp = () => `198.${18 + randomInt(2)}.${randomInt(256)}.${randomInt(1, 255)}`;
-
-/**
- * The fixtures' `test`, with each test's browser sending its own X-Forwarded-For (the e2e server
- * trusts one proxy), so the per-IP limits of sign-up and reset start afresh in every test.
- */
-export const test = base.extend({
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies as the first argument.
-  extraHTTPHeaders: async ({}, use) => {
-    await use({ "x-forwarded-for": freshClientIp() });
-  },
-});
-
-export { expect, visit };
+export { expect, freshClientIp, test, visit };
 
 /** A password the policy accepts (long, not breached, no email or product name in it). */
 export const NEW_USER_PASSWORD = "pebble harbour lantern quiet";

@@ -32,7 +32,8 @@ export function startSentrySink(port: number): Promise<Server> {
   const server = createServer((req, res) => {
     // Browsers post envelopes cross-origin (the app's origin → this port), as they would to sentry.io.
     res.setHeader("access-control-allow-origin", "*");
-    res.setHeader("access-control-allow-headers", "content-type");
+    // x-forwarded-for: the e2e fixtures add it to every request of a test's browser, the sink's too.
+    res.setHeader("access-control-allow-headers", "content-type, x-forwarded-for");
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
