@@ -1,8 +1,9 @@
 import "server-only";
 import { type AuditAction, recordAuditEvent } from "@/lib/audit";
-import { revokeAllSessions } from "@/lib/auth";
+import { prepareVerificationEmail, revokeAllSessions } from "@/lib/auth";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { type MailMessage, sendMail } from "@/lib/mail";
 import { AdminNotFoundError, SelfDisableError } from "./errors";
 import { type AdminUserSummary, presentUser, USER_COLUMNS } from "./queries";
 
@@ -74,6 +75,39 @@ export async function forceSignOut(
 }
 
 /**
+ * Sends the user a fresh verification link (their older links stop working), for someone whose
+ * first email never arrived. `changed: false` (nothing sent, nothing audited) when the address is
+ * already verified. The link is issued and audited in one transaction, then sent directly, not
+ * through a job (a job row would hold the working link in plain text; decision 0019). A delivery
+ * failure throws MailDeliveryError after the audit event is written: the link was issued, and a
+ * second press sends a new one.
+ */
+export async function resendVerification(
+  admin: AdminActor,
+  userId: string,
+  db: PrismaClient = getDb(),
+): Promise<AdminActionResult> {
+  // Filled inside the transaction, sent after it commits.
+  const issued: { mail?: MailMessage } = {};
+  const result = await act(db, admin, userId, "admin.user.verification_resent", async (tx, user) => {
+    if (user.emailVerifiedAt) return false;
+    issued.mail = await prepareVerificationEmail(tx, user);
+    return true;
+  });
+  if (issued.mail) await sendMail(issued.mail);
+  return result;
+}
+
+/** The columns of the target user an action's change may read (locked FOR UPDATE). */
+type LockedUser = {
+  id: string;
+  email: string;
+  name: string | null;
+  disabledAt: Date | null;
+  emailVerifiedAt: Date | null;
+};
+
+/**
  * The shared frame of an admin action, in one transaction: the acting admin is checked again (a
  * platform admin with MFA, not disabled: the wrapper already checked the session, this keeps the
  * rule true for any other caller), the target is loaded, the change is made, and when it changed
@@ -84,7 +118,7 @@ async function act(
   admin: AdminActor,
   userId: string,
   action: Extract<AuditAction, `admin.user.${string}`>,
-  change: (tx: Prisma.TransactionClient, user: { id: string; disabledAt: Date | null }) => Promise<boolean>,
+  change: (tx: Prisma.TransactionClient, user: LockedUser) => Promise<boolean>,
 ): Promise<AdminActionResult> {
   if (!UUID.test(userId) || !UUID.test(admin.userId)) throw new AdminNotFoundError("No user has this id.");
   const targetId = userId.toLowerCase();
@@ -95,8 +129,9 @@ async function act(
     });
     if (!actor) throw new AdminNotFoundError();
     // FOR UPDATE: two admins acting on one user at once take turns, so each sees the other's result.
-    const [user] = await tx.$queryRaw<{ id: string; disabledAt: Date | null }[]>`
-      SELECT id::text, "disabledAt" FROM "User" WHERE id = ${targetId}::uuid FOR UPDATE`;
+    const [user] = await tx.$queryRaw<LockedUser[]>`
+      SELECT id::text, email, name, "disabledAt", "emailVerifiedAt"
+      FROM "User" WHERE id = ${targetId}::uuid FOR UPDATE`;
     if (!user) throw new AdminNotFoundError("No user has this id.");
     if (!(await change(tx, user))) return false;
     await recordAuditEvent(

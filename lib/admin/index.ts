@@ -2,7 +2,14 @@
 // each action audited with the admin as actor. No impersonation (README).
 import "server-only";
 
-export { type AdminActionResult, type AdminActor, disableUser, enableUser, forceSignOut } from "./actions";
+export {
+  type AdminActionResult,
+  type AdminActor,
+  disableUser,
+  enableUser,
+  forceSignOut,
+  resendVerification,
+} from "./actions";
 export { AdminNotFoundError, InvalidAdminQueryError, SelfDisableError } from "./errors";
 export {
   ADMIN_PAGE_SIZE,

@@ -110,6 +110,7 @@ export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
 export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";
 export {
+  prepareVerificationEmail,
   resendVerificationEmail,
   VERIFICATION_TOKEN_TTL_MS,
   type VerifyEmailResult,

@@ -7,7 +7,8 @@
 //   the app's key (encryptSecret) and mfaEnabledAt; the secret is printed so the spec can make the
 //   codes an authenticator app would show;
 // - a plain user for the admin to act on;
-// - a MEMBER of the demo organization, whom its audit log must stay closed to.
+// - a MEMBER of the demo organization, whom its audit log must stay closed to;
+// - a newcomer who never verified their address, for the admin's "resend verification email".
 // All have the demo password.
 import { randomUUID } from "node:crypto";
 import { encryptSecret, generateTotpSecret, hashPassword } from "../../lib/auth";
@@ -51,6 +52,9 @@ try {
       passwordHash,
     },
   });
+  const newcomer = await db.user.create({
+    data: { email: `newcomer-${tag}@example.com`, name: "Nia Newcomer", passwordHash },
+  });
   const org = await db.organization.findUniqueOrThrow({ where: { slug: DEMO_ORGANIZATION.slug } });
   await db.membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
   console.log(
@@ -58,6 +62,7 @@ try {
       admin: { id: admin.id, email: admin.email, totpSecret },
       user: { id: user.id, email: user.email },
       member: { id: member.id, email: member.email },
+      newcomer: { id: newcomer.id, email: newcomer.email },
     }),
   );
 } finally {

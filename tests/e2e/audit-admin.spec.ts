@@ -1,12 +1,14 @@
 // The audit log viewer and the platform admin area in chromium: an owner reads, filters and exports
 // the demo organization's log while a member is kept out; a platform admin signs in with password and
-// TOTP, finds a user, and disables them, which ends the user's session at once.
+// TOTP, finds a user, and disables them, which ends the user's session at once, and resends a
+// newcomer's verification email.
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "@playwright/test";
 import { generateSync } from "otplib";
 import { DEMO_ORGANIZATION, DEMO_PASSWORD } from "../../prisma/demo-data";
-import { expect, test, visit } from "./fixtures";
+import { expect, skipWithout, test, visit } from "./fixtures";
+import { mailsTo } from "./identity";
 import { appPort } from "./ports";
 
 const org = DEMO_ORGANIZATION.slug;
@@ -43,6 +45,7 @@ type Users = {
   admin: { id: string; email: string; totpSecret: string };
   user: { id: string; email: string };
   member: { id: string; email: string };
+  newcomer: { id: string; email: string };
 };
 
 /** Fresh accounts for this spec, made through lib functions (audit-admin-users.ts). */
@@ -64,7 +67,7 @@ function createUsers(databaseUrl: string): Users {
 const databaseUrl = e2eDatabaseUrl();
 
 test.describe("the audit log and the platform admin area", () => {
-  test.skip(
+  skipWithout(
     databaseUrl === null,
     "needs TEST_DATABASE_URL (the e2e app's database on a server) to create the test's accounts",
   );
@@ -127,7 +130,7 @@ test.describe("the audit log and the platform admin area", () => {
     browser,
     problems,
   }) => {
-    const { admin, user } = createUsers(databaseUrl as string);
+    const { admin, user, newcomer } = createUsers(databaseUrl as string);
     const customer = await signedInPage(browser, user.email);
 
     // The admin signs in with the password, then passes the TOTP challenge with their app's code.
@@ -157,7 +160,16 @@ test.describe("the audit log and the platform admin area", () => {
     await expect(customer.locator("form").getByRole("alert")).toBeVisible(NAVIGATION);
     await expect(customer).toHaveURL(/\/sign-in/);
 
-    // The admin can't disable themselves, and the action is in the platform log with them as actor.
+    // A newcomer whose first email never came: the admin sends a fresh link, which arrives.
+    await visit(page, `/admin/users/${newcomer.id}`);
+    await page.getByRole("button", { name: "Resend verification email" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "A new verification link" })).toBeVisible(
+      NAVIGATION,
+    );
+    await expect.poll(async () => (await mailsTo(newcomer.email)).length, NAVIGATION).toBe(1);
+    expect((await mailsTo(newcomer.email))[0]?.text).toContain("/verify-email?token=");
+
+    // The admin can't disable themselves, and the actions are in the platform log with them as actor.
     await visit(page, `/admin/users/${admin.id}`);
     await expect(page.getByText("You can't disable your own account.")).toBeVisible();
     await expect(page.getByRole("button", { name: "Disable account" })).toHaveCount(0);
@@ -167,6 +179,12 @@ test.describe("the audit log and the platform admin area", () => {
       .filter({ hasText: "admin.user.disabled" })
       .filter({ hasText: user.email });
     await expect(event).toContainText(admin.email);
+    await expect(
+      page
+        .getByRole("row")
+        .filter({ hasText: "admin.user.verification_resent" })
+        .filter({ hasText: newcomer.email }),
+    ).toContainText(admin.email);
     expect(problems.cspViolations).toEqual([]);
     expect(problems.consoleErrors).toEqual([]);
   });

@@ -38,6 +38,19 @@ export const test = base.extend<{ problems: PageProblems }>({
   },
 });
 
+/**
+ * tests/support/services.ts's rule for e2e suites: call it in a `test.describe` body. When `missing`,
+ * the suite skips with `reason` printed, except under REQUIRE_SERVICES=1 (CI), where it fails: a
+ * suite CI never runs is a defect.
+ */
+export function skipWithout(missing: boolean, reason: string): void {
+  if (!missing) return;
+  if (process.env.REQUIRE_SERVICES === "1") {
+    throw new Error(`REQUIRE_SERVICES=1 but this suite can't run: it ${reason}.`);
+  }
+  test.skip(true, reason);
+}
+
 /** Visits `path`, waits for the page to settle, and returns the main response. */
 export async function visit(page: Page, path: string) {
   const response = await page.goto(path, { waitUntil: "networkidle" });

@@ -5,7 +5,7 @@ import type { Browser, Page } from "@playwright/test";
 import pg from "pg";
 import { DEMO_ORGANIZATION, DEMO_PASSWORD } from "../../prisma/demo-data";
 import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect, test, visit } from "./fixtures";
+import { expect, skipWithout, test, visit } from "./fixtures";
 import { appPort, mailCatcherUrl } from "./ports";
 
 const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
@@ -44,7 +44,7 @@ async function signIn(browser: Browser, email: string): Promise<Page> {
 }
 
 test.describe("organizations", () => {
-  test.skip(
+  skipWithout(
     !serverUrl,
     "needs TEST_DATABASE_URL: the test creates the invited account in the app's database",
   );

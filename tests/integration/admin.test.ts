@@ -9,6 +9,7 @@ import {
   InvalidAdminQueryError,
   listOrganizations,
   listUsers,
+  resendVerification,
   SelfDisableError,
 } from "@/lib/admin";
 import { listAuditEvents, verifyAuditChains } from "@/lib/audit";
@@ -18,8 +19,10 @@ import {
   generateTotpSecret,
   SessionRevokedError,
   startSession,
+  verifyEmail,
 } from "@/lib/auth";
 import { testDb } from "../support/db";
+import { linkToken, mailTo } from "../support/mail";
 import { createTestUser } from "../support/users";
 
 const limits = { maxAgeSeconds: 30 * 86_400 };
@@ -119,6 +122,35 @@ describe("disable, enable and force sign-out", () => {
     expect(await sessionEnd(claims)).toBe("revoked");
     expect(await sessionEnd(await startSession(testDb(), user.id))).toBeNull();
     expect((await adminEvents(user.id)).map((e) => e.action)).toEqual(["admin.user.signed_out"]);
+  });
+
+  it("resends a verification link that works, retires the older one, and audits the admin", async () => {
+    const admin = await createPlatformAdmin();
+    const user = await createTestUser({ emailVerifiedAt: null });
+    const first = await resendVerification(actorOf(admin), user.id, testDb());
+    expect(first).toMatchObject({ changed: true, user: { emailVerified: false } });
+    const older = linkToken((await mailTo(user.email))[0], "/verify-email");
+
+    await resendVerification(actorOf(admin), user.id, testDb());
+    const mails = await mailTo(user.email);
+    expect(mails).toHaveLength(2);
+    const newest = linkToken(mails[0], "/verify-email");
+    expect(await verifyEmail(older, { ip: "198.51.100.30" })).toEqual({
+      ok: false,
+      reason: "invalid_or_expired",
+    });
+    expect(await verifyEmail(newest, { ip: "198.51.100.30" })).toEqual({ ok: true, userId: user.id });
+
+    const events = await adminEvents(user.id);
+    expect(events.filter((e) => e.action === "admin.user.verification_resent")).toMatchObject([
+      { actorType: "USER", actorId: admin.id },
+      { actorType: "USER", actorId: admin.id },
+    ]);
+
+    // Verified now: nothing is sent and nothing is audited.
+    expect((await resendVerification(actorOf(admin), user.id, testDb())).changed).toBe(false);
+    expect(await mailTo(user.email)).toHaveLength(2);
+    expect((await adminEvents(user.id)).filter((e) => e.action.startsWith("admin."))).toHaveLength(2);
   });
 
   it("does nothing, and audits nothing, when the account is already in that state", async () => {

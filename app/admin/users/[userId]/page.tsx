@@ -87,7 +87,12 @@ export default async function AdminUserPage({ params }: Props) {
           Each is recorded in the audit log with you as the actor.
         </p>
         <div className="mt-4">
-          <UserActions userId={user.id} disabled={user.disabled} isSelf={user.id === admin.id} />
+          <UserActions
+            userId={user.id}
+            disabled={user.disabled}
+            isSelf={user.id === admin.id}
+            emailVerified={user.emailVerified}
+          />
         </div>
       </section>
 
