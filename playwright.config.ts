@@ -74,12 +74,9 @@ export default defineConfig({
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         // One app instance: in-memory rate limits are enough, so the suite needs no Redis.
         RATE_LIMIT_ALLOW_MEMORY: "true",
-        // As behind one proxy: a spec may give each test its own client address with
-        // X-Forwarded-For (tests/e2e/identity.ts), so per-IP limits such as sign-up's 5 an hour don't
-        // carry over between tests. Requests without the header count as Next's socket address
-        // (127.0.0.1), one shared bucket as before. Only same-origin requests may carry the header: the
-        // Sentry sink's CORS answer allows no other request header, so a suite-wide header blocks
-        // the browser's error reports.
+        // As behind one proxy: every test's browser sends its own X-Forwarded-For (the fixtures in
+        // tests/e2e/fixtures.ts), so per-IP limits such as sign-in's 20 per 15 minutes don't carry
+        // over between tests. The Sentry sink's CORS answer allows that header for the same reason.
         TRUSTED_PROXY_COUNT: "1",
         AUTH_SECRET: randomBytes(32).toString("base64"),
         AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,

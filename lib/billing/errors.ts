@@ -1,6 +1,7 @@
 // The billing module's errors. Each carries an HTTP `status` and a stable `code`, which the route
 // wrapper (lib/http) answers as `{ error: { code, message } }`; the messages say what to do next.
 import { FEATURES, type Feature, PLANS, type PlanId, QUOTAS, type Quota } from "./plans";
+import type { OrgBilling } from "./state";
 
 abstract class BillingError extends Error {
   abstract readonly status: number;
@@ -39,9 +40,10 @@ export class UpgradeRequiredError extends BillingError {
   constructor(
     readonly plan: PlanId,
     readonly feature: Feature,
+    mode: OrgBilling["mode"] = "on",
   ) {
     super(
-      `The ${PLANS[plan].name} plan doesn't include this: ${FEATURES[feature].toLowerCase()}. ${upgradeHint(plan, (p) => PLANS[p].entitlements.features.includes(feature))}`,
+      `The ${PLANS[plan].name} plan doesn't include this: ${FEATURES[feature].toLowerCase()}. ${upgradeHint(plan, mode, (p) => PLANS[p].entitlements.features.includes(feature))}`,
     );
   }
 }
@@ -56,10 +58,12 @@ export class PlanLimitError extends BillingError {
     readonly quota: Quota,
     readonly allowed: number,
     readonly used: number,
+    mode: OrgBilling["mode"] = "on",
   ) {
     super(
       `The ${PLANS[plan].name} plan allows ${allowed} ${QUOTAS[quota]} and this organization has ${used}. ${upgradeHint(
         plan,
+        mode,
         (p) => {
           const more = PLANS[p].entitlements[quota];
           return more === null || more > allowed;
@@ -69,7 +73,11 @@ export class PlanLimitError extends BillingError {
   }
 }
 
-function upgradeHint(current: PlanId, includes: (plan: PlanId) => boolean): string {
+function upgradeHint(current: PlanId, mode: OrgBilling["mode"], includes: (plan: PlanId) => boolean): string {
+  // Nothing can be bought while billing is off: say who can change that, and how.
+  if (mode === "off") {
+    return "Billing is turned off on this server, so every organization is on the Free plan. An operator can turn billing on (STRIPE_SECRET_KEY, see docs/BILLING.md) or change the Free plan in lib/billing/plans.ts.";
+  }
   const better = (Object.keys(PLANS) as PlanId[]).filter((plan) => plan !== current && includes(plan));
   if (better.length === 0) return "Contact support to discuss your needs.";
   const names = better.map((plan) => PLANS[plan].name).join(" or ");

@@ -12,7 +12,15 @@ export {
   PRICE_ENV,
   readBillingConfig,
 } from "./config";
-export { type BillingOptions, getOrgBilling, limit, requireEntitlement } from "./entitlements";
+export {
+  type BillingOptions,
+  getOrgBilling,
+  hasEntitlement,
+  limit,
+  type QuotaUsage,
+  quotaUsage,
+  requireEntitlement,
+} from "./entitlements";
 export {
   AlreadySubscribedError,
   BillingDisabledError,

@@ -51,7 +51,7 @@ export const PLANS: Record<PlanId, Plan> = {
     name: "Free",
     tagline: "For trying Shipshape out with a small team.",
     displayPrice: "$0",
-    entitlements: { seats: 3, projects: 3, features: [] },
+    entitlements: { seats: 5, projects: 5, features: [] },
   },
   pro: {
     id: "pro",

@@ -7,13 +7,15 @@
 //   the app's key (encryptSecret) and mfaEnabledAt; the secret is printed so the spec can make the
 //   codes an authenticator app would show;
 // - a plain user for the admin to act on;
-// - a MEMBER of the demo organization, whom its audit log must stay closed to;
+// - an organization of its own on the Pro plan (the audit export is a paid feature), with an OWNER
+//   and a MEMBER, whom its audit log must stay closed to;
 // - a newcomer who never verified their address, for the admin's "resend verification email".
 // All have the demo password.
 import { randomUUID } from "node:crypto";
 import { encryptSecret, generateTotpSecret, hashPassword } from "../../lib/auth";
 import { createPrismaClient } from "../../lib/db";
-import { DEMO_ORGANIZATION, DEMO_PASSWORD } from "../../prisma/demo-data";
+import { DEMO_PASSWORD } from "../../prisma/demo-data";
+import { stripeId, TEST_PRICES } from "../support/stripe-events";
 
 const db = createPrismaClient({ DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_POOL_MAX: 1 });
 try {
@@ -55,12 +57,33 @@ try {
   const newcomer = await db.user.create({
     data: { email: `newcomer-${tag}@example.com`, name: "Nia Newcomer", passwordHash },
   });
-  const org = await db.organization.findUniqueOrThrow({ where: { slug: DEMO_ORGANIZATION.slug } });
+  const owner = await db.user.create({
+    data: {
+      email: `owner-${tag}@example.com`,
+      name: "Odette Owner",
+      emailVerifiedAt: new Date(),
+      passwordHash,
+    },
+  });
+  const org = await db.organization.create({ data: { slug: `audit-${tag}`, name: `Audit ${tag}` } });
+  await db.membership.create({ data: { userId: owner.id, orgId: org.id, role: "OWNER" } });
   await db.membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
+  // What a completed checkout leaves (the e2e app's STRIPE_PRICE_PRO is TEST_PRICES.pro).
+  await db.billingAccount.create({
+    data: {
+      orgId: org.id,
+      stripeCustomerId: stripeId("cus"),
+      stripeSubscriptionId: stripeId("sub"),
+      stripePriceId: TEST_PRICES.pro,
+      status: "ACTIVE",
+    },
+  });
   console.log(
     JSON.stringify({
       admin: { id: admin.id, email: admin.email, totpSecret },
       user: { id: user.id, email: user.email },
+      org: { slug: org.slug },
+      owner: { id: owner.id, email: owner.email },
       member: { id: member.id, email: member.email },
       newcomer: { id: newcomer.id, email: newcomer.email },
     }),

@@ -1,17 +1,16 @@
 // The audit log viewer and the platform admin area in chromium: an owner reads, filters and exports
-// the demo organization's log while a member is kept out; a platform admin signs in with password and
-// TOTP, finds a user, and disables them, which ends the user's session at once, and resends a
-// newcomer's verification email.
+// their organization's log (on the Pro plan, which includes the export) while a member is kept out;
+// a platform admin signs in with password and TOTP, finds a user and disables them, which ends the
+// user's session at once, and resends a newcomer's verification email.
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "@playwright/test";
 import { generateSync } from "otplib";
-import { DEMO_ORGANIZATION, DEMO_PASSWORD } from "../../prisma/demo-data";
+import { DEMO_PASSWORD } from "../../prisma/demo-data";
 import { expect, skipWithout, test, visit } from "./fixtures";
 import { mailsTo } from "./identity";
 import { appPort } from "./ports";
 
-const org = DEMO_ORGANIZATION.slug;
 // Form posts render a page on the server before navigating: allow for a busy machine.
 const NAVIGATION = { timeout: 20_000 };
 
@@ -44,6 +43,8 @@ function e2eDatabaseUrl(): string | null {
 type Users = {
   admin: { id: string; email: string; totpSecret: string };
   user: { id: string; email: string };
+  org: { slug: string };
+  owner: { id: string; email: string };
   member: { id: string; email: string };
   newcomer: { id: string; email: string };
 };
@@ -77,7 +78,8 @@ test.describe("the audit log and the platform admin area", () => {
     browser,
     problems,
   }) => {
-    const { member } = createUsers(databaseUrl as string);
+    const { member, owner, org: created } = createUsers(databaseUrl as string);
+    const org = created.slug;
     // A member tries the export: refused, and the refusal is itself in the log.
     const memberPage = await signedInPage(browser, member.email);
     expect((await memberPage.request.get(`/api/orgs/${org}/audit/export`)).status()).toBe(403);
@@ -85,7 +87,7 @@ test.describe("the audit log and the platform admin area", () => {
     await visit(memberPage, `/${org}`);
     await expect(memberPage.getByRole("navigation", { name: "Organization" })).not.toContainText("Audit");
 
-    await submitSignIn(page, "owner@example.com");
+    await submitSignIn(page, owner.email);
     await expect(page).toHaveURL(/\/account$/, NAVIGATION);
     // Loaded, not "network idle": the owner's navigation prefetches every section, and a prefetch of
     // a section whose page isn't there (billing, until its module is merged) never settles.

@@ -157,5 +157,15 @@ test("a failed payment shows the banner to every member; the cancellation drops 
     "The subscription was canceled: the free plan. Nothing was deleted.",
   );
   await expect(ownerPage.getByRole("button", { name: "Upgrade to Pro" })).toBeVisible();
+
+  // Back on free, the pages say what the plan allows instead of offering what the server refuses.
+  await visit(ownerPage, "/acme/audit");
+  await expect(ownerPage.getByRole("note")).toContainText(
+    "Export the audit log: part of the Pro and Business plans",
+  );
+  await expect(ownerPage.getByRole("link", { name: "Export CSV" })).toHaveCount(0);
+  expect((await ownerPage.request.get("/api/orgs/acme/audit/export")).status()).toBe(402);
+  await visit(ownerPage, "/acme/projects");
+  await expect(ownerPage.getByText(/\d of 5 projects on the Free plan\./)).toBeVisible();
   await ownerPage.context().close();
 });

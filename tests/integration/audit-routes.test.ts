@@ -1,19 +1,27 @@
 // The audit export routes through the route wrapper, with real session cookies: who may export what,
 // the download itself, and the audit of the export.
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { GET as exportPlatformAudit } from "@/app/api/admin/audit/export/route";
 import { GET as exportOrgAudit } from "@/app/api/orgs/[org]/audit/export/route";
 import { recordAuditEvent } from "@/lib/audit";
+import { putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { createTestUser, freshIp } from "../support/users";
+
+// putOnPaidPlan turned billing on for this file.
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 const ctxFor = (org: string) => ({ params: Promise.resolve({ org }) });
 
 async function orgWithEvents(events = 3) {
   const slug = `export-${randomUUID().slice(0, 8)}`;
   const org = await testDb().organization.create({ data: { slug, name: `Org ${slug}` } });
+  // The export is a paid feature; this file is about who may export what (see below for free).
+  await putOnPaidPlan(org.id, "pro");
   for (let i = 0; i < events; i++) {
     await recordAuditEvent(
       { action: "org.settings_changed", actor: { type: "USER", id: randomUUID() }, orgId: org.id },

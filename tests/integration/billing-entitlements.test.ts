@@ -83,23 +83,27 @@ describe("requireEntitlement", () => {
 describe("limit", () => {
   it("counts projects and refuses the one past the free plan's allowance; data is never removed", async () => {
     const { org } = await createOrgWithOwner();
-    for (const name of ["One", "Two"]) await testDb().project.create({ data: { orgId: org.id, name } });
-    expect(await limit(org.id, "projects")).toEqual({ allowed: 3, used: 2 });
-    await testDb().project.create({ data: { orgId: org.id, name: "Three" } });
+    for (const name of ["One", "Two", "Three", "Four"]) {
+      await testDb().project.create({ data: { orgId: org.id, name } });
+    }
+    expect(await limit(org.id, "projects")).toEqual({ plan: "free", allowed: 5, used: 4, reached: false });
+    await testDb().project.create({ data: { orgId: org.id, name: "Five" } });
     const refusal = await limit(org.id, "projects").catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PlanLimitError);
     expect(refusal).toMatchObject({
       status: 402,
       code: "plan_limit_reached",
       message:
-        "The Free plan allows 3 projects and this organization has 3. Upgrade to Pro or Business on the organization's billing page (owners and admins).",
+        "The Free plan allows 5 projects and this organization has 5. Upgrade to Pro or Business on the organization's billing page (owners and admins).",
     });
   });
 
   it("counts members and open invitations as seats; Business is unlimited", async () => {
     const { org } = await createOrgWithOwner();
-    const member = await createTestUser();
-    await testDb().membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
+    for (let i = 0; i < 3; i++) {
+      const member = await createTestUser();
+      await testDb().membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
+    }
     const invite = (email: string, expiresAt: Date, extra = {}) =>
       testDb().invitation.create({
         data: { orgId: org.id, email, tokenHash: `hash-${email}-${Date.now()}`, expiresAt, ...extra },
@@ -109,8 +113,8 @@ describe("limit", () => {
     await invite("revoked@example.com", new Date(Date.now() + DAY), { revokedAt: new Date() });
     await expect(limit(org.id, "seats")).rejects.toMatchObject({
       code: "plan_limit_reached",
-      used: 3,
-      allowed: 3,
+      used: 5,
+      allowed: 5,
     });
 
     await testDb().billingAccount.create({
@@ -121,7 +125,12 @@ describe("limit", () => {
         status: "ACTIVE",
       },
     });
-    expect(await limit(org.id, "seats")).toEqual({ allowed: null, used: 3 });
+    expect(await limit(org.id, "seats")).toEqual({
+      plan: "business",
+      allowed: null,
+      used: 5,
+      reached: false,
+    });
   });
 });
 
@@ -131,6 +140,10 @@ describe("billing off", () => {
     expect((await getOrgBilling(org.id)).plan).toBe("pro");
     vi.stubEnv("STRIPE_SECRET_KEY", "");
     expect(await getOrgBilling(org.id)).toMatchObject({ mode: "off", plan: "free", canSubscribe: false });
-    await expect(requireEntitlement(org.id, "audit_export")).rejects.toBeInstanceOf(UpgradeRequiredError);
+    const refusal = await requireEntitlement(org.id, "audit_export").catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(UpgradeRequiredError);
+    // Nothing can be bought: the message says so, and who can change it, instead of "upgrade".
+    expect((refusal as Error).message).toMatch(/Billing is turned off on this server.*STRIPE_SECRET_KEY/);
+    expect((refusal as Error).message).not.toMatch(/Upgrade to/);
   });
 });

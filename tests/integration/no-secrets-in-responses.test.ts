@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { unzipSync } from "fflate";
 import { NextRequest } from "next/server";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   authOptions,
   createToken,
@@ -17,10 +17,16 @@ import {
   hashToken,
 } from "@/lib/auth";
 import { scanEndpoints } from "@/tools/route-coverage";
+import { putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
 import { createTestOrg } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { freshIp } from "../support/users";
+
+// putOnPaidPlan turned billing on for this file.
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 type Handler = (
   request: Request,
@@ -29,6 +35,8 @@ type Handler = (
 
 async function userWithEverySecret() {
   const { org, owner } = await createTestOrg(["OWNER"]);
+  // Every paid feature, so the audit export answers with data instead of "upgrade".
+  await putOnPaidPlan(org.id);
   const userId = owner().userId;
   const totpSecret = generateTotpSecret();
   const recovery = await generateRecoveryCodes();

@@ -1,8 +1,9 @@
 // Organizations with billing for the billing tests: an owner (a verified user), and optionally the
 // BillingAccount row that checkout would have created.
 import { randomUUID } from "node:crypto";
+import { vi } from "vitest";
 import { testDb } from "./db";
-import { stripeId } from "./stripe-events";
+import { billingEnv, stripeId, TEST_PRICES } from "./stripe-events";
 import { createTestUser } from "./users";
 
 export async function createOrgWithOwner() {
@@ -22,3 +23,27 @@ export async function createBilledOrg() {
 }
 
 export const billingAccountOf = (orgId: string) => testDb().billingAccount.findUnique({ where: { orgId } });
+
+/**
+ * Billing on (the test Stripe settings) and `orgId` on a running subscription to `plan`. For tests
+ * of endpoints a plan gates (the audit export, one project more) that are not about plans. Anything
+ * that calls Stripe (deleting the organization cancels its subscription) needs `stripeApiBaseUrl`,
+ * a fake Stripe's. The env stays stubbed until vi.unstubAllEnvs().
+ */
+export async function putOnPaidPlan(
+  orgId: string,
+  plan: "pro" | "business" = "business",
+  stripeApiBaseUrl?: string,
+) {
+  for (const [name, value] of Object.entries(billingEnv(stripeApiBaseUrl))) vi.stubEnv(name, value);
+  const subscription = {
+    stripeSubscriptionId: stripeId("sub"),
+    stripePriceId: TEST_PRICES[plan],
+    status: "ACTIVE" as const,
+  };
+  await testDb().billingAccount.upsert({
+    where: { orgId },
+    create: { orgId, stripeCustomerId: stripeId("cus"), ...subscription },
+    update: subscription,
+  });
+}

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { ROLES } from "@/lib/authz";
+import { limit } from "@/lib/billing";
 import { action } from "@/lib/http";
 import {
   changeMemberRole,
@@ -78,6 +79,7 @@ export const inviteAction = action(
     input: org.extend({ email: z.string().max(320), role }),
   },
   async (ctx) => {
+    await limit(ctx.scope.orgId, "seats");
     const { invitation, emailSent } = await createInvitation(ctx.scope, ctx.input);
     refresh(ctx.org.slug);
     return {

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/components/action-form";
+import { QuotaNote } from "@/components/plan-allowance";
 import { Field, Select } from "@/components/ui/field";
 import { can, type OrgRole, ROLE_RANK, ROLES } from "@/lib/authz";
+import { quotaUsage } from "@/lib/billing";
 import { requirePageMember } from "@/lib/http";
 import { listMembers, listPendingInvitations } from "@/lib/orgs";
 import {
@@ -28,6 +30,7 @@ export default async function MembersPage({ params }: Props) {
   const invitations = member.permissions.has("invitation.read")
     ? await listPendingInvitations(member.scope)
     : [];
+  const seats = member.permissions.has("invitation.create") ? await quotaUsage(member.org.id, "seats") : null;
   const ownerCount = members.filter((entry) => entry.role === "OWNER").length;
   const me = member.role;
   // What the page offers follows the policy table; the server checks again with fresh facts.
@@ -125,12 +128,17 @@ export default async function MembersPage({ params }: Props) {
               ))}
             </ul>
           )}
-          {member.permissions.has("invitation.create") ? (
-            <ActionForm action={inviteAction} submitLabel="Send invitation" className="mt-6 max-w-xl">
-              <input type="hidden" name="org" value={org} />
-              <Field label="Email address to invite" name="email" type="email" required />
-              <Select label="Role" name="role" options={grantable} defaultValue="MEMBER" />
-            </ActionForm>
+          {seats ? (
+            <div className="mt-6 max-w-xl">
+              <QuotaNote usage={seats} quota="seats" orgSlug={org} />
+              {seats.reached ? null : (
+                <ActionForm action={inviteAction} submitLabel="Send invitation" className="mt-4">
+                  <input type="hidden" name="org" value={org} />
+                  <Field label="Email address to invite" name="email" type="email" required />
+                  <Select label="Role" name="role" options={grantable} defaultValue="MEMBER" />
+                </ActionForm>
+              )}
+            </div>
           ) : null}
         </section>
       ) : null}

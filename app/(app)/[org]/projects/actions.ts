@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { limit } from "@/lib/billing";
 import { action } from "@/lib/http";
 import { createProject, deleteProject, updateProject } from "@/lib/orgs";
 
@@ -14,6 +15,7 @@ const projectId = z.object({ org: z.string(), projectId: z.uuid() });
 export const createProjectAction = action(
   { auth: "member", permission: "project.create", rateLimit: "api-user", input: fields },
   async (ctx) => {
+    await limit(ctx.scope.orgId, "projects");
     const project = await createProject(ctx.scope, ctx.input);
     revalidatePath(`/${ctx.org.slug}/projects`);
     return { message: `Created “${project.name}”.` };

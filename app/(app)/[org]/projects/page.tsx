@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/components/action-form";
+import { QuotaNote } from "@/components/plan-allowance";
 import { Field, TextArea } from "@/components/ui/field";
+import { quotaUsage } from "@/lib/billing";
 import { requirePageMember } from "@/lib/http";
 import { listProjects } from "@/lib/orgs";
 import { createProjectAction } from "./actions";
@@ -16,6 +18,8 @@ export default async function ProjectsPage({ params }: Props) {
   const { org } = await params;
   const member = await requirePageMember(org, "project.read");
   const projects = await listProjects(member.scope);
+  const mayCreate = member.permissions.has("project.create");
+  const usage = mayCreate ? await quotaUsage(member.org.id, "projects") : null;
 
   return (
     <div className="max-w-4xl">
@@ -44,16 +48,19 @@ export default async function ProjectsPage({ params }: Props) {
         </ul>
       )}
 
-      {member.permissions.has("project.create") ? (
+      {usage ? (
         <section aria-labelledby="new-project" className="mt-10 max-w-xl">
           <h2 id="new-project" className="text-lg font-semibold">
             New project
           </h2>
-          <ActionForm action={createProjectAction} submitLabel="Create project" className="mt-4">
-            <input type="hidden" name="org" value={org} />
-            <Field label="Name" name="name" required />
-            <TextArea label="Description" name="description" hint="Optional." />
-          </ActionForm>
+          <QuotaNote usage={usage} quota="projects" orgSlug={org} />
+          {usage.reached ? null : (
+            <ActionForm action={createProjectAction} submitLabel="Create project" className="mt-4">
+              <input type="hidden" name="org" value={org} />
+              <Field label="Name" name="name" required />
+              <TextArea label="Description" name="description" hint="Optional." />
+            </ActionForm>
+          )}
         </section>
       ) : null}
     </div>

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { cancelSubscriptionNow } from "@/lib/billing";
+import { cancelSubscriptionNow, requireEntitlement } from "@/lib/billing";
 import { action } from "@/lib/http";
 import { deleteOrganization, updateOrganization } from "@/lib/orgs";
 
@@ -32,6 +32,9 @@ export const requireMfaAction = action(
     input: org.extend({ requireMfa: z.stringbool() }),
   },
   async (ctx) => {
+    // Turning it on takes the plan's feature; turning it off is always allowed (a downgrade must
+    // not trap an organization in a setting it no longer pays for).
+    if (ctx.input.requireMfa) await requireEntitlement(ctx.scope.orgId, "require_mfa");
     const { requireMfa } = await updateOrganization(ctx.scope, { requireMfa: ctx.input.requireMfa });
     revalidatePath(`/${ctx.org.slug}/settings`);
     return {

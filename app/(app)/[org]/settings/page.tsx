@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { ActionForm } from "@/components/action-form";
+import { FeatureNote } from "@/components/plan-allowance";
 import { Field } from "@/components/ui/field";
+import { hasEntitlement } from "@/lib/billing";
 import { requirePageMember } from "@/lib/http";
 import { getOrganization } from "@/lib/orgs";
 import { deleteOrganizationAction, renameOrganizationAction, requireMfaAction } from "./actions";
@@ -14,6 +16,8 @@ export default async function SettingsPage({ params }: Props) {
   const { org } = await params;
   const member = await requirePageMember(org, "organization.update");
   const organization = await getOrganization(member.scope);
+  // Turning it off is always offered: a downgrade must not trap an organization in the setting.
+  const mayRequireMfa = organization.requireMfa || (await hasEntitlement(member.org.id, "require_mfa"));
 
   return (
     <div className="max-w-xl">
@@ -44,15 +48,21 @@ export default async function SettingsPage({ params }: Props) {
             ? "Every member needs two-factor authentication to open this organization."
             : "Members choose for themselves whether to use two-factor authentication."}
         </p>
-        <ActionForm
-          action={requireMfaAction}
-          submitLabel={organization.requireMfa ? "Stop requiring it" : "Require it for every member"}
-          variant="secondary"
-          className="mt-3"
-        >
-          <input type="hidden" name="org" value={org} />
-          <input type="hidden" name="requireMfa" value={organization.requireMfa ? "false" : "true"} />
-        </ActionForm>
+        {mayRequireMfa ? (
+          <ActionForm
+            action={requireMfaAction}
+            submitLabel={organization.requireMfa ? "Stop requiring it" : "Require it for every member"}
+            variant="secondary"
+            className="mt-3"
+          >
+            <input type="hidden" name="org" value={org} />
+            <input type="hidden" name="requireMfa" value={organization.requireMfa ? "false" : "true"} />
+          </ActionForm>
+        ) : (
+          <div className="mt-3">
+            <FeatureNote feature="require_mfa" orgSlug={org} />
+          </div>
+        )}
       </section>
 
       {member.permissions.has("organization.delete") ? (

@@ -1,6 +1,6 @@
 // One organization: read it, rename it or change its settings, delete it (owner, after step-up).
 import { z } from "zod";
-import { cancelSubscriptionNow } from "@/lib/billing";
+import { cancelSubscriptionNow, requireEntitlement } from "@/lib/billing";
 import { route } from "@/lib/http";
 import {
   deleteOrganization,
@@ -24,7 +24,11 @@ export const PATCH = route(
     rateLimit: "api-user",
     input: { params, body: updateOrganizationInput },
   },
-  async (ctx) => ({ organization: await updateOrganization(ctx.scope, ctx.input.body) }),
+  async (ctx) => {
+    // Requiring MFA of every member is a plan feature; turning it off is always allowed.
+    if (ctx.input.body.requireMfa === true) await requireEntitlement(ctx.scope.orgId, "require_mfa");
+    return { organization: await updateOrganization(ctx.scope, ctx.input.body) };
+  },
 );
 
 export const DELETE = route(

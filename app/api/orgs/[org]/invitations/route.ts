@@ -1,6 +1,7 @@
 // Pending invitations (owners and admins), and sending a new one (limited per user: each sends an
-// email to an address the caller chooses).
+// email to an address the caller chooses). A pending invitation takes a seat of the plan.
 import { z } from "zod";
+import { limit } from "@/lib/billing";
 import { route } from "@/lib/http";
 import { createInvitation, createInvitationInput, listPendingInvitations } from "@/lib/orgs";
 
@@ -18,5 +19,8 @@ export const POST = route(
     rateLimit: "invitation-send-user",
     input: { params, body: createInvitationInput },
   },
-  async (ctx) => Response.json(await createInvitation(ctx.scope, ctx.input.body), { status: 201 }),
+  async (ctx) => {
+    await limit(ctx.scope.orgId, "seats");
+    return Response.json(await createInvitation(ctx.scope, ctx.input.body), { status: 201 });
+  },
 );

@@ -1,5 +1,7 @@
-// The organization's projects: every member reads them, owners and admins create them.
+// The organization's projects: every member reads them, owners and admins create them, up to the
+// plan's allowance (lib/billing `limit`: 402 plan_limit_reached past it).
 import { z } from "zod";
+import { limit } from "@/lib/billing";
 import { route } from "@/lib/http";
 import { createProject, createProjectInput, listProjects } from "@/lib/orgs";
 
@@ -17,5 +19,8 @@ export const POST = route(
     rateLimit: "api-user",
     input: { params, body: createProjectInput },
   },
-  async (ctx) => Response.json({ project: await createProject(ctx.scope, ctx.input.body) }, { status: 201 }),
+  async (ctx) => {
+    await limit(ctx.scope.orgId, "projects");
+    return Response.json({ project: await createProject(ctx.scope, ctx.input.body) }, { status: 201 });
+  },
 );
