@@ -21,6 +21,7 @@ import {
   memberContext,
   type OrgScope,
   parseInput,
+  reportOutage,
   requireRecentAuth,
 } from "./guard";
 import { unstable_rethrow } from "./navigation";
@@ -158,6 +159,7 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
     // redirect() and notFound() work by throwing; let Next.js handle them.
     unstable_rethrow(error);
     if (error instanceof GuardError || isPublicError(error)) {
+      reportOutage(error, requestId);
       return {
         status: "error",
         code: error.code,

@@ -3,6 +3,7 @@
 // route.ts and action.ts adapt this to HTTP responses and to form states; the order and the rules
 // live only here, so a reader can check them in one place.
 import "server-only";
+import * as Sentry from "@sentry/nextjs";
 import type { z } from "zod";
 import { recordSecurityEvent } from "../audit";
 import { type CurrentUser, hasRecentAuthentication } from "../auth";
@@ -16,6 +17,8 @@ import {
   permissionsFor,
 } from "../authz";
 import { getDb } from "../db";
+import { logger } from "../log";
+import { REQUEST_ID_TAG } from "../monitoring";
 import {
   checkRateLimit,
   RATE_LIMIT_POLICIES,
@@ -62,17 +65,37 @@ export type OrgScope = {
   userAgent: string | null;
 };
 
-/** An error answered to the client as is: a 4xx with a stable code and a message for people. */
+/**
+ * An error answered to the client as is: a 4xx (or a 503) with a stable code and a message for
+ * people.
+ */
 export type PublicError = Error & { status: number; code: string; fields?: Record<string, string[]> };
 
 /**
- * Errors from lib modules that carry a 4xx `status` and a string `code` are meant for the client.
- * Modules define their own classes (no import of lib/http needed), so each stays copyable alone.
+ * Errors from lib modules that carry a `status` and a string `code` are meant for the client when
+ * the status is a 4xx (the request can't succeed as sent) or 503 (a dependency such as Stripe or
+ * the rate-limit store is down: "nothing changed, try again in a minute" helps people more than a
+ * bare 500). Modules define their own classes (no import of lib/http needed), so each stays
+ * copyable alone. Other statuses, and errors without a code, become a 500 `internal_error`.
  */
 export function isPublicError(error: unknown): error is PublicError {
   if (!(error instanceof Error)) return false;
   const { status, code } = error as Partial<PublicError>;
-  return typeof status === "number" && status >= 400 && status < 500 && typeof code === "string";
+  return (
+    typeof status === "number" &&
+    ((status >= 400 && status < 500) || status === 503) &&
+    typeof code === "string"
+  );
+}
+
+/**
+ * A public 503 is still an outage on our side: it goes to the logs and to Sentry like any failure,
+ * then its own message is answered.
+ */
+export function reportOutage(error: PublicError, requestId: string): void {
+  if (error.status < 500) return;
+  logger.error({ err: error, code: error.code }, "a dependency is unavailable: answered 503");
+  Sentry.captureException(error, { tags: { [REQUEST_ID_TAG]: requestId } });
 }
 
 /** Refusals raised by the guard itself. */

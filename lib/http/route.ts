@@ -22,6 +22,7 @@ import {
   memberContext,
   type OrgScope,
   parseInput,
+  reportOutage,
   requireRecentAuth,
 } from "./guard";
 import { requestIdOf } from "./request-id";
@@ -207,6 +208,7 @@ function toResponse(result: RouteResult, headers: Record<string, string>): Respo
 function errorResponse(error: unknown, requestId: string, headers: Record<string, string>): Response {
   if (error instanceof ResponseError) return error.response;
   if (error instanceof GuardError || isPublicError(error)) {
+    reportOutage(error, requestId);
     const body = {
       error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) },
     };

@@ -324,7 +324,13 @@ describe("cancellation when an organization is deleted", () => {
       );
 
     fake.failNext(3, 500);
-    expect((await remove()).status).toBe(500);
+    const outage = await remove();
+    expect(outage.status).toBe(503);
+    expect((await outage.json()).error).toEqual({
+      code: "stripe_unavailable",
+      message:
+        "Stripe could not cancel the subscription just now. Nothing was charged or changed; try again in a minute.",
+    });
     expect(await testDb().organization.findUnique({ where: { id: org.id } })).not.toBeNull();
 
     expect((await remove()).status).toBe(204);

@@ -228,11 +228,36 @@ describe("route(): input, step-up, rate limit and errors", () => {
     const broken = route({ auth: "public", rateLimit: "pages-ip", input: {} }, () => {
       throw new Error("connection string postgresql://secret@db leaked?");
     });
+    class PaymentsDownError extends Error {
+      status = 503;
+      code = "payments_unavailable";
+    }
+    const outage = route({ auth: "public", rateLimit: "pages-ip", input: {} }, () => {
+      throw new PaymentsDownError("Payments are down. Nothing was charged; try again in a minute.");
+    });
+    const teapot = route({ auth: "public", rateLimit: "pages-ip", input: {} }, () => {
+      throw Object.assign(new Error("upstream said 502"), { status: 502, code: "bad_gateway" });
+    });
+
     const refused = await limited(appRequest("/x", { ip: freshIp() }));
     expect(refused.status).toBe(402);
     expect(await refused.json()).toEqual({
       error: { code: "plan_limit", message: "Your plan allows 3 projects. Upgrade to add more." },
     });
+
+    // A dependency down (503 with a code): its message, so people know nothing changed and to retry.
+    const unavailable = await outage(appRequest("/x", { ip: freshIp() }));
+    expect(unavailable.status).toBe(503);
+    expect(await unavailable.json()).toEqual({
+      error: {
+        code: "payments_unavailable",
+        message: "Payments are down. Nothing was charged; try again in a minute.",
+      },
+    });
+    // Any other 5xx is hidden like an unknown error.
+    const hidden = await teapot(appRequest("/x", { ip: freshIp() }));
+    expect(hidden.status).toBe(500);
+    expect((await hidden.json()).error.code).toBe("internal_error");
 
     const failed = await broken(
       appRequest("/x", { ip: freshIp(), headers: { "x-request-id": "req-test-12345" } }),
