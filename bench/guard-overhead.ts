@@ -4,7 +4,8 @@
 // (lib/orgs getProject) and returns the same JSON, in the same run on the same database. A middle
 // row shows how much of it is the session lookup alone.
 // Each call is a new Request; callers cycle through 40 members, so the per-user rate limit (300 a
-// minute) is never reached and the session check's 5-second cache behaves as under real traffic.
+// minute) is never reached and the 5-second caches of the session's user row and of the membership
+// (docs/decisions/0023) behave as under steady traffic: mostly hits, one read per user per window.
 // The rate limiter uses its in-memory store here (REDIS_URL is unset): bench/ratelimit-overhead.ts
 // measures what Redis adds.
 // Run: npx tsx bench/guard-overhead.ts (without --conditions=react-server: see below)

@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { cache } from "react";
-import { currentUserFromClaims, requestCookies, sessionClaimsFrom } from "./session-token";
+import { currentUserFromCookies, requestCookies } from "./session-token";
 
 /**
  * The signed-in user as the server sees it for one request: built from the session claims and the
@@ -41,13 +41,11 @@ export function toPublicUser(user: PublicUser): PublicUser {
  * checked as next-auth's jwt callback checks it (lifetime, revocation, disabled account). Cached per
  * request (React `cache`), so the layout, the page and the wrapper share one lookup.
  */
-export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
-  const claims = await sessionClaimsFrom(await cookies());
-  return claims ? currentUserFromClaims(claims) : null;
-});
+export const getCurrentUser = cache(
+  async (): Promise<CurrentUser | null> => currentUserFromCookies(await cookies()),
+);
 
 /** The signed-in user of a route handler's request, or null. */
-export async function currentUserFromRequest(request: Request): Promise<CurrentUser | null> {
-  const claims = await sessionClaimsFrom(requestCookies(request));
-  return claims ? currentUserFromClaims(claims) : null;
+export function currentUserFromRequest(request: Request): Promise<CurrentUser | null> {
+  return currentUserFromCookies(requestCookies(request));
 }

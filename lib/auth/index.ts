@@ -78,6 +78,7 @@ export { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
   checkSession,
+  forgetSessionUser,
   revokeAllSessions,
   SESSION_CHECK_CACHE_MS,
   type SessionClaims,

@@ -5,7 +5,7 @@ import { serverEnv } from "../env";
 import { logger } from "../log";
 import { authConfig } from "./config";
 import type { CurrentUser } from "./current-user";
-import { checkSession, type SessionClaims, SessionRevokedError } from "./session";
+import { checkedSessionUser, type SessionClaims, SessionRevokedError, type SessionUser } from "./session";
 import { sessionCookieNameFor } from "./session-renewal";
 
 /**
@@ -72,54 +72,61 @@ export function isSessionClaims(
   );
 }
 
-/**
- * The session's claims after the same checks next-auth's jwt callback makes (signature and
- * encryption, idle expiry, absolute lifetime, revocation, disabled account), or null.
- */
-export async function sessionClaimsFrom(cookies: CookieList): Promise<SessionClaims | null> {
+/** A decoded, well-formed session token from the cookies, not yet checked against the user row. */
+async function decodedClaims(cookies: CookieList): Promise<SessionClaims | null> {
   const token = sessionTokenFrom(cookies);
   if (!token) return null;
-  const config = authConfig();
-  const decoded = (await decode({ token, secret: config.authSecret }).catch(() => null)) as Record<
+  const decoded = (await decode({ token, secret: authConfig().authSecret }).catch(() => null)) as Record<
     string,
     unknown
   > | null;
-  if (!isSessionClaims(decoded)) return null;
+  return isSessionClaims(decoded) ? decoded : null;
+}
+
+/**
+ * The session after the same checks next-auth's jwt callback makes (signature and encryption, idle
+ * expiry, absolute lifetime, revocation, disabled account): its claims and the user row they were
+ * checked against, or null.
+ */
+async function checkedSession(
+  cookies: CookieList,
+): Promise<{ claims: SessionClaims; user: SessionUser } | null> {
+  const claims = await decodedClaims(cookies);
+  if (!claims) return null;
   try {
-    return await checkSession(getDb(), decoded, { maxAgeSeconds: config.sessionMaxSeconds });
+    const user = await checkedSessionUser(getDb(), claims, { maxAgeSeconds: authConfig().sessionMaxSeconds });
+    return { claims, user };
   } catch (error) {
     if (error instanceof SessionRevokedError) {
-      logger.info({ userId: decoded.uid, reason: error.reason }, "session ended");
+      logger.info({ userId: claims.uid, reason: error.reason }, "session ended");
       return null;
     }
     throw error;
   }
 }
 
-/** The user of a checked session: the one place the CurrentUser shape is built. */
-export async function currentUserFromClaims(claims: SessionClaims): Promise<CurrentUser | null> {
-  const user = await getDb().user.findUnique({
-    where: { id: claims.uid },
-    select: {
-      id: true,
-      email: true,
-      name: true,
-      emailVerifiedAt: true,
-      mfaEnabledAt: true,
-      isPlatformAdmin: true,
-      deletionRequestedAt: true,
-    },
-  });
-  if (!user) return null;
+/** The checked session's claims (see checkedSession), or null. */
+export async function sessionClaimsFrom(cookies: CookieList): Promise<SessionClaims | null> {
+  return (await checkedSession(cookies))?.claims ?? null;
+}
+
+/**
+ * The signed-in user of these cookies, or null: the one place the CurrentUser shape is built, from
+ * the session's claims and the (cached) user row the session was checked against.
+ */
+export async function currentUserFromCookies(cookies: CookieList): Promise<CurrentUser | null> {
+  const session = await checkedSession(cookies);
+  if (!session) return null;
+  const { claims, user } = session;
   return {
-    id: user.id,
+    id: claims.uid,
     email: user.email,
     name: user.name,
-    emailVerified: user.emailVerifiedAt !== null,
+    emailVerified: user.emailVerified,
     mfa: claims.mfa,
-    mfaEnabled: user.mfaEnabledAt !== null,
+    mfaEnabled: user.mfaEnabled,
     isPlatformAdmin: user.isPlatformAdmin,
     authAt: claims.authAt,
-    deletionPending: user.deletionRequestedAt !== null,
+    deletionPending: user.deletionPending,
   };
 }

@@ -27,29 +27,74 @@ export class SessionRevokedError extends Error {
 }
 
 /**
- * How long a session's revocation state may be served from memory. Every request checks the user's
- * sessionVersion; the cache keeps that to one query per user per few seconds. A revocation made on
- * another app instance takes effect there within this time (on this instance, at once).
+ * How long the user row behind a session may be served from memory. Every request checks the
+ * user's sessionVersion and builds the CurrentUser from the same row; the cache keeps that to one
+ * query per user per few seconds. A revocation made on another app instance takes effect there
+ * within this time (on this instance, at once: revokeAllSessions and forgetSessionUser drop it).
  */
 export const SESSION_CHECK_CACHE_MS = 5_000;
 
-type SessionState = { sessionVersion: number; disabled: boolean; fetchedAt: number } | null;
-const stateCache = new Map<string, SessionState & object>();
+/** The user row as a session sees it: what the check needs and what CurrentUser shows. */
+export type SessionUser = {
+  sessionVersion: number;
+  disabled: boolean;
+  email: string;
+  name: string | null;
+  emailVerified: boolean;
+  mfaEnabled: boolean;
+  isPlatformAdmin: boolean;
+  deletionPending: boolean;
+};
 
-async function sessionState(db: PrismaClient, userId: string, now: number): Promise<SessionState> {
-  const cached = stateCache.get(userId);
+// On globalThis: a Next.js build may load this module once per route bundle, and a revocation made in
+// one (a server action) must reach the cache every bundle of the process reads.
+const globalForSessions = globalThis as unknown as {
+  shipshapeSessionUsers?: Map<string, SessionUser & { fetchedAt: number }>;
+};
+globalForSessions.shipshapeSessionUsers ??= new Map();
+const userCache = globalForSessions.shipshapeSessionUsers;
+
+async function sessionUser(db: PrismaClient, userId: string, now: number): Promise<SessionUser | null> {
+  const cached = userCache.get(userId);
   if (cached && now - cached.fetchedAt < SESSION_CHECK_CACHE_MS) return cached;
-  const user = await db.user.findUnique({
+  const row = await db.user.findUnique({
     where: { id: userId },
-    select: { sessionVersion: true, disabledAt: true },
+    select: {
+      sessionVersion: true,
+      disabledAt: true,
+      email: true,
+      name: true,
+      emailVerifiedAt: true,
+      mfaEnabledAt: true,
+      isPlatformAdmin: true,
+      deletionRequestedAt: true,
+    },
   });
-  if (!user) {
-    stateCache.delete(userId);
+  if (!row) {
+    userCache.delete(userId);
     return null;
   }
-  const state = { sessionVersion: user.sessionVersion, disabled: user.disabledAt !== null, fetchedAt: now };
-  stateCache.set(userId, state);
-  return state;
+  const user: SessionUser = {
+    sessionVersion: row.sessionVersion,
+    disabled: row.disabledAt !== null,
+    email: row.email,
+    name: row.name,
+    emailVerified: row.emailVerifiedAt !== null,
+    mfaEnabled: row.mfaEnabledAt !== null,
+    isPlatformAdmin: row.isPlatformAdmin,
+    deletionPending: row.deletionRequestedAt !== null,
+  };
+  userCache.set(userId, { ...user, fetchedAt: now });
+  return user;
+}
+
+/**
+ * Drops this instance's cached row of a user, after a change to what CurrentUser shows that doesn't
+ * revoke sessions (an address verified, a deletion cancelled), so the next request sees it at once.
+ * Call it after the change has committed.
+ */
+export function forgetSessionUser(userId: string): void {
+  userCache.delete(userId);
 }
 
 /** The claims of a session that starts now, after a successful password or OAuth sign-in. */
@@ -81,13 +126,23 @@ export async function checkSession(
   claims: SessionClaims,
   options: { maxAgeSeconds: number; now?: number },
 ): Promise<SessionClaims> {
+  await checkedSessionUser(db, claims, options);
+  return claims;
+}
+
+/** checkSession, returning the user row it checked against (one cached read for both). */
+export async function checkedSessionUser(
+  db: PrismaClient,
+  claims: SessionClaims,
+  options: { maxAgeSeconds: number; now?: number },
+): Promise<SessionUser> {
   const now = options.now ?? Date.now();
   if (now - claims.signedInAt > options.maxAgeSeconds * 1000) throw new SessionRevokedError("expired");
-  const state = await sessionState(db, claims.uid, now);
-  if (!state) throw new SessionRevokedError("user_gone");
-  if (state.disabled) throw new SessionRevokedError("disabled");
-  if (state.sessionVersion !== claims.sv) throw new SessionRevokedError("revoked");
-  return claims;
+  const user = await sessionUser(db, claims.uid, now);
+  if (!user) throw new SessionRevokedError("user_gone");
+  if (user.disabled) throw new SessionRevokedError("disabled");
+  if (user.sessionVersion !== claims.sv) throw new SessionRevokedError("revoked");
+  return user;
 }
 
 /**
@@ -96,5 +151,5 @@ export async function checkSession(
  */
 export async function revokeAllSessions(db: Pick<PrismaClient, "user">, userId: string): Promise<void> {
   await db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
-  stateCache.delete(userId);
+  userCache.delete(userId);
 }

@@ -10,6 +10,7 @@ import {
   type RequestClient,
   sendAfterAnswer,
 } from "./flow-support";
+import { forgetSessionUser } from "./session";
 
 /** How long the link in a verification email works. */
 export const VERIFICATION_TOKEN_TTL_MS = 24 * 60 * 60_000;
@@ -70,7 +71,7 @@ export type VerifyEmailResult = { ok: true; userId: string } | { ok: false; reas
  * link opens (never by the GET itself: mail scanners open links on their own).
  */
 export async function verifyEmail(token: string, client: RequestClient): Promise<VerifyEmailResult> {
-  return getDb().$transaction(async (tx) => {
+  const result = await getDb().$transaction(async (tx) => {
     const now = new Date();
     const spent = await spendEmailToken(tx, token, "EMAIL_VERIFICATION", now);
     if (!spent) return { ok: false, reason: "invalid_or_expired" } as const;
@@ -90,4 +91,7 @@ export async function verifyEmail(token: string, client: RequestClient): Promise
     );
     return { ok: true, userId: spent.userId } as const;
   });
+  // The signed-in user's next request must see the address verified, not a cached row.
+  if (result.ok) forgetSessionUser(result.userId);
+  return result;
 }

@@ -1,6 +1,6 @@
 // Authorization: the policy table, the question "may this member do that?", and the membership
 // lookup every org-scoped request starts with.
-export { findMembership, type OrgMembership } from "./membership";
+export { findMembership, forgetMemberships, MEMBERSHIP_CACHE_MS, type OrgMembership } from "./membership";
 export {
   CONDITIONS,
   can,

@@ -1,5 +1,6 @@
 import "server-only";
 import { recordSecurityEvent } from "@/lib/audit";
+import { forgetMemberships } from "@/lib/authz";
 import { getDb } from "@/lib/db";
 import { ForbiddenError } from "./errors";
 import { type Actor, auditBase, type Tx } from "./scope";
@@ -12,6 +13,8 @@ const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
  * Runs `work` in one transaction: the change and its audit event commit together or not at all.
  * When `work` refuses with a ForbiddenError, the transaction is rolled back and the refusal is
  * recorded as an `authz.denied` security event in a transaction of its own, so it survives.
+ * After a commit, this process's cached memberships of the organization are dropped (lib/authz), so
+ * a role change, a removal or a new requireMfa applies to the very next request.
  */
 export async function inTransaction<T>(
   actor: Actor & { orgId: string | null },
@@ -19,7 +22,9 @@ export async function inTransaction<T>(
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   try {
-    return await getDb().$transaction(work, TRANSACTION_OPTIONS);
+    const result = await getDb().$transaction(work, TRANSACTION_OPTIONS);
+    if (actor.orgId) forgetMemberships(actor.orgId);
+    return result;
   } catch (error) {
     if (error instanceof ForbiddenError) await recordDenial(actor, target, error);
     throw error;

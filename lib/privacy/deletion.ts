@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { pseudonymizeAuditActor, recordAuditEvent, recordSecurityEvent } from "../audit";
-import { revokeAllSessions } from "../auth";
+import { forgetSessionUser, revokeAllSessions } from "../auth";
 import { getDb, type Prisma, type PrismaClient } from "../db";
 import { logger } from "../log";
 import { accountDeletionScheduledMail, appLink, type MailMessage } from "../mail";
@@ -122,7 +122,7 @@ export async function requestAccountDeletion(
 
 /** Cancels a pending deletion. Returns false when none was pending (nothing changes then). */
 export async function cancelAccountDeletion(userId: string, client: ClientInfo = {}): Promise<boolean> {
-  return getDb().$transaction(async (tx) => {
+  const cancelled = await getDb().$transaction(async (tx) => {
     const { count } = await tx.user.updateMany({
       where: { id: userId, deletionRequestedAt: { not: null } },
       data: { deletionRequestedAt: null, deletionScheduledAt: null },
@@ -139,6 +139,9 @@ export async function cancelAccountDeletion(userId: string, client: ClientInfo =
     );
     return true;
   });
+  // The session's cached user row still says "deletion pending": drop it (lib/auth).
+  if (cancelled) forgetSessionUser(userId);
+  return cancelled;
 }
 
 export interface HardDeleteResult {

@@ -1,0 +1,117 @@
+// The two per-process caches that keep the route guard cheap (bench/guard-overhead.ts): a session's
+// user row (lib/auth, SESSION_CHECK_CACHE_MS) and a found membership (lib/authz, MEMBERSHIP_CACHE_MS).
+// What a person would notice: a change they make applies to their very next request on this
+// instance, and a change made elsewhere (another instance, a database shell) within the window.
+import { describe, expect, it } from "vitest";
+import { GET as getOrganization } from "@/app/api/orgs/[org]/route";
+import {
+  checkSession,
+  currentUserFromRequest,
+  resendVerificationEmail,
+  SESSION_CHECK_CACHE_MS,
+  startSession,
+  verifyEmail,
+} from "@/lib/auth";
+import { findMembership, MEMBERSHIP_CACHE_MS } from "@/lib/authz";
+import { changeMemberRole, removeMember, updateOrganization } from "@/lib/orgs";
+import { cancelAccountDeletion, requestAccountDeletion } from "@/lib/privacy";
+import { testDb } from "../support/db";
+import { linkToken, mailTo } from "../support/mail";
+import { createTestOrg } from "../support/orgs";
+import { appRequest, sessionCookieFor } from "../support/sessions";
+import { createTestUser, freshIp } from "../support/users";
+
+async function orgRead(slug: string, cookie: string) {
+  const response = await getOrganization(appRequest(`/api/orgs/${slug}`, { cookie, ip: freshIp() }), {
+    params: Promise.resolve({ org: slug }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe("the cached membership", () => {
+  it("drops on a change made through lib/orgs: the next request sees the new role, or 404 once removed", async () => {
+    const { org, owner, member } = await createTestOrg(["OWNER", "MEMBER"]);
+    const cookie = await sessionCookieFor(member().userId);
+    expect(await orgRead(org.slug, cookie)).toMatchObject({ status: 200, body: { role: "MEMBER" } });
+
+    await changeMemberRole(owner().scope, member().membershipId, "ADMIN");
+    expect(await orgRead(org.slug, cookie)).toMatchObject({ status: 200, body: { role: "ADMIN" } });
+
+    await removeMember(owner().scope, member().membershipId);
+    expect((await orgRead(org.slug, cookie)).status).toBe(404);
+  });
+
+  it("picks up a change made elsewhere (a database shell, another instance) once the window has passed", async () => {
+    const { org, member } = await createTestOrg(["OWNER", "MEMBER"]);
+    const now = Date.now();
+    expect(await findMembership(testDb(), member().userId, org.slug, now)).toMatchObject({ role: "MEMBER" });
+    await testDb().membership.update({ where: { id: member().membershipId }, data: { role: "ADMIN" } });
+
+    // Within the window, this process still answers from memory...
+    expect(await findMembership(testDb(), member().userId, org.slug, now + 1_000)).toMatchObject({
+      role: "MEMBER",
+    });
+    // ...and after it, from the database.
+    expect(
+      await findMembership(testDb(), member().userId, org.slug, now + MEMBERSHIP_CACHE_MS + 1),
+    ).toMatchObject({ role: "ADMIN" });
+  });
+
+  it("never keeps a 'not a member' answer: someone who just joined gets in at once", async () => {
+    const { org } = await createTestOrg(["OWNER"]);
+    const joiner = await createTestUser();
+    expect(await findMembership(testDb(), joiner.id, org.slug)).toBeNull();
+    await testDb().membership.create({ data: { orgId: org.id, userId: joiner.id, role: "MEMBER" } });
+    expect(await findMembership(testDb(), joiner.id, org.slug)).toMatchObject({ role: "MEMBER" });
+  });
+
+  it("carries a new requireMfa setting to the next request of every member", async () => {
+    const { org, owner, member } = await createTestOrg(["OWNER", "MEMBER"]);
+    await testDb().user.update({ where: { id: owner().userId }, data: { mfaEnabledAt: new Date() } });
+    const cookie = await sessionCookieFor(member().userId);
+    expect((await orgRead(org.slug, cookie)).status).toBe(200);
+    await updateOrganization(owner().scope, { requireMfa: true });
+    // The member has no MFA: the organization is closed to them from now on.
+    expect((await orgRead(org.slug, cookie)).status).toBe(403);
+  });
+});
+
+describe("the cached user row of a session", () => {
+  it("shows a just-verified address on the very next request", async () => {
+    const user = await createTestUser({ emailVerifiedAt: null });
+    const request = async () =>
+      currentUserFromRequest(appRequest("/x", { cookie: await sessionCookieFor(user.id) }));
+    expect(await request()).toMatchObject({ emailVerified: false });
+
+    await (await resendVerificationEmail({ userId: user.id, ip: freshIp() })).background;
+    await verifyEmail(linkToken((await mailTo(user.email))[0], "/verify-email"), { ip: freshIp() });
+    expect(await request()).toMatchObject({ emailVerified: true });
+  });
+
+  it("shows a cancelled deletion on the very next request", async () => {
+    const user = await createTestUser();
+    await requestAccountDeletion(user.id);
+    // The request revoked every session: sign in again, as the person would.
+    const cookie = await sessionCookieFor(user.id);
+    expect(await currentUserFromRequest(appRequest("/x", { cookie }))).toMatchObject({
+      deletionPending: true,
+    });
+    await cancelAccountDeletion(user.id);
+    expect(await currentUserFromRequest(appRequest("/x", { cookie }))).toMatchObject({
+      deletionPending: false,
+    });
+  });
+
+  it("applies a revocation made elsewhere once the window has passed", async () => {
+    const user = await createTestUser();
+    const claims = await startSession(testDb(), user.id);
+    const now = Date.now();
+    await checkSession(testDb(), claims, { maxAgeSeconds: 3600, now });
+    // Another instance signs the user out everywhere: this one's cache doesn't know yet.
+    await testDb().user.update({ where: { id: user.id }, data: { sessionVersion: { increment: 1 } } });
+    await checkSession(testDb(), claims, { maxAgeSeconds: 3600, now: now + 1_000 });
+    await expect(
+      checkSession(testDb(), claims, { maxAgeSeconds: 3600, now: now + SESSION_CHECK_CACHE_MS + 1 }),
+    ).rejects.toMatchObject({ reason: "revoked" });
+  });
+});
