@@ -1,5 +1,17 @@
+import type { Page } from "@playwright/test";
 import { DEMO_PASSWORD } from "../../prisma/demo-data";
 import { expect, test, visit } from "./fixtures";
+
+async function signInWithForm(page: Page, email: string) {
+  await visit(page, "/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
+}
+
+const sessionCookieOf = async (page: Page) =>
+  (await page.context().cookies()).find((cookie) => cookie.name.endsWith("next-auth.session-token"));
 
 test.describe("sign-in", () => {
   test("the demo owner signs in with the form, sees the account page, and signs out", async ({
@@ -27,6 +39,27 @@ test.describe("sign-in", () => {
     await visit(page, "/account");
     await expect(page).toHaveURL(/\/sign-in/);
     expect(problems.cspViolations).toEqual([]);
+  });
+
+  test("session fixation: a session cookie planted before sign-in is replaced, and never becomes the victim's", async ({
+    page,
+    browser,
+  }) => {
+    // The attacker signs in to their own account and plants that session cookie in the victim's browser.
+    const attacker = await (await browser.newContext()).newPage();
+    await signInWithForm(attacker, "member@example.com");
+    const planted = await sessionCookieOf(attacker);
+    if (!planted) throw new Error("the attacker's sign-in set no session cookie");
+    await page.context().addCookies([planted]);
+
+    await signInWithForm(page, "owner@example.com");
+    await expect(page.getByText("Signed in as")).toContainText("owner@example.com");
+    expect((await sessionCookieOf(page))?.value).not.toBe(planted.value);
+
+    // The planted token still opens only the attacker's own account.
+    await visit(attacker, "/account");
+    await expect(attacker.getByText("Signed in as")).toContainText("member@example.com");
+    await attacker.context().close();
   });
 
   test("a wrong password and an unknown email get the same message", async ({ page }) => {
