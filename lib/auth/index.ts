@@ -32,6 +32,7 @@ export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export { AuthFlowError } from "./errors";
 export type { RequestClient } from "./flow-support";
+export { type KeyRotationResult, reencryptMfaSecrets } from "./key-rotation";
 export {
   confirmMfaEnrolment,
   disableMfa,

@@ -16,7 +16,8 @@ import { generateTotpSecret, totpQrCode, totpUri, verifyTotp } from "./totp";
 // counts against the `totp-account` limit (5 per 5 minutes per account, fail closed), whichever
 // page it comes from, so the guessing budget against one account's secret is shared.
 
-const totpContext = (userId: string) => `user:${userId}:totp`;
+/** The context an MFA secret is encrypted under: binds the ciphertext to its user's row. */
+export const totpContext = (userId: string) => `user:${userId}:totp`;
 
 const WRONG_CODE = "That code didn't work. Check your authenticator app and enter the current code.";
 
