@@ -2,20 +2,10 @@
 // with its job worker (tests/e2e/serve-app.ts): the export is built in the background and downloaded;
 // a deletion signs out everywhere, and signing in again offers to cancel it.
 import { readFile } from "node:fs/promises";
-import type { Page } from "@playwright/test";
 import { strFromU8, unzipSync } from "fflate";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
 import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect, test, visit } from "./fixtures";
+import { expect, signIn, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/account/);
-}
 
 test.describe("your data", () => {
   // Each waits on background work (the job worker, mail delivery) and signs in more than once.

@@ -4,10 +4,8 @@
 // user's session at once, and resends a newcomer's verification email.
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import type { Browser, Page } from "@playwright/test";
 import { generateSync } from "otplib";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
-import { expect, skipWithout, test, visit } from "./fixtures";
+import { expect, signedInPage, skipWithout, submitSignIn, test, visit } from "./fixtures";
 import { mailsTo } from "./identity";
 import { appPort } from "./ports";
 
@@ -16,20 +14,6 @@ const NAVIGATION = { timeout: 20_000 };
 
 // Several signed-in browsers and a helper process per test: more than the default 30 s on 2 cores.
 test.describe.configure({ timeout: 120_000 });
-
-async function submitSignIn(page: Page, email: string) {
-  await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
-
-async function signedInPage(browser: Browser, email: string) {
-  const page = await (await browser.newContext()).newPage();
-  await submitSignIn(page, email);
-  await expect(page).toHaveURL(/\/account$/, NAVIGATION);
-  return page;
-}
 
 /** The e2e app's database (serve-app.ts makes `shipshape_e2e_<port>` on this server), or null when embedded. */
 function e2eDatabaseUrl(): string | null {

@@ -1,5 +1,4 @@
-import type { APIRequestContext, Page } from "@playwright/test";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
+import type { APIRequestContext } from "@playwright/test";
 import type { RecordedRequest } from "../support/fake-stripe";
 import {
   checkoutSessionObject,
@@ -11,22 +10,13 @@ import {
   TEST_PRICES,
   type TestEvent,
 } from "../support/stripe-events";
-import { expect, test, visit } from "./fixtures";
+import { expect, signIn, test, visit } from "./fixtures";
 import { fakeStripeUrl } from "./ports";
 
 // One story, in order: the owner upgrades through (fake) Stripe Checkout, Stripe's webhooks make the
 // plan paid, a failed renewal shows the banner, and the cancellation drops the organization to free.
 // Each test is a multi-step story through a production server; give it more than the 30 s default.
 test.describe.configure({ mode: "serial", timeout: 90_000 });
-
-async function signIn(page: Page, email: string) {
-  await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // This suite's first sign-in meets a cold server (argon2, first database connections): allow it time.
-  await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
-}
 
 /** Posts an event to the app's webhook the way Stripe does: the raw JSON, signed by the real SDK. */
 async function deliver(request: APIRequestContext, event: TestEvent) {

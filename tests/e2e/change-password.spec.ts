@@ -5,7 +5,7 @@ import {
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
-  signIn,
+  submitSignIn,
   test,
   visit,
 } from "./identity";
@@ -25,10 +25,10 @@ test.describe("change password", () => {
       extraHTTPHeaders: { "x-forwarded-for": freshClientIp() },
     });
     const otherDevice = await otherBrowser.newPage();
-    await signIn(otherDevice, email, NEW_USER_PASSWORD);
+    await submitSignIn(otherDevice, email, NEW_USER_PASSWORD);
     await expect(otherDevice).toHaveURL(/\/account$/);
 
-    await signIn(page, email, NEW_USER_PASSWORD);
+    await submitSignIn(page, email, NEW_USER_PASSWORD);
     await expect(page).toHaveURL(/\/account$/);
     await page.getByRole("link", { name: "Change your password" }).click();
     await expect(page).toHaveURL(/\/account\/password$/);

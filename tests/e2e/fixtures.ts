@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
-import { test as base, expect, type Page } from "@playwright/test";
+import { type Browser, test as base, expect, type Page } from "@playwright/test";
+import { DEMO_PASSWORD } from "../../prisma/demo-data";
 
 type PageProblems = { consoleErrors: string[]; cspViolations: string[] };
 
@@ -49,6 +50,30 @@ export function skipWithout(missing: boolean, reason: string): void {
     throw new Error(`REQUIRE_SERVICES=1 but this suite can't run: it ${reason}.`);
   }
   test.skip(true, reason);
+}
+
+/** Fills in and submits the sign-in form (the demo accounts' password unless given); doesn't wait. */
+export async function submitSignIn(page: Page, email: string, password: string = DEMO_PASSWORD) {
+  await visit(page, "/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/**
+ * Signs in and waits for the account page. The first sign-in of a run meets a cold server (argon2,
+ * first database connections) and form posts render on the server: allow it 20 s.
+ */
+export async function signIn(page: Page, email: string, password: string = DEMO_PASSWORD) {
+  await submitSignIn(page, email, password);
+  await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
+}
+
+/** A new browser context (a second person, with cookies of their own), signed in as `email`. */
+export async function signedInPage(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, email);
+  return page;
 }
 
 /** Visits `path`, waits for the page to settle, and returns the main response. */

@@ -2,10 +2,10 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
 import type { CaughtMail } from "../support/smtp-catcher";
-import { expect, freshClientIp, test, visit } from "./fixtures";
+import { expect, freshClientIp, submitSignIn, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
 
-export { expect, freshClientIp, test, visit };
+export { expect, freshClientIp, submitSignIn, test, visit };
 
 /** A password the policy accepts (long, not breached, no email or product name in it). */
 export const NEW_USER_PASSWORD = "pebble harbour lantern quiet";
@@ -42,13 +42,6 @@ export async function fillSignUp(page: Page, email: string, password = NEW_USER_
   await page.getByLabel("Name (optional)").fill("Grace");
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
-}
-
-export async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
 }
 
 /** Signs up a new address and verifies it from the mailed link, signed out; returns the address. */

@@ -12,7 +12,7 @@ import {
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
-  signIn,
+  submitSignIn,
   test,
   visit,
 } from "./identity";
@@ -46,7 +46,7 @@ test.describe
       problems,
     }) => {
       email = await createVerifiedAccount(page, "mfa");
-      await signIn(page, email, NEW_USER_PASSWORD);
+      await submitSignIn(page, email, NEW_USER_PASSWORD);
       await expect(page).toHaveURL(/\/account$/);
       await page.getByRole("link", { name: "Two-factor authentication" }).click();
       await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
@@ -81,7 +81,7 @@ test.describe
     });
 
     test("(3) signs in with a TOTP code; until then the session reaches nothing else", async ({ page }) => {
-      await signIn(page, email, NEW_USER_PASSWORD);
+      await submitSignIn(page, email, NEW_USER_PASSWORD);
       await expect(page).toHaveURL(/\/sign-in\/mfa$/);
       await visit(page, "/account/sessions");
       await expect(page).toHaveURL(/\/sign-in\/mfa$/);
@@ -97,7 +97,7 @@ test.describe
       page,
     }) => {
       const [code] = recoveryCodes as [string];
-      await signIn(page, email, NEW_USER_PASSWORD);
+      await submitSignIn(page, email, NEW_USER_PASSWORD);
       await page.getByLabel("Authentication code").fill(code);
       await page.getByRole("button", { name: "Verify" }).click();
       await expect(page).toHaveURL(/\/account\/mfa\?codesLeft=9$/);
@@ -106,7 +106,7 @@ test.describe
       ).toBeVisible();
       await signOut(page);
 
-      await signIn(page, email, NEW_USER_PASSWORD);
+      await submitSignIn(page, email, NEW_USER_PASSWORD);
       await page.getByLabel("Authentication code").fill(code);
       await page.getByRole("button", { name: "Verify" }).click();
       await expect(page.locator("form").getByRole("alert")).toHaveText(
@@ -128,7 +128,7 @@ test("(5) ten wrong passwords get the same answer and lock the account; the lock
   const email = await createVerifiedAccount(page, "lockout");
   const seen = (await mailsTo(email)).length;
   for (let attempt = 1; attempt <= 10; attempt++) {
-    await signIn(page, email, `not the password, attempt ${attempt}`);
+    await submitSignIn(page, email, `not the password, attempt ${attempt}`);
     await expect(page.locator("form").getByRole("alert")).toHaveText(WRONG_CREDENTIALS);
   }
   const mail = await nextMailTo(email, seen);

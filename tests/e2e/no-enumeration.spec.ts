@@ -5,7 +5,7 @@ import {
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
-  signIn,
+  submitSignIn,
   test,
   uniqueEmail,
   visit,
@@ -97,7 +97,7 @@ test.describe("no user enumeration", () => {
     const email = uniqueEmail("resend-same");
     await fillSignUp(page, email);
     await nextMailTo(email);
-    await signIn(page, email, NEW_USER_PASSWORD);
+    await submitSignIn(page, email, NEW_USER_PASSWORD);
     await expect(page).toHaveURL(/\/verify-email$/);
 
     const resend = () =>

@@ -1,11 +1,10 @@
 // Organizations in the browser: an owner invites someone by email (caught by the SMTP catcher), the
 // invitee accepts, is kept out of an admin-only page, and gets in once the owner makes them an admin.
 import { randomBytes } from "node:crypto";
-import type { Browser, Page } from "@playwright/test";
 import pg from "pg";
-import { DEMO_ORGANIZATION, DEMO_PASSWORD } from "../../prisma/demo-data";
+import { DEMO_ORGANIZATION } from "../../prisma/demo-data";
 import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect, skipWithout, test, visit } from "./fixtures";
+import { expect, signedInPage, signIn, skipWithout, test, visit } from "./fixtures";
 import { appPort, mailCatcherUrl } from "./ports";
 
 const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
@@ -33,16 +32,6 @@ async function createVerifiedUser(email: string, name: string): Promise<void> {
   }
 }
 
-async function signIn(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/, NAVIGATION);
-  return page;
-}
-
 test.describe("organizations", () => {
   skipWithout(
     !serverUrl,
@@ -61,11 +50,7 @@ test.describe("organizations", () => {
     await createVerifiedUser(email, name);
 
     // The owner invites the address.
-    await visit(page, "/sign-in");
-    await page.getByLabel("Email").fill("owner@example.com");
-    await page.getByLabel("Password").fill(DEMO_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page).toHaveURL(/\/account$/, NAVIGATION);
+    await signIn(page, "owner@example.com");
     await visit(page, `/${org}/members`);
     await page.getByLabel("Email address to invite").fill(email);
     await page.getByRole("button", { name: "Send invitation" }).click();
@@ -81,7 +66,7 @@ test.describe("organizations", () => {
     expect(link).toBeDefined();
 
     // The invitee signs in, opens the link and accepts.
-    const invitee = await signIn(browser, email);
+    const invitee = await signedInPage(browser, email);
     await visit(invitee, new URL(link as string).pathname);
     await expect(invitee.getByRole("heading", { name: "Join Acme" })).toBeVisible();
     await invitee.getByRole("button", { name: "Accept invitation" }).click();

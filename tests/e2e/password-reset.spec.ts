@@ -6,7 +6,7 @@ import {
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
-  signIn,
+  submitSignIn,
   test,
   visit,
 } from "./identity";
@@ -28,7 +28,7 @@ test.describe("password reset", () => {
       extraHTTPHeaders: { "x-forwarded-for": freshClientIp() },
     });
     const oldSession = await otherBrowser.newPage();
-    await signIn(oldSession, email, NEW_USER_PASSWORD);
+    await submitSignIn(oldSession, email, NEW_USER_PASSWORD);
     await expect(oldSession).toHaveURL(/\/account$/);
 
     await visit(page, "/sign-in");
@@ -61,9 +61,9 @@ test.describe("password reset", () => {
     await otherBrowser.close();
 
     // The old password no longer works; the new one does. The link is spent.
-    await signIn(page, email, NEW_USER_PASSWORD);
+    await submitSignIn(page, email, NEW_USER_PASSWORD);
     await expect(page.locator("form").getByRole("alert")).toBeVisible();
-    await signIn(page, email, RESET_PASSWORD);
+    await submitSignIn(page, email, RESET_PASSWORD);
     await expect(page).toHaveURL(/\/account$/);
     await visit(page, link);
     await expect(page.getByText("This reset link is invalid, already used or expired")).toBeVisible();

@@ -1,14 +1,6 @@
 import type { Page } from "@playwright/test";
 import { DEMO_PASSWORD } from "../../prisma/demo-data";
-import { expect, test, visit } from "./fixtures";
-
-async function signInWithForm(page: Page, email: string) {
-  await visit(page, "/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
-}
+import { expect, signIn, test, visit } from "./fixtures";
 
 const sessionCookieOf = async (page: Page) =>
   (await page.context().cookies()).find((cookie) => cookie.name.endsWith("next-auth.session-token"));
@@ -47,12 +39,12 @@ test.describe("sign-in", () => {
   }) => {
     // The attacker signs in to their own account and plants that session cookie in the victim's browser.
     const attacker = await (await browser.newContext()).newPage();
-    await signInWithForm(attacker, "member@example.com");
+    await signIn(attacker, "member@example.com");
     const planted = await sessionCookieOf(attacker);
     if (!planted) throw new Error("the attacker's sign-in set no session cookie");
     await page.context().addCookies([planted]);
 
-    await signInWithForm(page, "owner@example.com");
+    await signIn(page, "owner@example.com");
     await expect(page.getByText("Signed in as")).toContainText("owner@example.com");
     expect((await sessionCookieOf(page))?.value).not.toBe(planted.value);
 

@@ -5,7 +5,7 @@ import {
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
-  signIn,
+  submitSignIn,
   test,
   uniqueEmail,
   visit,
@@ -25,7 +25,7 @@ test.describe("sign-up and email verification", () => {
     const link = linkIn(mail, "/verify-email");
 
     // Signed in but unverified: the app sends the person to check their inbox.
-    await signIn(page, email, NEW_USER_PASSWORD);
+    await submitSignIn(page, email, NEW_USER_PASSWORD);
     await expect(page).toHaveURL(/\/verify-email$/);
     await expect(page.getByText(`We sent a link to ${email}`)).toBeVisible();
     await visit(page, "/account");
@@ -62,7 +62,7 @@ test.describe("sign-up and email verification", () => {
     const email = uniqueEmail("resend");
     await fillSignUp(page, email);
     const first = linkIn(await nextMailTo(email), "/verify-email");
-    await signIn(page, email, NEW_USER_PASSWORD);
+    await submitSignIn(page, email, NEW_USER_PASSWORD);
     await expect(page).toHaveURL(/\/verify-email$/);
     await page.getByRole("button", { name: "Send the link again" }).click();
     await expect(page.locator("form").getByRole("status")).toContainText("a new link is on its way");
