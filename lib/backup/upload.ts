@@ -58,7 +58,7 @@ function hint(error: SdkError, config: BackupUploadConfig): string {
   return "Check the BACKUP_S3_* settings.";
 }
 
-function describe(error: unknown): string {
+function describeFailure(error: unknown): string {
   const sdkError = error as SdkError;
   const status = sdkError.$metadata?.httpStatusCode;
   const name = sdkError.name && sdkError.name !== "Error" ? sdkError.name : (sdkError.code ?? "error");
@@ -143,7 +143,7 @@ export async function uploadBackup(
     if (error instanceof BackupError) throw error;
     throw new BackupError(
       "upload",
-      `upload to ${current} failed (${describe(error)}). ${hint(error as SdkError, config)} ` +
+      `upload to ${current} failed (${describeFailure(error)}). ${hint(error as SdkError, config)} ` +
         `The local backup is kept: ${backup.filePath}.`,
     );
   } finally {
