@@ -32,18 +32,25 @@ import {
 } from "./manifest";
 import { findPgTool, libpqConnection, startTool } from "./pg-tools";
 import { applyRetention } from "./retention";
+import { type BackupUploadResult, uploadBackup } from "./upload";
 
 export interface CreateBackupOptions {
   databaseUrl: string;
   config: BackupConfig;
   /** Called as encrypted bytes reach the file, with the total so far (for a progress display). */
   onProgress?: (bytesWritten: number) => void;
+  /** Called as the upload proceeds, with the encrypted file's bytes uploaded so far. */
+  onUploadProgress?: (bytesUploaded: number) => void;
+  /** Upload to the bucket when config.upload is set (the default); the drill's backup stays local. */
+  upload?: boolean;
 }
 
 export interface BackupResult {
   filePath: string;
   manifestPath: string;
   manifest: BackupManifest;
+  /** Where the file and its manifest were uploaded; undefined when no bucket is configured. */
+  upload: BackupUploadResult | undefined;
   /** Older backups the retention policy deleted afterwards (file names). */
   removed: string[];
 }
@@ -73,7 +80,11 @@ async function appVersion(): Promise<string> {
   }
 }
 
-/** Makes one encrypted backup of `databaseUrl` in config.dir, then applies the retention policy. */
+/**
+ * Makes one encrypted backup of `databaseUrl` in config.dir, uploads it and its manifest when a bucket
+ * is configured, then applies the retention policy. A failed upload throws before retention runs, so
+ * that run deletes nothing local.
+ */
 export async function createBackup(options: CreateBackupOptions): Promise<BackupResult> {
   const { config } = options;
   const key = requireEncryptionKey(config);
@@ -89,7 +100,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   }
 
   const client = await connect(options.databaseUrl);
-  let result: Omit<BackupResult, "removed">;
+  let result: Omit<BackupResult, "removed" | "upload">;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const { rows } = await client.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot");
@@ -167,9 +178,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   } finally {
     await client.end();
   }
+  const upload =
+    config.upload && options.upload !== false
+      ? await uploadBackup(result, config.upload, options.onUploadProgress)
+      : undefined;
   const removed = await applyRetention(config.dir, {
     keepDaily: config.keepDaily,
     keepWeekly: config.keepWeekly,
   });
-  return { ...result, removed };
+  return { ...result, upload, removed };
 }

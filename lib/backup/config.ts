@@ -8,6 +8,7 @@ import { KEY_ID } from "./format";
 // encryption key through requireEncryptionKey / requireKeyring.
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+export const DEFAULT_S3_PREFIX = "shipshape-backups/";
 const KEY_HELP = "Generate one with `openssl rand -base64 32` and keep a copy outside the server.";
 
 function decodeKey(encoded: string): Buffer | undefined {
@@ -80,6 +81,43 @@ export const backupEnvSchema = z.object({
     .string()
     .optional()
     .describe("Folder holding pg_dump and pg_restore, when those on PATH are older than the server."),
+  BACKUP_S3_BUCKET: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+      error: "must be a bucket name alone, without s3:// or a path (the folder goes in BACKUP_S3_PREFIX)",
+    })
+    .optional()
+    .describe(
+      "Bucket each backup and its manifest are uploaded to after they are written. Unset: no upload.",
+    ),
+  BACKUP_S3_PREFIX: z
+    .string()
+    // Keys are `<prefix><file name>`: without the slash, "backups" would give "backupsshipshape-…".
+    // "/" alone means the bucket's root.
+    .transform((value) => {
+      const folder = value.replace(/^\/+|\/+$/g, "");
+      return folder ? `${folder}/` : "";
+    })
+    .default(DEFAULT_S3_PREFIX)
+    .describe("Folder in the bucket the backups go to."),
+  BACKUP_S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, { error: "must be a region name such as eu-central-1 (R2: auto)" })
+    .optional()
+    .describe("The bucket's region (AWS: eu-central-1…; R2: auto; MinIO: us-east-1 unless configured)."),
+  BACKUP_S3_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL such as https://<account>.r2.cloudflarestorage.com",
+    })
+    .optional()
+    .describe("S3-compatible service's URL (R2, B2, MinIO). Unset: AWS S3."),
+  BACKUP_S3_FORCE_PATH_STYLE: z
+    .stringbool()
+    .default(false)
+    .describe("Address the bucket as <endpoint>/<bucket> instead of <bucket>.<endpoint> (MinIO needs it)."),
+  BACKUP_S3_ACCESS_KEY_ID: z.string().optional().describe("Access key id allowed to write to the bucket."),
+  BACKUP_S3_SECRET_ACCESS_KEY: z.string().optional().describe("Secret of that access key."),
 });
 
 export type BackupEnv = z.infer<typeof backupEnvSchema>;
@@ -98,6 +136,47 @@ export function checkBackupKeyIds(env: BackupEnv, ctx: z.RefinementCtx): void {
   }
 }
 
+// Set together with BACKUP_S3_BUCKET or not at all. Credentials are never taken from the AWS SDK's
+// default chain (AWS_* variables, ~/.aws, instance roles): a backup should go where its own
+// settings say, not wherever another tool's credentials on the same machine happen to point.
+const S3_REQUIRED = ["BACKUP_S3_REGION", "BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY"] as const;
+const S3_OPTIONAL = ["BACKUP_S3_ENDPOINT"] as const;
+
+/** The upload settings are all or nothing: a half-configured upload fails at startup, not at 02:00. */
+export function checkBackupUploadEnv(env: BackupEnv, ctx: z.RefinementCtx): void {
+  if (env.BACKUP_S3_BUCKET) {
+    const missing = S3_REQUIRED.filter((name) => !env[name]);
+    if (missing.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BACKUP_S3_BUCKET"],
+        message: `is set, so ${missing.join(", ")} must be set too (the upload needs a region and an access key).`,
+      });
+    }
+    return;
+  }
+  const orphans = [...S3_REQUIRED, ...S3_OPTIONAL].filter((name) => env[name]);
+  if (orphans.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["BACKUP_S3_BUCKET"],
+      message: `is not set, but ${orphans.join(", ")} ${orphans.length === 1 ? "is" : "are"}: set the bucket to upload backups, or unset them.`,
+    });
+  }
+}
+
+/** Where backups are uploaded; present only when BACKUP_S3_BUCKET is set (and so everything it needs). */
+export interface BackupUploadConfig {
+  bucket: string;
+  /** Ends with "/". */
+  prefix: string;
+  region: string;
+  endpoint: string | undefined;
+  forcePathStyle: boolean;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface BackupConfig {
   dir: string;
   /** The key new backups are encrypted with; undefined when BACKUP_ENCRYPTION_KEY is unset. */
@@ -107,11 +186,19 @@ export interface BackupConfig {
   keepDaily: number;
   keepWeekly: number;
   pgBinDir: string | undefined;
+  /** Off-site copy after each backup; undefined when BACKUP_S3_BUCKET is unset. */
+  upload: BackupUploadConfig | undefined;
 }
 
 /** Reads and checks the backup settings; throws InvalidEnvironmentError naming each bad variable. */
 export function readBackupConfig(env: Record<string, string | undefined> = process.env): BackupConfig {
-  const parsed = parseEnv(backupEnvSchema.superRefine(checkBackupKeyIds), env);
+  const parsed = parseEnv(
+    backupEnvSchema.superRefine((values, ctx) => {
+      checkBackupKeyIds(values, ctx);
+      checkBackupUploadEnv(values, ctx);
+    }),
+    env,
+  );
   const keyring = new Map(parsed.BACKUP_ENCRYPTION_KEYS ?? []);
   const encryptionKey = parsed.BACKUP_ENCRYPTION_KEY && {
     id: parsed.BACKUP_ENCRYPTION_KEY_ID,
@@ -125,6 +212,17 @@ export function readBackupConfig(env: Record<string, string | undefined> = proce
     keepDaily: parsed.BACKUP_KEEP_DAILY,
     keepWeekly: parsed.BACKUP_KEEP_WEEKLY,
     pgBinDir: parsed.BACKUP_PG_BIN_DIR,
+    upload: parsed.BACKUP_S3_BUCKET
+      ? {
+          bucket: parsed.BACKUP_S3_BUCKET,
+          prefix: parsed.BACKUP_S3_PREFIX,
+          region: parsed.BACKUP_S3_REGION as string,
+          endpoint: parsed.BACKUP_S3_ENDPOINT,
+          forcePathStyle: parsed.BACKUP_S3_FORCE_PATH_STYLE,
+          accessKeyId: parsed.BACKUP_S3_ACCESS_KEY_ID as string,
+          secretAccessKey: parsed.BACKUP_S3_SECRET_ACCESS_KEY as string,
+        }
+      : undefined,
   };
 }
 

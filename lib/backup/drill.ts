@@ -79,6 +79,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
       databaseUrl: options.databaseUrl,
       config: options.config,
       onProgress: (bytes) => options.onProgress?.("backup", bytes),
+      // The drill tests restoring; the daily backup is what goes off-site.
+      upload: false,
     });
     record.backupFile = path.basename(backup.filePath);
     await createDatabase(serverUrl, scratchDatabase);

@@ -9,7 +9,8 @@ export type BackupErrorCode =
   | "corrupt" // a chunk failed authentication, or the file is truncated or has trailing bytes
   | "checksum-mismatch" // the encrypted file's size or sha256 differs from its manifest
   | "target-not-empty" // restore refused: the target database already has tables
-  | "schema-mismatch"; // the restored database's latest migration differs from the manifest's
+  | "schema-mismatch" // the restored database's latest migration differs from the manifest's
+  | "upload"; // the off-site upload (BACKUP_S3_*) failed; the local backup is kept
 
 /** A backup, restore or drill failure whose message says what is wrong and what to do. */
 export class BackupError extends Error {

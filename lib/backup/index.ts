@@ -7,8 +7,11 @@ export { type BackupResult, type CreateBackupOptions, createBackup } from "./bac
 export {
   type BackupConfig,
   type BackupEnv,
+  type BackupUploadConfig,
   backupEnvSchema,
   checkBackupKeyIds,
+  checkBackupUploadEnv,
+  DEFAULT_S3_PREFIX,
   readBackupConfig,
   requireEncryptionKey,
 } from "./config";
@@ -41,3 +44,4 @@ export {
   verifyDatabase,
 } from "./restore";
 export { applyRetention, type RetentionPolicy, selectRetention } from "./retention";
+export { type BackupUploadResult, uploadBackup } from "./upload";

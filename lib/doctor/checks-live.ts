@@ -5,7 +5,15 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { verifyAuditChains } from "../audit";
-import { DRILL_LOG, type DrillRecord, listBackups, readBackupConfig, readManifest } from "../backup";
+import {
+  type BackupUploadConfig,
+  DRILL_LOG,
+  type DrillRecord,
+  listBackups,
+  readBackupConfig,
+  readManifest,
+} from "../backup";
+import { InvalidEnvironmentError } from "../env";
 import { JOBS_SCHEMA } from "../jobs";
 import { fail, formatAge, listSome, pass, warn } from "./finding";
 import type { Check, DoctorContext } from "./types";
@@ -102,6 +110,34 @@ export const recentDrill: Check = {
     return pass(
       `passed ${formatAge(age)} ago: ${lastOk.tables} tables, ${lastOk.rows} rows restored and compared`,
     );
+  },
+};
+
+export const offsiteBackups: Check = {
+  id: "backups.offsite",
+  title: "backups are uploaded off the server",
+  async run(ctx) {
+    // Only the settings: the upload key has no read rights (lib/backup/README.md), and each
+    // `npm run backup` already fails when its upload does.
+    let upload: BackupUploadConfig | undefined;
+    try {
+      ({ upload } = readBackupConfig(ctx.env));
+    } catch (error) {
+      if (!(error instanceof InvalidEnvironmentError)) throw error;
+      return fail(
+        listSome(error.problems, 2),
+        "Set the missing BACKUP_S3_* variables, or unset BACKUP_S3_BUCKET (lib/backup/README.md).",
+      );
+    }
+    if (!upload) {
+      return warn(
+        "BACKUP_S3_BUCKET is not set: backups stay on this server and are lost with it",
+        "Set BACKUP_S3_BUCKET, BACKUP_S3_REGION and a write-only access key (lib/backup/README.md), " +
+          "or copy BACKUP_DIR off the server after each backup yourself.",
+      );
+    }
+    const where = upload.endpoint ? new URL(upload.endpoint).host : "AWS S3";
+    return pass(`to s3://${upload.bucket}/${upload.prefix} (${where}, region ${upload.region})`);
   },
 };
 

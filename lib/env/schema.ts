@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { auditEnvSchema } from "../audit/config";
 import { authEnvSchema, checkAuthEnv } from "../auth/config";
-import { backupEnvSchema, checkBackupKeyIds } from "../backup/config";
+import { backupEnvSchema, checkBackupKeyIds, checkBackupUploadEnv } from "../backup/config";
 import { billingEnvSchema, checkBillingEnv } from "../billing/config";
 import { dbEnvSchema } from "../db/config";
 import { jobsEnvSchema } from "../jobs/config";
@@ -52,6 +52,7 @@ export const serverEnvSchema = appEnvSchema
     checkMailEnv(env, ctx);
     checkAuthEnv(env, ctx);
     checkBackupKeyIds(env, ctx);
+    checkBackupUploadEnv(env, ctx);
     refineRatelimitEnv(env, ctx);
     checkBillingEnv(env, ctx);
   });

@@ -95,6 +95,7 @@ const HANDLERS: Record<JobName, Handler> = {
     return {
       file: result.manifest.file,
       bytes: result.manifest.encrypted.bytes,
+      uploaded: result.upload?.url ?? null,
       removed: result.removed.length,
     };
   },

@@ -144,6 +144,11 @@ async function passingOptions(
       NEXT_PUBLIC_SENTRY_DSN: "https://public@o1.ingest.sentry.io/1",
       BACKUP_ENCRYPTION_KEY: BACKUP_KEY,
       BACKUP_DIR: dirs.backupDir,
+      BACKUP_S3_BUCKET: "acme-backups",
+      BACKUP_S3_REGION: "auto",
+      BACKUP_S3_ENDPOINT: "https://0123abcd.r2.cloudflarestorage.com",
+      BACKUP_S3_ACCESS_KEY_ID: "AKIADOCTORTEST",
+      BACKUP_S3_SECRET_ACCESS_KEY: randomBytes(30).toString("base64"),
       STRIPE_SECRET_KEY: `sk_live_${randomBytes(12).toString("hex")}`,
       NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: `pk_live_${randomBytes(12).toString("hex")}`,
       STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(12).toString("hex")}`,
@@ -211,7 +216,7 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
     expect(exitCodeOf(results)).toBe(0);
     const report = formatReport(results);
     expect(report).toMatch(/^PASS {2}secrets\.browser-files/m);
-    expect(report).toMatch(/GO: 17 pass, 0 warn, 0 fail$/);
+    expect(report).toMatch(/GO: 18 pass, 0 warn, 0 fail$/);
   }, 120_000);
 
   it("never prints a secret's value, only the variable's name", async () => {
@@ -391,6 +396,37 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
         status: "warn",
         reason: expect.stringMatching(/the latest failed: table User/),
       });
+    });
+
+    it("backups.offsite: no bucket is a warning; a bucket without its key fails naming what is missing", async () => {
+      const options = await passingOptions("offsite");
+      expect(await runOne("backups.offsite", options)).toMatchObject({
+        status: "pass",
+        reason: "to s3://acme-backups/shipshape-backups/ (0123abcd.r2.cloudflarestorage.com, region auto)",
+      });
+      const {
+        BACKUP_S3_BUCKET: _bucket,
+        BACKUP_S3_REGION: _region,
+        BACKUP_S3_ENDPOINT: _endpoint,
+        BACKUP_S3_ACCESS_KEY_ID: _id,
+        BACKUP_S3_SECRET_ACCESS_KEY: secret,
+        ...withoutUpload
+      } = options.env;
+      const unset = await runOne("backups.offsite", { ...options, env: withoutUpload });
+      expect(unset).toMatchObject({
+        status: "warn",
+        reason: expect.stringMatching(/BACKUP_S3_BUCKET is not set: backups stay on this server/),
+      });
+      expect(exitCodeOf([unset])).toBe(0);
+      const half = await runOne("backups.offsite", {
+        ...options,
+        env: { ...options.env, BACKUP_S3_SECRET_ACCESS_KEY: undefined },
+      });
+      expect(half).toMatchObject({
+        status: "fail",
+        reason: expect.stringContaining("BACKUP_S3_SECRET_ACCESS_KEY must be set too"),
+      });
+      expect(JSON.stringify(half)).not.toContain(secret);
     });
 
     it("data.migrations: a migration not applied", async () => {

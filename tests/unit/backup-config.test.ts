@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { readBackupConfig, requireEncryptionKey } from "@/lib/backup";
+import { parseEnv, serverEnvSchema } from "@/lib/env";
 
 const key = () => randomBytes(32).toString("base64");
 
@@ -44,5 +45,70 @@ describe("readBackupConfig", () => {
     expect(() => requireEncryptionKey(readBackupConfig({}))).toThrow(
       /BACKUP_ENCRYPTION_KEY is not set.*openssl rand -base64 32/,
     );
+  });
+});
+
+describe("readBackupConfig: the upload to a bucket (BACKUP_S3_*)", () => {
+  const complete = {
+    BACKUP_S3_BUCKET: "acme-backups",
+    BACKUP_S3_REGION: "auto",
+    BACKUP_S3_ENDPOINT: "https://0123abcd.r2.cloudflarestorage.com",
+    BACKUP_S3_ACCESS_KEY_ID: "AKIAEXAMPLE",
+    BACKUP_S3_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  };
+
+  it("is off without a bucket, and complete with one", () => {
+    expect(readBackupConfig({}).upload).toBeUndefined();
+    expect(readBackupConfig(complete).upload).toEqual({
+      bucket: "acme-backups",
+      prefix: "shipshape-backups/",
+      region: "auto",
+      endpoint: "https://0123abcd.r2.cloudflarestorage.com",
+      forcePathStyle: false,
+      accessKeyId: "AKIAEXAMPLE",
+      secretAccessKey: complete.BACKUP_S3_SECRET_ACCESS_KEY,
+    });
+  });
+
+  it("names every variable a bucket needs that is missing", () => {
+    expect(() => readBackupConfig({ BACKUP_S3_BUCKET: "acme-backups" })).toThrow(
+      "BACKUP_S3_BUCKET: is set, so BACKUP_S3_REGION, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY must be set too",
+    );
+    const { BACKUP_S3_SECRET_ACCESS_KEY: _, ...withoutSecret } = complete;
+    expect(() => readBackupConfig(withoutSecret)).toThrow(
+      "BACKUP_S3_BUCKET: is set, so BACKUP_S3_SECRET_ACCESS_KEY must be set too",
+    );
+  });
+
+  it("refuses upload settings without a bucket, naming them but never echoing the secret", () => {
+    const { BACKUP_S3_BUCKET: _, ...withoutBucket } = complete;
+    const read = () => readBackupConfig(withoutBucket);
+    expect(read).toThrow(
+      "BACKUP_S3_BUCKET: is not set, but BACKUP_S3_REGION, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY, BACKUP_S3_ENDPOINT are",
+    );
+    expect(read).not.toThrow(/wJalrXUtnFEMI/);
+  });
+
+  it("checks the bucket, the endpoint and the prefix's form", () => {
+    const read = (env: Record<string, string>) => readBackupConfig({ ...complete, ...env });
+    expect(() => read({ BACKUP_S3_BUCKET: "s3://acme-backups/db" })).toThrow(
+      /BACKUP_S3_BUCKET: must be a bucket name alone, without s3:\/\/ or a path/,
+    );
+    expect(() => read({ BACKUP_S3_ENDPOINT: "r2.cloudflarestorage.com" })).toThrow(
+      /BACKUP_S3_ENDPOINT: must be an http\(s\) URL/,
+    );
+    expect(() => read({ BACKUP_S3_FORCE_PATH_STYLE: "maybe" })).toThrow(/BACKUP_S3_FORCE_PATH_STYLE/);
+    expect(read({ BACKUP_S3_PREFIX: "/prod/db" }).upload?.prefix).toBe("prod/db/");
+    expect(read({ BACKUP_S3_PREFIX: "/" }).upload?.prefix).toBe("");
+    expect(read({ BACKUP_S3_FORCE_PATH_STYLE: "true" }).upload?.forcePathStyle).toBe(true);
+  });
+
+  it("is checked by the app's environment validation too", () => {
+    expect(() =>
+      parseEnv(serverEnvSchema, {
+        DATABASE_URL: "postgresql://localhost/app",
+        BACKUP_S3_BUCKET: "acme-backups",
+      }),
+    ).toThrow("BACKUP_S3_BUCKET: is set, so BACKUP_S3_REGION");
   });
 });

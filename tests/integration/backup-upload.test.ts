@@ -1,0 +1,221 @@
+// The off-site upload of `npm run backup` (BACKUP_S3_*), on the real PostgreSQL, with the real AWS SDK
+// talking to a local fake S3 (tests/support/fake-s3.ts): what reaches the bucket, in what order,
+// signed with which key, and what a failing bucket does to the command and the local copy.
+
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { createBackup, readBackupConfig, readManifest, verifyChecksum } from "@/lib/backup";
+import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
+import { type FakeS3, startFakeS3 } from "../support/fake-s3";
+import { requireService } from "../support/services";
+
+const run = promisify(execFile);
+const testDatabase = inject("testDatabase");
+
+// As in backup.test.ts: pg_dump 15 refuses the embedded PGlite (PostgreSQL 18).
+const onEmbedded = testDatabase.kind === "embedded";
+const toolsPresent =
+  !onEmbedded &&
+  (await requireService("pg_dump and pg_restore (PostgreSQL client tools)", () =>
+    Promise.all([run("pg_dump", ["--version"]), run("pg_restore", ["--version"])]),
+  ));
+
+const KEY = randomBytes(32).toString("base64");
+const BUCKET = "shipshape-test-backups";
+const ACCESS_KEY_ID = "AKIASHIPSHAPETEST001";
+const SECRET = randomBytes(30).toString("base64");
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+let source: ScratchDatabase;
+let s3: FakeS3;
+let workDir: string;
+
+/** The environment `npm run backup` gets in a deployment that uploads to the fake. */
+function s3Env(dir: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    BACKUP_DIR: dir,
+    BACKUP_ENCRYPTION_KEY: KEY,
+    BACKUP_S3_BUCKET: BUCKET,
+    BACKUP_S3_REGION: "eu-central-1",
+    BACKUP_S3_ENDPOINT: s3.url,
+    BACKUP_S3_FORCE_PATH_STYLE: "true",
+    BACKUP_S3_ACCESS_KEY_ID: ACCESS_KEY_ID,
+    BACKUP_S3_SECRET_ACCESS_KEY: SECRET,
+    ...env,
+  };
+}
+
+/** `npm run backup` as package.json runs it (tsx with the react-server condition). */
+const backupCli = (env: Record<string, string>) =>
+  run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/backup.ts"], {
+    env: { ...process.env, DATABASE_URL: source.url, ...env },
+  });
+
+const newRequests = (since: number) => s3.requests().slice(since);
+
+describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () => {
+  beforeAll(async () => {
+    source = await createScratchDatabase();
+    // About 14 MB of random hex: the encrypted dump is over 5 MiB, so lib-storage uploads it in parts.
+    await runSql(
+      source.url,
+      `CREATE TABLE "Blob" (id int PRIMARY KEY, data text NOT NULL);
+       INSERT INTO "Blob" SELECT g, (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 32) i)
+       FROM generate_series(1, 14000) g`,
+    );
+    s3 = await startFakeS3({ buckets: [BUCKET], accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET });
+    workDir = await mkdtemp(path.join(tmpdir(), "shipshape-backup-upload-test-"));
+  });
+  afterAll(async () => {
+    await source?.drop();
+    await s3?.close();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    s3.fail(null);
+  });
+
+  it("uploads the encrypted file, then its manifest, signed with the access key: the bucket holds the local bytes", async () => {
+    const dir = path.join(workDir, "ok");
+    const before = s3.requests().length;
+    const result = await createBackup({ databaseUrl: source.url, config: readBackupConfig(s3Env(dir)) });
+
+    const fileKey = `shipshape-backups/${path.basename(result.filePath)}`;
+    const manifestKey = `shipshape-backups/${path.basename(result.manifestPath)}`;
+    expect(result.upload).toMatchObject({
+      bucket: BUCKET,
+      fileKey,
+      manifestKey,
+      url: `s3://${BUCKET}/${fileKey}`,
+    });
+    expect(s3.keys(BUCKET)).toEqual(expect.arrayContaining([fileKey, manifestKey]));
+
+    const local = await readFile(result.filePath);
+    const uploaded = s3.object(BUCKET, fileKey);
+    expect(local.length).toBeGreaterThan(5 * 1024 * 1024);
+    expect(sha256(uploaded?.body ?? Buffer.alloc(0))).toBe(sha256(local));
+    expect(sha256(local)).toBe(result.manifest.encrypted.sha256);
+    // What left the server is the encrypted format, never pg_dump's plain archive.
+    expect(uploaded?.body.subarray(0, 8).toString("ascii")).toBe("SHIPBKUP");
+    expect(uploaded?.body.includes("PGDMP")).toBe(false);
+    expect(uploaded?.metadata).toEqual({ sha256: result.manifest.encrypted.sha256 });
+    expect(s3.object(BUCKET, manifestKey)?.body.equals(await readFile(result.manifestPath))).toBe(true);
+
+    const requests = newRequests(before);
+    // A multipart upload of the file, completed, and only then the manifest.
+    expect(requests.map((request) => request.operation)).toEqual([
+      "CreateMultipartUpload",
+      ...requests.filter((request) => request.operation === "UploadPart").map(() => "UploadPart"),
+      "CompleteMultipartUpload",
+      "PutObject",
+    ]);
+    expect(requests.filter((request) => request.operation === "UploadPart").length).toBeGreaterThanOrEqual(2);
+    expect(requests.at(-1)?.key).toBe(manifestKey);
+    // Every request carried a SigV4 Authorization with the access key id, and the fake, which checks
+    // the signature against the secret, accepted it; the secret itself never crossed the wire.
+    for (const request of requests) {
+      expect(request.authorization).toMatch(
+        new RegExp(
+          `^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/\\d{8}/eu-central-1/s3/aws4_request, ?SignedHeaders=`,
+        ),
+      );
+      expect(request.status).toBe(200);
+    }
+    expect(JSON.stringify(requests)).not.toContain(SECRET);
+    expect(s3.openUploads()).toBe(0);
+  });
+
+  it("npm run backup: the summary line names the uploaded object; BACKUP_S3_PREFIX picks the folder", async () => {
+    const dir = path.join(workDir, "cli");
+    const { stdout } = await backupCli(s3Env(dir, { BACKUP_S3_PREFIX: "nightly" }));
+    const summary =
+      /^backup ok: (\S+\.dump\.enc) [\d.]+ (?:KiB|MiB) 1 tables 14000 rows in [\d.]+s, uploaded to s3:\/\/([^/\s]+)\/(\S+) \(\+ manifest\) in [\d.]+s$/m.exec(
+        stdout,
+      );
+    expect(summary, stdout).not.toBeNull();
+    const [, file = "", bucket, key = ""] = summary ?? [];
+    expect(bucket).toBe(BUCKET);
+    expect(key).toBe(`nightly/${path.basename(file)}`);
+    expect(sha256(s3.object(BUCKET, key)?.body ?? Buffer.alloc(0))).toBe(sha256(await readFile(file)));
+    expect(s3.object(BUCKET, key.replace(/\.dump\.enc$/, ".manifest.json"))).toBeDefined();
+  });
+
+  it("a bucket answering 500: npm run backup fails saying so, keeps the local backup and deletes nothing", async () => {
+    const dir = path.join(workDir, "down");
+    await mkdir(dir, { recursive: true });
+    // Older backups that retention (1 day) would delete after a successful run.
+    const old = ["shipshape-20200101T020000Z.dump.enc", "shipshape-20200101T020000Z.manifest.json"];
+    for (const name of old) await writeFile(path.join(dir, name), "");
+    const keysBefore = s3.keys(BUCKET);
+    s3.fail({
+      status: 500,
+      code: "InternalError",
+      message: "We encountered an internal error. Please try again.",
+    });
+
+    const failed = await backupCli(s3Env(dir, { BACKUP_KEEP_DAILY: "1", BACKUP_KEEP_WEEKLY: "0" })).then(
+      () => null,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).not.toContain("backup ok");
+    const message =
+      /^backup failed: upload to s3:\/\/shipshape-test-backups\/shipshape-backups\/(shipshape-\d{8}T\d{6}Z\.dump\.enc) failed \(HTTP 500 InternalError: We encountered an internal error\. Please try again\.\)\. The storage service is failing: the next backup will try again; or copy the local file there yourself\. The local backup is kept: (\S+)\.$/m.exec(
+        failed?.stderr ?? "",
+      );
+    expect(message, failed?.stderr).not.toBeNull();
+    const [, name, kept = ""] = message ?? [];
+    expect(path.basename(kept)).toBe(name);
+    // The local backup is complete and restorable, and the older ones are still there.
+    const manifest = await readManifest(kept.replace(/\.dump\.enc$/, ".manifest.json"));
+    await expect(verifyChecksum(kept, manifest)).resolves.toBeUndefined();
+    expect((await readdir(dir)).sort()).toEqual(
+      [...old, name, name?.replace(/\.dump\.enc$/, ".manifest.json")].sort(),
+    );
+    expect(s3.keys(BUCKET)).toEqual(keysBefore);
+  });
+
+  it("a key the bucket refuses (403): fails naming the settings to check; a failed part aborts the upload", async () => {
+    const dir = path.join(workDir, "denied");
+    s3.fail({ status: 403, code: "AccessDenied", message: "Access Denied" });
+    const config = readBackupConfig(s3Env(dir));
+    await expect(createBackup({ databaseUrl: source.url, config })).rejects.toMatchObject({
+      code: "upload",
+      message: expect.stringMatching(
+        /upload to s3:\/\/\S+\.dump\.enc failed \(HTTP 403 AccessDenied: Access Denied\)\. Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY, and that this key may write .* The local backup is kept: /,
+      ),
+    });
+
+    // Refused on the parts only (a policy without multipart rights): the started upload is aborted,
+    // so no orphaned parts stay in the bucket (where they would be stored and billed, unseen).
+    s3.fail({ status: 403, code: "AccessDenied", message: "Access Denied", only: ["UploadPart"] });
+    const before = s3.requests().length;
+    await expect(createBackup({ databaseUrl: source.url, config })).rejects.toMatchObject({ code: "upload" });
+    expect(newRequests(before).map((request) => request.operation)).toContain("AbortMultipartUpload");
+    expect(s3.openUploads()).toBe(0);
+    const local = (await readdir(dir)).filter((name) => name.endsWith(".dump.enc"));
+    expect(local).toHaveLength(2);
+    for (const name of local) expect(existsSync(path.join(dir, name))).toBe(true);
+  });
+
+  it("a wrong secret: the signature is refused and the message names the key settings, not the secret", async () => {
+    const wrongSecret = randomBytes(30).toString("base64");
+    const config = readBackupConfig(
+      s3Env(path.join(workDir, "wrong-secret"), { BACKUP_S3_SECRET_ACCESS_KEY: wrongSecret }),
+    );
+    const failure = await createBackup({ databaseUrl: source.url, config }).catch((error: Error) => error);
+    expect(failure).toMatchObject({
+      code: "upload",
+      message: expect.stringContaining(
+        "(HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your key and signing method.). Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY.",
+      ),
+    });
+    expect((failure as Error).message).not.toContain(wrongSecret);
+  });
+});
