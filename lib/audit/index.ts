@@ -45,8 +45,8 @@ export {
 export {
   type PruneAuditEventsOptions,
   type PruneResult,
-  pruneAuditEvents,
   type PseudonymizedAuditUser,
+  pruneAuditEvents,
   pseudonymizeAuditUser,
   readAuditConfig,
 } from "./retention";

@@ -3,9 +3,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import {
+  AUDIT_HASH_VERSION,
   type AuditEventInput,
   auditEventHash,
-  AUDIT_HASH_VERSION,
   GENESIS_HASH,
   InvalidAuditEventError,
   pruneAuditEvents,
@@ -57,7 +57,13 @@ async function bypassingTriggers(sql: string, ...params: unknown[]): Promise<voi
 const verifyScript = (chain: string) =>
   promisify(execFile)(
     process.execPath,
-    ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/audit-verify.ts", "--chain", chain],
+    [
+      "node_modules/tsx/dist/cli.mjs",
+      "--conditions=react-server",
+      "scripts/audit-verify.ts",
+      "--chain",
+      chain,
+    ],
     { env: process.env },
   );
 
@@ -647,15 +653,22 @@ describe("pseudonymizeAuditUser", () => {
   it.each([
     ["an actor", `"actorId"`],
     ["a user target", `"targetId"`],
-  ])("leaves the chain broken when %s is swapped for someone else behind the trigger's back", async (_, column) => {
-    const { orgId, chain } = newOrg();
-    const recorded = await recordAuditEvent(
-      event(orgId, { target: { type: "user", id: randomUUID() } }),
-      testDb(),
-    );
-    await bypassingTriggers(`UPDATE "AuditEvent" SET ${column} = $2 WHERE id = $1::uuid`, recorded.id, randomUUID());
-    expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: false, seq: 1 });
-  });
+  ])(
+    "leaves the chain broken when %s is swapped for someone else behind the trigger's back",
+    async (_, column) => {
+      const { orgId, chain } = newOrg();
+      const recorded = await recordAuditEvent(
+        event(orgId, { target: { type: "user", id: randomUUID() } }),
+        testDb(),
+      );
+      await bypassingTriggers(
+        `UPDATE "AuditEvent" SET ${column} = $2 WHERE id = $1::uuid`,
+        recorded.id,
+        randomUUID(),
+      );
+      expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: false, seq: 1 });
+    },
+  );
 });
 
 describe("recordSecurityEvent", () => {

@@ -3,6 +3,7 @@
 // names the user, and the audit hash chains still verify.
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { disableUser, enableUser } from "@/lib/admin";
 import {
   exportAuditEventsCsv,
   listAuditEvents,
@@ -10,7 +11,6 @@ import {
   recordSecurityEvent,
   verifyAuditChains,
 } from "@/lib/audit";
-import { disableUser, enableUser } from "@/lib/admin";
 import { checkSession, startSession } from "@/lib/auth";
 import { signInWithPassword } from "@/lib/auth/password-sign-in";
 import { queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";

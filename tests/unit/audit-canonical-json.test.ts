@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { AUDIT_HASH_VERSION, auditEventHash, type ChainedEvent, canonicalJson, GENESIS_HASH } from "@/lib/audit";
+import {
+  AUDIT_HASH_VERSION,
+  auditEventHash,
+  type ChainedEvent,
+  canonicalJson,
+  GENESIS_HASH,
+} from "@/lib/audit";
 
 describe("canonicalJson", () => {
   it("sorts keys at every depth and writes no whitespace", () => {
