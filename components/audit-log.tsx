@@ -340,7 +340,12 @@ export function EventTable({ events, platform }: { events: AuditEventView[]; pla
                 {event.target ? (
                   <span>
                     <span className="text-slate-500">{event.target.type}</span>{" "}
-                    {event.target.label ?? <span className="font-mono text-xs">{event.target.id}</span>}
+                    {event.target.label ??
+                      (event.target.type === "user" && event.target.id.startsWith("pseudonym:") ? (
+                        <span className="text-slate-500 italic">deleted user</span>
+                      ) : (
+                        <span className="font-mono text-xs">{event.target.id}</span>
+                      ))}
                   </span>
                 ) : null}
               </td>

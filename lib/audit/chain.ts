@@ -21,8 +21,16 @@ export const GENESIS_HASH = "0".repeat(64);
  */
 export const AUDIT_LOCK_NAMESPACE = 1635083380;
 
-/** Prefix of an actorId that a user's hard delete replaced (see the audit_log migration). */
+/** Prefix of an actorId or user targetId that a user's hard delete replaced (audit_pseudonymize_user). */
 const PSEUDONYM_PREFIX = "pseudonym:";
+
+/**
+ * The canonical form recordAuditEvent hashes new events with (the row's hashVersion):
+ * 1: the target enters as targetId itself (events recorded before the audit_target_pseudonym migration);
+ * 2: the target enters as the SHA-256 of targetId, like the actor, and the version is covered too.
+ */
+export const AUDIT_HASH_VERSION = 2;
+export const AUDIT_HASH_VERSIONS = [1, 2] as const;
 
 export function auditChainOf(orgId: string | null): AuditChain {
   return orgId === null ? "platform" : `org:${orgId}`;
@@ -45,39 +53,51 @@ export interface ChainedEvent {
   metadata: Record<string, unknown>;
   requestId: string | null;
   prevHash: string;
+  /** Which canonical form the hash covers (AUDIT_HASH_VERSION for new events). */
+  hashVersion: number;
 }
 
 /**
- * SHA-256 (hex) of the event's canonical JSON. The actor enters as the SHA-256 of actorId rather
- * than the id itself, so pseudonymizing a deleted user (actorId becomes "pseudonym:" + that same
- * SHA-256) keeps the chain valid, while replacing the actor by anyone else still breaks it.
+ * SHA-256 (hex) of the event's canonical JSON, in the form its hashVersion names. The actor (both
+ * versions) and the target (version 2) enter as the SHA-256 of their id rather than the id itself, so
+ * pseudonymizing a deleted user (the id becomes "pseudonym:" + that same SHA-256) keeps the chain
+ * valid, while replacing them by anyone else still breaks it. Version 2 also covers the version, so
+ * relabelling a row as version 1 breaks it. Throws RangeError for a version it does not know.
  */
 export function auditEventHash(event: ChainedEvent): string {
   // Named one by one: a row read from the database carries more (its hash), which must not count.
-  return sha256Hex(
-    canonicalJson({
-      id: event.id,
-      chain: event.chain,
-      seq: event.seq,
-      at: event.at,
-      actorType: event.actorType,
-      actorRef: actorRef(event.actorId),
-      actorIp: event.actorIp,
-      actorUserAgent: event.actorUserAgent,
-      orgId: event.orgId,
-      action: event.action,
-      targetType: event.targetType,
-      targetId: event.targetId,
-      metadata: event.metadata,
-      requestId: event.requestId,
-      prevHash: event.prevHash,
-    }),
-  );
+  const common = {
+    id: event.id,
+    chain: event.chain,
+    seq: event.seq,
+    at: event.at,
+    actorType: event.actorType,
+    actorRef: pseudonymRef(event.actorId),
+    actorIp: event.actorIp,
+    actorUserAgent: event.actorUserAgent,
+    orgId: event.orgId,
+    action: event.action,
+    targetType: event.targetType,
+    metadata: event.metadata,
+    requestId: event.requestId,
+    prevHash: event.prevHash,
+  };
+  switch (event.hashVersion) {
+    case 1:
+      return sha256Hex(canonicalJson({ ...common, targetId: event.targetId }));
+    case 2:
+      return sha256Hex(canonicalJson({ ...common, hashVersion: 2, targetRef: pseudonymRef(event.targetId) }));
+    default:
+      throw new RangeError(
+        `auditEventHash: unknown hashVersion ${JSON.stringify(event.hashVersion)} (known: ${AUDIT_HASH_VERSIONS.join(", ")}).`,
+      );
+  }
 }
 
-function actorRef(actorId: string | null): string | null {
-  if (actorId === null) return null;
-  return actorId.startsWith(PSEUDONYM_PREFIX) ? actorId.slice(PSEUDONYM_PREFIX.length) : sha256Hex(actorId);
+/** The SHA-256 an id enters the hash as: the one a pseudonym already carries, else the id's own. */
+function pseudonymRef(id: string | null): string | null {
+  if (id === null) return null;
+  return id.startsWith(PSEUDONYM_PREFIX) ? id.slice(PSEUDONYM_PREFIX.length) : sha256Hex(id);
 }
 
 function sha256Hex(text: string): string {

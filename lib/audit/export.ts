@@ -88,6 +88,9 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
   const rows = Math.min(matching, maxRows);
   const truncated = matching > maxRows;
 
+  // Exporting one user's events is about that user: they are the event's target, where their hard
+  // delete pseudonymizes them (metadata holds no user ids).
+  const filteredUser = resolved.actorId && UUID.test(resolved.actorId) ? resolved.actorId : null;
   await recordAuditEvent(
     {
       action: "audit.exported",
@@ -95,6 +98,7 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
       ip: input.exportedBy.ip,
       userAgent: input.exportedBy.userAgent,
       orgId: input.scope.kind === "organization" ? input.scope.orgId : null,
+      target: filteredUser ? { type: "user", id: filteredUser } : null,
       metadata: {
         format: "csv",
         scope: input.scope.kind,
@@ -118,9 +122,15 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
 }
 
 /** The filter as the export's audit event records it: ids and instants, never an email. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The filter as ids and instants. A user filtered on is named by the event's target, not here. */
 function filterForAudit(resolved: ResolvedAuditFilter): Record<string, unknown> {
+  const { actorId } = resolved;
   return {
-    ...(resolved.actorId !== undefined && { actorId: resolved.actorId ?? "(no matching user)" }),
+    ...(actorId !== undefined && {
+      actorId: actorId === null ? "(no matching user)" : UUID.test(actorId) ? "(the target user)" : actorId,
+    }),
     ...(resolved.action !== undefined && { action: resolved.action }),
     ...(resolved.from !== undefined && { from: resolved.from }),
     ...(resolved.until !== undefined && { until: resolved.until }),

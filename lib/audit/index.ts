@@ -2,7 +2,15 @@ import "server-only";
 
 export { AUDIT_ACTIONS, type AuditAction, SECURITY_EVENT_LOG_LEVELS, type SecurityAction } from "./actions";
 export { canonicalJson } from "./canonical-json";
-export { type AuditChain, auditChainOf, auditEventHash, type ChainedEvent, GENESIS_HASH } from "./chain";
+export {
+  AUDIT_HASH_VERSION,
+  AUDIT_HASH_VERSIONS,
+  type AuditChain,
+  auditChainOf,
+  auditEventHash,
+  type ChainedEvent,
+  GENESIS_HASH,
+} from "./chain";
 export { type AuditConfig, auditEnvSchema } from "./config";
 export {
   AUDIT_CSV_COLUMNS,
@@ -37,8 +45,9 @@ export {
 export {
   type PruneAuditEventsOptions,
   type PruneResult,
+  type PseudonymizedAuditUser,
   pruneAuditEvents,
-  pseudonymizeAuditActor,
+  pseudonymizeAuditUser,
   readAuditConfig,
 } from "./retention";
 export { recordSecurityEvent, type SecurityEventInput } from "./security-event";

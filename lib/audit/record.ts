@@ -6,6 +6,7 @@ import { currentRequestContext, redactSensitiveKeys } from "@/lib/log";
 import { AUDIT_ACTIONS, type AuditAction } from "./actions";
 import { canonicalJson } from "./canonical-json";
 import {
+  AUDIT_HASH_VERSION,
   AUDIT_LOCK_NAMESPACE,
   type AuditChain,
   auditChainOf,
@@ -35,9 +36,17 @@ export interface AuditEventInput {
   userAgent?: string | null;
   /** The organization the action happened in; omit it (or null) for platform events. */
   orgId?: string | null;
-  /** What the action was done to, such as `{ type: "user", id }` or `{ type: "project", id }`. */
+  /**
+   * What the action was done to, such as `{ type: "user", id }` or `{ type: "project", id }`. A user
+   * the action was done to is the target with type "user" (a member whose role changed, not their
+   * membership), so that their hard delete can pseudonymize it.
+   */
   target?: { type: string; id: string } | null;
-  /** Details. Redacted like log lines before they are stored: a `password` key becomes "[REDACTED]". */
+  /**
+   * Details. Redacted like log lines before they are stored: a `password` key becomes "[REDACTED]".
+   * Never a user id: a user is the actor or the target (a user's hard delete rewrites those two, not
+   * metadata). Outside production, an event whose metadata holds an existing User.id is refused.
+   */
   metadata?: Record<string, unknown>;
   /** Defaults to the id of the request being handled (lib/log withRequestContext). */
   requestId?: string | null;
@@ -102,8 +111,10 @@ const inputSchema = z.object({
   requestId: z.string().max(200).nullish(),
 });
 
+type PreparedEvent = Omit<ChainedEvent, "id" | "seq" | "at" | "prevHash" | "hashVersion">;
+
 /** Validates the input and gives every field its stored form (chain, redacted metadata, nulls). */
-function prepare(input: AuditEventInput): Omit<ChainedEvent, "id" | "seq" | "at" | "prevHash"> {
+function prepare(input: AuditEventInput): PreparedEvent {
   const parsed = inputSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
@@ -163,6 +174,7 @@ export async function recordAuditEvent(
   tx: AuditDb = getDb(),
 ): Promise<RecordedAuditEvent> {
   const event = prepare(input);
+  if (process.env.NODE_ENV !== "production") await refuseUserIdsInMetadata(event, tx);
   // A root client has $disconnect; a transaction client has not. (Both have $transaction: on a
   // transaction client it would open a savepoint, two more round trips for nothing.)
   if ("$disconnect" in tx) return tx.$transaction((ownTx) => append(ownTx, event), OWN_TRANSACTION);
@@ -176,10 +188,7 @@ interface HeadRow {
   hash: string | null;
 }
 
-async function append(
-  tx: Prisma.TransactionClient,
-  event: Omit<ChainedEvent, "id" | "seq" | "at" | "prevHash">,
-): Promise<RecordedAuditEvent> {
+async function append(tx: Prisma.TransactionClient, event: PreparedEvent): Promise<RecordedAuditEvent> {
   // Serializes appends to this chain until the transaction ends, so two appends never read the same
   // head (which would fork the chain). Other chains are not blocked.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_NAMESPACE}::int4, hashtext(${event.chain}))`;
@@ -208,17 +217,18 @@ async function append(
     seq: head.seq === null ? 1 : Number(head.seq) + 1,
     at,
     prevHash: head.hash ?? GENESIS_HASH,
+    hashVersion: AUDIT_HASH_VERSION,
   };
   const hash = auditEventHash(chained);
   try {
     await tx.$executeRaw`
       INSERT INTO "AuditEvent" (id, chain, seq, at, "actorType", "actorId", "actorIp", "actorUserAgent",
-        "orgId", action, "targetType", "targetId", metadata, "requestId", "prevHash", hash)
+        "orgId", action, "targetType", "targetId", metadata, "requestId", "prevHash", hash, "hashVersion")
       VALUES (${chained.id}::uuid, ${chained.chain}, ${chained.seq}::bigint, ${head.now}::timestamptz,
         ${chained.actorType}::"AuditActorType", ${chained.actorId}, ${chained.actorIp},
         ${chained.actorUserAgent}, ${chained.orgId}::uuid, ${chained.action}, ${chained.targetType},
         ${chained.targetId}, ${JSON.stringify(chained.metadata)}::jsonb, ${chained.requestId},
-        ${chained.prevHash}, ${hash})`;
+        ${chained.prevHash}, ${hash}, ${chained.hashVersion}::smallint)`;
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new Error(
@@ -231,6 +241,36 @@ async function append(
     throw error;
   }
   return { id: chained.id, chain: chained.chain as AuditChain, seq: chained.seq, at, hash };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The guard that keeps user ids out of metadata, outside production: a user's hard delete
+ * pseudonymizes the actor and a "user" target, never metadata, so a User.id there would outlive the
+ * user. Checked by value, not by key name (userId, toUserId, requestedBy, a filter's actorId…): any
+ * UUID anywhere in the metadata that is an existing User.id is refused. Other UUIDs (organizations,
+ * memberships, invitations) pass. Production skips it: it costs a query, and a programming error
+ * caught here must not fail a user's action; every audited path runs under the tests.
+ */
+async function refuseUserIdsInMetadata(event: PreparedEvent, db: AuditDb): Promise<void> {
+  const uuids = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === "string" && UUID.test(value)) uuids.add(value.toLowerCase());
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
+  };
+  walk(event.metadata);
+  if (uuids.size === 0) return;
+  const users = await db.$queryRaw<{ id: string }[]>`
+    SELECT id::text FROM "User" WHERE id = ANY(${[...uuids]}::uuid[])`;
+  if (users.length > 0) {
+    throw new InvalidAuditEventError(
+      `Invalid audit event (${event.action}): metadata holds a User.id (${users.map((user) => user.id).join(", ")}). ` +
+        'Make that user the actor or the target ({ type: "user", id }) instead: only those are pseudonymized ' +
+        "when the user is deleted.",
+    );
+  }
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -75,21 +75,34 @@ export async function pruneAuditEvents(options: PruneAuditEventsOptions = {}): P
 
 const userIdSchema = z.uuid();
 
+export interface PseudonymizedAuditUser {
+  /** Events the user performed (their actorId changed). */
+  asActor: number;
+  /** Events done to the user (a "user" target, hashVersion 2). An event can count in both. */
+  asTarget: number;
+}
+
 /**
  * For a user's hard delete: replaces their id by "pseudonym:<sha256 of the id>" in every event they
- * performed, through the database function audit_pseudonymize_actor (the trigger lets exactly this
- * change through and nothing else). The chains stay valid, because an event's hash covers the actor
- * as that same SHA-256. Pass the transaction that deletes the user. Returns how many events changed.
- * Only actorId changes: IP addresses, user agents, targets and metadata stay until retention.
+ * performed (actorId) and every event done to them (the targetId of a "user" target), through the
+ * database function audit_pseudonymize_user (the trigger lets exactly these changes through and
+ * nothing else). The chains stay valid, because an event's hash covers the actor, and from
+ * hashVersion 2 the target, as that same SHA-256. Events recorded before hashVersion 2 keep a user
+ * target's raw id until retention deletes them. Pass the transaction that deletes the user.
+ * IP addresses, user agents and metadata stay until retention (metadata holds no user ids: see
+ * recordAuditEvent).
  */
-export async function pseudonymizeAuditActor(userId: string, tx: AuditDb = getDb()): Promise<number> {
+export async function pseudonymizeAuditUser(
+  userId: string,
+  tx: AuditDb = getDb(),
+): Promise<PseudonymizedAuditUser> {
   if (!userIdSchema.safeParse(userId).success) {
     throw new TypeError(
-      `pseudonymizeAuditActor: userId must be a User.id (a UUID), got ${JSON.stringify(userId)}.`,
+      `pseudonymizeAuditUser: userId must be a User.id (a UUID), got ${JSON.stringify(userId)}.`,
     );
   }
-  const [row] = await tx.$queryRaw<
-    { changed: bigint }[]
-  >`SELECT audit_pseudonymize_actor(${userId}) AS changed`;
-  return Number(row?.changed ?? 0n);
+  // Lowercase, as recordAuditEvent stores a user's id.
+  const [row] = await tx.$queryRaw<{ as_actor: bigint; as_target: bigint }[]>`
+    SELECT as_actor, as_target FROM audit_pseudonymize_user(${userId.toLowerCase()})`;
+  return { asActor: Number(row?.as_actor ?? 0n), asTarget: Number(row?.as_target ?? 0n) };
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { getDb, Prisma, type PrismaClient } from "@/lib/db";
-import { type AuditActorType, auditEventHash, GENESIS_HASH } from "./chain";
+import { AUDIT_HASH_VERSIONS, type AuditActorType, auditEventHash, GENESIS_HASH } from "./chain";
 
 /** The first broken link found in one chain. */
 export interface AuditChainBreak {
@@ -30,7 +30,8 @@ const VERIFY_TIMEOUT_MS = 60 * 60 * 1000;
 /**
  * Recomputes every hash chain from its start (or its latest retention checkpoint) and reports the
  * first broken link of each: a missing event, an event whose content changed, or a prevHash that does
- * not match. `checked` counts the events that verified.
+ * not match. Each event is recomputed in the canonical form its hashVersion names, so a chain whose
+ * older events are version 1 and newer ones version 2 verifies. `checked` counts the events that verified.
  */
 export async function verifyAuditChains(options: VerifyAuditChainsOptions = {}): Promise<AuditVerification> {
   const db = options.db ?? getDb();
@@ -74,6 +75,7 @@ interface EventRow {
   requestId: string | null;
   prevHash: string;
   hash: string;
+  hashVersion: number;
 }
 
 async function verifyChain(
@@ -90,7 +92,8 @@ async function verifyChain(
       SELECT id::text, chain, seq,
              to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
              "actorType"::text AS "actorType", "actorId", "actorIp", "actorUserAgent", "orgId"::text AS "orgId",
-             action, "targetType", "targetId", metadata::text AS metadata, "requestId", "prevHash", hash
+             action, "targetType", "targetId", metadata::text AS metadata, "requestId", "prevHash", hash,
+             "hashVersion"::int AS "hashVersion"
       FROM "AuditEvent" WHERE chain = ${chain} AND seq > ${lastSeq}::bigint
       ORDER BY seq LIMIT ${BATCH_SIZE}`;
     for (const row of rows) {
@@ -112,6 +115,9 @@ function brokenLink(row: EventRow, previousSeq: bigint, previousHash: string): s
   }
   if (row.prevHash !== previousHash) {
     return `prevHash does not match the hash of seq ${previousSeq}: events before it were rewritten or replaced`;
+  }
+  if (!(AUDIT_HASH_VERSIONS as readonly number[]).includes(row.hashVersion)) {
+    return `hashVersion ${row.hashVersion} is not one this version of the app knows (${AUDIT_HASH_VERSIONS.join(", ")})`;
   }
   const recomputed = auditEventHash({
     ...row,

@@ -64,7 +64,9 @@ export async function refundCharge(
           charge: charge.id,
           ...(input.amount !== undefined ? { amount: input.amount } : {}),
           ...(input.reason ? { reason: input.reason } : {}),
-          metadata: { orgId: org.id, requestedBy: input.actorUserId },
+          // Who asked is in the audit log (billing.refund.created, with the refund id), not here: a
+          // user id sent to Stripe comes back in webhook payloads and outlives the user's deletion.
+          metadata: { orgId: org.id },
         },
         { idempotencyKey: idempotencyKey("refund", charge.id, input.attemptId) },
       )

@@ -131,8 +131,8 @@ export async function changeMemberRole(
       {
         ...auditBase(scope, scope.orgId),
         action: "membership.role_changed",
-        target: { type: "membership", id: target.id },
-        metadata: { userId: target.userId, from: target.role, to: newRole },
+        target: { type: "user", id: target.userId },
+        metadata: { membershipId: target.id, from: target.role, to: newRole },
       },
       tx,
     );
@@ -162,8 +162,8 @@ export async function removeMember(scope: OrgScope, membershipId: string): Promi
       {
         ...auditBase(scope, scope.orgId),
         action: "membership.removed",
-        target: { type: "membership", id: target.id },
-        metadata: { userId: target.userId, role: target.role },
+        target: { type: "user", id: target.userId },
+        metadata: { membershipId: target.id, role: target.role },
       },
       tx,
     );
@@ -189,7 +189,7 @@ export async function leaveOrganization(scope: OrgScope): Promise<void> {
         ...auditBase(scope, scope.orgId),
         action: "membership.left",
         target: { type: "membership", id: membership.id },
-        metadata: { userId: scope.userId, role: actorRole },
+        metadata: { role: actorRole },
       },
       tx,
     );
@@ -223,8 +223,8 @@ export async function transferOwnership(scope: OrgScope, membershipId: string): 
       {
         ...auditBase(scope, scope.orgId),
         action: "org.ownership_transferred",
-        target: { type: "membership", id: target.id },
-        metadata: { fromUserId: scope.userId, toUserId: target.userId, previousRole: target.role },
+        target: { type: "user", id: target.userId },
+        metadata: { membershipId: target.id, previousRole: target.role },
       },
       tx,
     );

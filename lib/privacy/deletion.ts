@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { pseudonymizeAuditActor, recordAuditEvent, recordSecurityEvent } from "../audit";
+import { pseudonymizeAuditUser, recordAuditEvent, recordSecurityEvent } from "../audit";
 import { forgetSessionUser, revokeAllSessions } from "../auth";
 import { getDb, type Prisma, type PrismaClient } from "../db";
 import { logger } from "../log";
@@ -75,8 +75,6 @@ export async function requestAccountDeletion(
     if (plan.blocking.length > 0) throw new SoleOwnerError(plan.blocking);
 
     const scheduledAt = user.deletionScheduledAt ?? new Date(now.getTime() + graceDays * DAY_MS);
-    // The user's own events name them as the actor only, never as the target: the hard delete
-    // pseudonymizes actors, while a target keeps its raw id (the hash chain covers it as it is).
     if (!user.deletionScheduledAt) {
       await tx.user.update({
         where: { id: userId },
@@ -185,8 +183,9 @@ export async function hardDeleteDueAccounts(
  * - each organization the user alone owns: deleted when no one else is in it (its subscription is
  *   cancelled first, outside the transaction); when members joined during the grace period, the
  *   longest-standing admin (else member) becomes owner, so no one is stranded;
- * - invitations addressed to the user's email, and the address inside stored Stripe events;
- * - the user's id in the audit log becomes a pseudonym (the hash chains stay valid);
+ * - invitations addressed to the user's email, and the address and id inside stored Stripe events;
+ * - the user's id in the audit log becomes a pseudonym, as actor and as target (the hash chains stay
+ *   valid);
  * - the user row, which cascades to memberships, tokens, recovery codes, OAuth links and exports;
  *   projects and invitations they created stay with their organizations, without the creator.
  * The deletion is audited on the platform chain with the pseudonym as its target.
@@ -230,8 +229,8 @@ export async function hardDeleteAccount(
       );
     }
     await tx.invitation.deleteMany({ where: { email: user.email } });
-    await scrubEmailFromStripeEvents(tx, user.email);
-    const pseudonymized = await pseudonymizeAuditActor(userId, tx);
+    await scrubUserFromStripeEvents(tx, { id: userId, email: user.email });
+    const pseudonymized = await pseudonymizeAuditUser(userId, tx);
     await tx.user.delete({ where: { id: userId } });
     await recordAuditEvent(
       {
@@ -239,7 +238,8 @@ export async function hardDeleteAccount(
         actor: SYSTEM_ACTOR,
         target: { type: "user", id: auditPseudonym(userId) },
         metadata: {
-          auditEventsPseudonymized: pseudonymized,
+          auditEventsPseudonymized: pseudonymized.asActor,
+          auditTargetsPseudonymized: pseudonymized.asTarget,
           organizationsDeleted: plan.deletedWithAccount.length,
           ownershipHandedOver: plan.blocking.length,
         },
@@ -250,7 +250,7 @@ export async function hardDeleteAccount(
   }, HARD_DELETE_TRANSACTION);
 }
 
-/** The id the audit log uses for a deleted user: the same pseudonym pseudonymizeAuditActor writes. */
+/** The id the audit log uses for a deleted user: the same pseudonym pseudonymizeAuditUser writes. */
 export function auditPseudonym(userId: string): string {
   return `pseudonym:${createHash("sha256").update(userId, "utf8").digest("hex")}`;
 }
@@ -295,12 +295,12 @@ async function handOverOwnership(tx: Prisma.TransactionClient, org: Organization
     (await tx.membership.findFirst({
       where: { orgId: org.id, userId: { not: userId }, role: "ADMIN" },
       orderBy: { createdAt: "asc" },
-      select: { id: true },
+      select: { id: true, userId: true },
     })) ??
     (await tx.membership.findFirst({
       where: { orgId: org.id, userId: { not: userId } },
       orderBy: { createdAt: "asc" },
-      select: { id: true },
+      select: { id: true, userId: true },
     }));
   if (!successor) return;
   await tx.membership.update({ where: { id: successor.id }, data: { role: "OWNER" } });
@@ -309,8 +309,8 @@ async function handOverOwnership(tx: Prisma.TransactionClient, org: Organization
       action: "org.ownership_transferred",
       actor: SYSTEM_ACTOR,
       orgId: org.id,
-      target: { type: "membership", id: successor.id },
-      metadata: { reason: "owner_account_deleted" },
+      target: { type: "user", id: successor.userId },
+      metadata: { membershipId: successor.id, reason: "owner_account_deleted" },
     },
     tx,
   );
@@ -318,13 +318,19 @@ async function handOverOwnership(tx: Prisma.TransactionClient, org: Organization
 
 /**
  * Stripe events keep the payload Stripe sent, which can name the customer's email (an invoice's
- * customer_email). The rows stay (they are the idempotency record and the billing history); the
- * address in them is replaced.
+ * customer_email) and, in refunds made before refunds stopped carrying it, the admin's user id in
+ * the metadata (requestedBy). The rows stay (they are the idempotency record and the billing
+ * history); the address and the id in them are replaced.
  */
-async function scrubEmailFromStripeEvents(tx: Prisma.TransactionClient, email: string): Promise<void> {
-  const pattern = email.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  await tx.$executeRaw`
-    UPDATE "StripeEvent"
-    SET payload = regexp_replace(payload::text, ${pattern}, '[deleted user]', 'gi')::jsonb
-    WHERE strpos(lower(payload::text), ${email.toLowerCase()}) > 0`;
+async function scrubUserFromStripeEvents(
+  tx: Prisma.TransactionClient,
+  user: { id: string; email: string },
+): Promise<void> {
+  for (const needle of [user.email, user.id]) {
+    const pattern = needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    await tx.$executeRaw`
+      UPDATE "StripeEvent"
+      SET payload = regexp_replace(payload::text, ${pattern}, '[deleted user]', 'gi')::jsonb
+      WHERE strpos(lower(payload::text), ${needle.toLowerCase()}) > 0`;
+  }
 }

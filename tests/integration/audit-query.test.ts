@@ -9,9 +9,10 @@ import {
   exportAuditEventsCsv,
   InvalidAuditQueryError,
   listAuditEvents,
-  pseudonymizeAuditActor,
+  pseudonymizeAuditUser,
   recordAuditEvent,
 } from "@/lib/audit";
+import { auditPseudonym } from "@/lib/privacy";
 import { testDb } from "../support/db";
 import { createTestUser } from "../support/users";
 
@@ -238,7 +239,7 @@ describe("listAuditEvents", () => {
     await record(org.id, { actor: { type: "ANONYMOUS" } });
     await record(org.id, { actor: { type: "USER", id: ada.id }, target: { type: "user", id: gone.id } });
     await testDb().$transaction(async (tx) => {
-      await pseudonymizeAuditActor(gone.id, tx);
+      await pseudonymizeAuditUser(gone.id, tx);
       await tx.user.delete({ where: { id: gone.id } });
     });
 
@@ -249,7 +250,9 @@ describe("listAuditEvents", () => {
       ["system: audit-retention", false],
       ["deleted user", true],
     ]);
-    expect(events[0]?.target).toEqual({ type: "user", id: gone.id, label: null });
+    // A deleted user as the target: their id replaced by the same pseudonym, and no email.
+    expect(events[0]?.target).toEqual({ type: "user", id: auditPseudonym(gone.id), label: null });
+    expect(events[0]?.actor.label).toBe(ada.email);
     expect(events[3]?.actor.id).toMatch(/^pseudonym:[0-9a-f]{64}$/);
     // The public shape: these keys and no others.
     expect(Object.keys(events[0] as object).sort()).toEqual([
@@ -319,15 +322,21 @@ describe("exportAuditEventsCsv", () => {
     });
     expect(text).not.toMatch(/(^|,)[=+\-@]/m);
 
-    // The export itself is in the organization's log, with the filter as ids (never the email).
+    // The export itself is in the organization's log. The user filtered on is its target (where their
+    // hard delete finds them), never in the metadata, which holds the rest of the filter.
     const audit = await testDb().auditEvent.findFirstOrThrow({
       where: { action: "audit.exported", orgId: org.id },
     });
-    expect(audit).toMatchObject({ actorId: exporter.id, actorIp: "198.51.100.4" });
+    expect(audit).toMatchObject({
+      actorId: exporter.id,
+      actorIp: "198.51.100.4",
+      targetType: "user",
+      targetId: ada.id,
+    });
     expect(audit.metadata).toMatchObject({
       format: "csv",
       scope: "organization",
-      filter: { actorId: ada.id },
+      filter: { actorId: "(the target user)" },
       rows: 2,
       truncated: false,
     });

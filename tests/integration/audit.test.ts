@@ -3,18 +3,20 @@ import { createHash, randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import {
+  AUDIT_HASH_VERSION,
   type AuditEventInput,
   auditEventHash,
   GENESIS_HASH,
   InvalidAuditEventError,
   pruneAuditEvents,
-  pseudonymizeAuditActor,
+  pseudonymizeAuditUser,
   recordAuditEvent,
   recordSecurityEvent,
   verifyAuditChains,
 } from "@/lib/audit";
 import { logger } from "@/lib/log";
 import { testDb } from "../support/db";
+import { createTestUser } from "../support/users";
 
 const embedded = inject("testDatabase").kind === "embedded";
 
@@ -52,6 +54,19 @@ async function bypassingTriggers(sql: string, ...params: unknown[]): Promise<voi
   });
 }
 
+const verifyScript = (chain: string) =>
+  promisify(execFile)(
+    process.execPath,
+    [
+      "node_modules/tsx/dist/cli.mjs",
+      "--conditions=react-server",
+      "scripts/audit-verify.ts",
+      "--chain",
+      chain,
+    ],
+    { env: process.env },
+  );
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -59,6 +74,53 @@ function sha256(text: string): string {
 afterEach(() => {
   vi.restoreAllMocks();
 });
+
+/**
+ * Appends `count` events to `chain` as the app did before hashVersion existed: hashed in the version 1
+ * form, and inserted without the column, so the column's default says 1 (as the migration left every
+ * older row). Plain INSERTs: the append-only trigger guards UPDATE and DELETE only.
+ */
+async function appendVersion1Events(
+  orgId: string,
+  count: number,
+  overrides: { targetType?: string; targetId?: string } = {},
+) {
+  const chain = `org:${orgId}`;
+  const head = await testDb().auditEvent.findFirst({ where: { chain }, orderBy: { seq: "desc" } });
+  let seq = Number(head?.seq ?? 0n);
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    seq += 1;
+    const row = {
+      id: randomUUID(),
+      chain,
+      seq,
+      at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)),
+      actorType: "USER" as const,
+      actorId: randomUUID(),
+      actorIp: "203.0.113.7",
+      actorUserAgent: "before-versions",
+      orgId,
+      action: "org.settings_changed",
+      targetType: overrides.targetType ?? "org",
+      targetId: overrides.targetId ?? orgId,
+      metadata: { i },
+      requestId: null,
+      prevHash,
+    };
+    const hash = auditEventHash({ ...row, hashVersion: 1 });
+    await testDb().$executeRaw`
+      INSERT INTO "AuditEvent" (id, chain, seq, at, "actorType", "actorId", "actorIp", "actorUserAgent",
+        "orgId", action, "targetType", "targetId", metadata, "requestId", "prevHash", hash)
+      VALUES (${row.id}::uuid, ${chain}, ${seq}::bigint, ${row.at.toISOString()}::timestamptz, 'USER',
+        ${row.actorId}, ${row.actorIp}, ${row.actorUserAgent}, ${orgId}::uuid, ${row.action},
+        ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.metadata)}::jsonb, NULL, ${prevHash}, ${hash})`;
+    prevHash = hash;
+    ids.push(row.id);
+  }
+  return ids;
+}
 
 describe("recordAuditEvent and verifyAuditChains", () => {
   it("appends to the organization's chain, each event linked to the one before, and verifies", async () => {
@@ -74,7 +136,13 @@ describe("recordAuditEvent and verifyAuditChains", () => {
     const rows = await rowsOf(chain);
     expect(rows.map((row) => row.prevHash)).toEqual([GENESIS_HASH, rows[0]?.hash, rows[1]?.hash]);
     expect(rows.map((row) => row.hash)).toEqual(recorded.map((e) => e.hash));
-    expect(rows[0]).toMatchObject({ orgId, actorType: "USER", actorIp: "203.0.113.7", targetType: "org" });
+    expect(rows[0]).toMatchObject({
+      orgId,
+      actorType: "USER",
+      actorIp: "203.0.113.7",
+      targetType: "org",
+      hashVersion: AUDIT_HASH_VERSION,
+    });
     expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 3, chains: 1 });
   });
 
@@ -185,6 +253,29 @@ describe("recordAuditEvent and verifyAuditChains", () => {
     await expect(
       recordAuditEvent({ ...input, metadata: { blob: "x".repeat(20_000) } }, testDb()),
     ).rejects.toThrow(/over the 16384-byte limit/);
+  });
+
+  it("refuses metadata that holds a user's id, under any key: a user is the actor or the target", async () => {
+    const { orgId, chain } = newOrg();
+    const user = await createTestUser();
+    for (const metadata of [
+      { userId: user.id },
+      { toUserId: user.id.toUpperCase() },
+      { filter: { requestedBy: [user.id] } },
+    ]) {
+      await expect(recordAuditEvent(event(orgId, { metadata }), testDb())).rejects.toThrow(
+        new RegExp(`metadata holds a User\\.id \\(${user.id}\\)\\. Make that user the actor or the target`),
+      );
+    }
+    // Other ids (a membership, an organization, a user who does not exist) are details like any other.
+    await recordAuditEvent(
+      event(orgId, {
+        target: { type: "user", id: user.id },
+        metadata: { membershipId: randomUUID(), orgId, userId: randomUUID() },
+      }),
+      testDb(),
+    );
+    expect(await rowsOf(chain)).toHaveLength(1);
   });
 });
 
@@ -313,6 +404,61 @@ describe("tamper detection", () => {
   });
 });
 
+describe("chains recorded before hashVersion 2", () => {
+  it("verify with version 1 events first and version 2 events after, also with npm run audit:verify", async () => {
+    const { orgId, chain } = newOrg();
+    await appendVersion1Events(orgId, 2);
+    await recordAuditEvent(event(orgId), testDb());
+    await recordAuditEvent(event(orgId), testDb());
+    expect((await rowsOf(chain)).map((row) => row.hashVersion)).toEqual([1, 1, 2, 2]);
+    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 4, chains: 1 });
+    expect((await verifyScript(chain)).stdout).toMatch(/4 events in 1 chain\(s\), no broken link\./);
+  });
+
+  it.each([
+    ["a version 1 event", 2],
+    ["a version 2 event", 4],
+  ])("report %s whose target was edited behind the trigger's back", async (_, seq) => {
+    const { orgId, chain } = newOrg();
+    await appendVersion1Events(orgId, 2);
+    await recordAuditEvent(event(orgId), testDb());
+    await recordAuditEvent(event(orgId), testDb());
+    await bypassingTriggers(
+      `UPDATE "AuditEvent" SET "targetId" = $2 WHERE chain = $1 AND seq = ${seq}`,
+      chain,
+      randomUUID(),
+    );
+    expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({
+      ok: false,
+      checked: seq - 1,
+      seq,
+      reason: expect.stringMatching(/^hash mismatch/),
+    });
+  });
+
+  it.each([
+    ["a version 2 event relabelled as version 1", 2, 1],
+    ["a version 1 event relabelled as version 2", 1, 2],
+    ["an event labelled with a version nobody wrote", 2, 7],
+  ])("report %s", async (_, seq, relabel) => {
+    const { orgId, chain } = newOrg();
+    await appendVersion1Events(orgId, 1);
+    await recordAuditEvent(event(orgId), testDb());
+    await bypassingTriggers(
+      `UPDATE "AuditEvent" SET "hashVersion" = ${relabel} WHERE chain = $1 AND seq = ${seq}`,
+      chain,
+    );
+    expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({
+      ok: false,
+      seq,
+      reason:
+        relabel === 7
+          ? "hashVersion 7 is not one this version of the app knows (1, 2)"
+          : expect.stringMatching(/^hash mismatch/),
+    });
+  });
+});
+
 describe("retention: pruneAuditEvents", () => {
   it("deletes the old start of a chain, leaves a checkpoint, and the rest still verifies and grows", async () => {
     const { orgId, chain } = newOrg();
@@ -424,51 +570,105 @@ describe("transactions", () => {
   });
 });
 
-describe("pseudonymizeAuditActor", () => {
-  it("replaces a user's id by its pseudonym on their events, and the chain still verifies", async () => {
+describe("pseudonymizeAuditUser", () => {
+  it("replaces a user's id by its pseudonym as actor and as user target, and the chain still verifies", async () => {
     const { orgId, chain } = newOrg();
     const userId = randomUUID();
     const other = randomUUID();
+    const pseudonym = `pseudonym:${sha256(userId)}`;
     await recordAuditEvent(event(orgId, { actor: { type: "USER", id: userId } }), testDb());
     await recordAuditEvent(event(orgId, { actor: { type: "USER", id: other } }), testDb());
-    await recordAuditEvent(event(orgId, { actor: { type: "USER", id: userId } }), testDb());
+    await recordAuditEvent(
+      event(orgId, { actor: { type: "USER", id: other }, target: { type: "user", id: userId } }),
+      testDb(),
+    );
+    await recordAuditEvent(
+      event(orgId, { actor: { type: "USER", id: userId }, target: { type: "user", id: userId } }),
+      testDb(),
+    );
+    // Only a "user" target is the user: another type that happens to carry the same string stays.
+    await recordAuditEvent(event(orgId, { target: { type: "project", id: userId } }), testDb());
 
-    expect(await pseudonymizeAuditActor(userId, testDb())).toBe(2);
-    expect((await rowsOf(chain)).map((row) => row.actorId)).toEqual([
-      `pseudonym:${sha256(userId)}`,
-      other,
-      `pseudonym:${sha256(userId)}`,
+    expect(await pseudonymizeAuditUser(userId.toUpperCase(), testDb())).toEqual({ asActor: 2, asTarget: 2 });
+    expect((await rowsOf(chain)).map((row) => [row.actorId, row.targetId])).toEqual([
+      [pseudonym, orgId],
+      [other, orgId],
+      [other, pseudonym],
+      [pseudonym, pseudonym],
+      [expect.any(String), userId],
     ]);
-    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 3, chains: 1 });
+    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 5, chains: 1 });
+    expect(await pseudonymizeAuditUser(userId, testDb())).toEqual({ asActor: 0, asTarget: 0 });
   });
 
-  it("opens a path for exactly that change: with its setting on, any other UPDATE is still refused", async () => {
+  it("leaves a version 1 event's user target as it was, so the mixed chain still verifies", async () => {
+    const { orgId, chain } = newOrg();
+    const userId = randomUUID();
+    await appendVersion1Events(orgId, 1, { targetType: "user", targetId: userId });
+    await recordAuditEvent(event(orgId, { target: { type: "user", id: userId } }), testDb());
+
+    expect(await pseudonymizeAuditUser(userId, testDb())).toEqual({ asActor: 0, asTarget: 1 });
+    expect((await rowsOf(chain)).map((row) => [row.hashVersion, row.targetId])).toEqual([
+      [1, userId],
+      [2, `pseudonym:${sha256(userId)}`],
+    ]);
+    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 2, chains: 1 });
+  });
+
+  it("opens a path for exactly those changes: with its setting on, any other UPDATE is still refused", async () => {
     const { orgId } = newOrg();
-    const recorded = await recordAuditEvent(event(orgId), testDb());
-    const pseudonymizeAnd = (extra: string) =>
+    const userId = randomUUID();
+    const recorded = await recordAuditEvent(event(orgId, { target: { type: "user", id: userId } }), testDb());
+    const [legacy] = await appendVersion1Events(orgId, 1, { targetType: "user", targetId: userId });
+    const aboutProject = await recordAuditEvent(
+      event(orgId, { target: { type: "project", id: userId } }),
+      testDb(),
+    );
+    const pseudonymizeAnd = (extra: string, id = recorded.id) =>
       testDb().$transaction(async (tx) => {
-        // What audit_pseudonymize_actor sets; here set by hand, as a deliberate bypass would.
+        // What audit_pseudonymize_user sets; here set by hand, as a deliberate bypass would.
         await tx.$executeRawUnsafe("SET LOCAL shipshape.audit_maintenance = 'pseudonymize'");
-        await tx.$executeRawUnsafe(`UPDATE "AuditEvent" SET ${extra} WHERE id = $1::uuid`, recorded.id);
+        await tx.$executeRawUnsafe(`UPDATE "AuditEvent" SET ${extra} WHERE id = $1::uuid`, id);
       });
-    const pseudonym = `"actorId" = 'pseudonym:' || encode(sha256(convert_to("actorId", 'UTF8')), 'hex')`;
-    await expect(pseudonymizeAnd(`${pseudonym}, action = 'org.deleted'`)).rejects.toThrow(/UPDATE refused/);
+    const actor = `"actorId" = 'pseudonym:' || encode(sha256(convert_to("actorId", 'UTF8')), 'hex')`;
+    const target = `"targetId" = 'pseudonym:' || encode(sha256(convert_to("targetId", 'UTF8')), 'hex')`;
+    await expect(pseudonymizeAnd(`${actor}, action = 'org.deleted'`)).rejects.toThrow(/UPDATE refused/);
+    await expect(pseudonymizeAnd(`${target}, action = 'org.deleted'`)).rejects.toThrow(/UPDATE refused/);
+    await expect(pseudonymizeAnd(`${target}, "hashVersion" = 1`)).rejects.toThrow(/UPDATE refused/);
     await expect(pseudonymizeAnd(`"actorId" = 'pseudonym:${"0".repeat(64)}'`)).rejects.toThrow(
       /UPDATE refused/,
     );
+    await expect(pseudonymizeAnd(`"targetId" = 'pseudonym:${"0".repeat(64)}'`)).rejects.toThrow(
+      /UPDATE refused/,
+    );
+    await expect(pseudonymizeAnd(`"targetId" = $1::text`)).rejects.toThrow(/UPDATE refused/);
     await expect(pseudonymizeAnd(`metadata = '{}'`)).rejects.toThrow(/UPDATE refused/);
+    // A version 1 event covers the raw target id, and a target that is not a user is not theirs.
+    await expect(pseudonymizeAnd(target, legacy)).rejects.toThrow(/UPDATE refused/);
+    await expect(pseudonymizeAnd(target, aboutProject.id)).rejects.toThrow(/UPDATE refused/);
+    // Both at once, and nothing else: let through.
+    await pseudonymizeAnd(`${actor}, ${target}`);
   });
 
-  it("leaves the chain broken when an actor is swapped for someone else behind the trigger's back", async () => {
-    const { orgId, chain } = newOrg();
-    const recorded = await recordAuditEvent(event(orgId), testDb());
-    await bypassingTriggers(
-      `UPDATE "AuditEvent" SET "actorId" = $2 WHERE id = $1::uuid`,
-      recorded.id,
-      randomUUID(),
-    );
-    expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: false, seq: 1 });
-  });
+  it.each([
+    ["an actor", `"actorId"`],
+    ["a user target", `"targetId"`],
+  ])(
+    "leaves the chain broken when %s is swapped for someone else behind the trigger's back",
+    async (_, column) => {
+      const { orgId, chain } = newOrg();
+      const recorded = await recordAuditEvent(
+        event(orgId, { target: { type: "user", id: randomUUID() } }),
+        testDb(),
+      );
+      await bypassingTriggers(
+        `UPDATE "AuditEvent" SET ${column} = $2 WHERE id = $1::uuid`,
+        recorded.id,
+        randomUUID(),
+      );
+      expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: false, seq: 1 });
+    },
+  );
 });
 
 describe("recordSecurityEvent", () => {
@@ -517,19 +717,6 @@ describe("recordSecurityEvent", () => {
 });
 
 describe("npm run audit:verify", () => {
-  const verifyScript = (chain: string) =>
-    promisify(execFile)(
-      process.execPath,
-      [
-        "node_modules/tsx/dist/cli.mjs",
-        "--conditions=react-server",
-        "scripts/audit-verify.ts",
-        "--chain",
-        chain,
-      ],
-      { env: process.env },
-    );
-
   it("exits 0 on an intact chain, and 1 printing the broken link after tampering", async () => {
     const { orgId, chain } = newOrg();
     await recordAuditEvent(event(orgId), testDb());

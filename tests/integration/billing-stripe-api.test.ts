@@ -207,7 +207,7 @@ describe("refunds", () => {
         charge: chargeId,
         amount: "900",
         reason: "requested_by_customer",
-        metadata: { orgId: org.id, requestedBy: admin.id },
+        metadata: { orgId: org.id },
       },
     });
     const [entry] = await testDb().auditEvent.findMany({

@@ -3,11 +3,20 @@
 // names the user, and the audit hash chains still verify.
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { recordAuditEvent, recordSecurityEvent, verifyAuditChains } from "@/lib/audit";
+import { disableUser, enableUser } from "@/lib/admin";
+import {
+  exportAuditEventsCsv,
+  listAuditEvents,
+  recordAuditEvent,
+  recordSecurityEvent,
+  verifyAuditChains,
+} from "@/lib/audit";
 import { checkSession, startSession } from "@/lib/auth";
+import { signInWithPassword } from "@/lib/auth/password-sign-in";
 import { queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
 import { jobDefinitions } from "@/lib/jobs/worker";
 import { logger } from "@/lib/log";
+import { changeMemberRole, removeMember, transferOwnership } from "@/lib/orgs";
 import {
   accountDeletionStatus,
   auditPseudonym,
@@ -20,7 +29,7 @@ import {
 import { testDb } from "../support/db";
 import { startFakeStripe } from "../support/fake-stripe";
 import { billingEnv, stripeId } from "../support/stripe-events";
-import { createTestUser } from "../support/users";
+import { createTestUser, freshIp } from "../support/users";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -311,10 +320,14 @@ describe("the hard delete", () => {
         { userId: member.id, role: "MEMBER" },
       ]),
     );
+    // The new owner is the event's target; the deleted user is in it nowhere.
     expect(
       await testDb().auditEvent.findFirst({ where: { orgId: org.id, action: "org.ownership_transferred" } }),
     ).toMatchObject({
       actorId: "account-deletion",
+      targetType: "user",
+      targetId: admin.id,
+      metadata: { membershipId: expect.any(String), reason: "owner_account_deleted" },
     });
   });
 
@@ -377,20 +390,86 @@ describe("the hard delete", () => {
     }
   });
 
-  // Known gap, kept visible: an audit event whose *target* is the user (a failed sign-in against
-  // their account, an admin disabling them) keeps the raw user id, because the hash chain covers
-  // targetId as it is and the append-only trigger lets only actorId change. Fixing it needs an audit
-  // migration (see the ops report): then this test starts failing, and `it.fails` becomes `it`.
-  it.fails("also pseudonymizes audit events that name the user as their target", async () => {
+  it("also pseudonymizes the events others did to the user, so no row names them, and the chains verify", async () => {
     const user = await createTestUser();
-    await recordSecurityEvent({
-      action: "auth.sign_in.failed",
-      actor: { type: "ANONYMOUS" },
-      target: { type: "user", id: user.id },
-      metadata: { method: "password" },
+    const admin = await createTestUser({ isPlatformAdmin: true, mfaEnabledAt: new Date() });
+    const adminActor = { userId: admin.id, ip: "198.51.100.7" };
+    const colleague = await createTestUser();
+    const coOwner = await createTestUser();
+    const team = await createOrg("team", [
+      { userId: colleague.id, role: "OWNER" },
+      { userId: coOwner.id, role: "OWNER" },
+      { userId: user.id, role: "MEMBER" },
+    ]);
+    const club = await createOrg("club", [
+      { userId: colleague.id, role: "OWNER" },
+      { userId: user.id, role: "MEMBER" },
+    ]);
+    const membershipIn = async (orgId: string) =>
+      (await testDb().membership.findFirstOrThrow({ where: { orgId, userId: user.id } })).id;
+    const colleagueIn = (orgId: string) =>
+      ({ orgId, userId: colleague.id, role: "OWNER", ip: "203.0.113.9", userAgent: "vitest" }) as const;
+
+    // An admin action, a failed sign-in against their account, a role change, an ownership transfer
+    // to them, a removal, and an export of their events: each names them as the target.
+    await disableUser(adminActor, user.id);
+    await enableUser(adminActor, user.id);
+    expect(
+      await signInWithPassword({ email: user.email, password: "not the password", ip: freshIp() }),
+    ).toMatchObject({ ok: false, code: "invalid_credentials" });
+    await changeMemberRole(colleagueIn(team.id), await membershipIn(team.id), "ADMIN");
+    await transferOwnership(colleagueIn(team.id), await membershipIn(team.id));
+    await removeMember(colleagueIn(club.id), await membershipIn(club.id));
+    await exportAuditEventsCsv({
+      scope: { kind: "organization", orgId: team.id },
+      filter: { actor: user.email },
+      exportedBy: { userId: coOwner.id },
+      db: testDb(),
     });
+    const aboutUser = await testDb().auditEvent.findMany({
+      where: { targetType: "user", targetId: user.id },
+      select: { action: true },
+    });
+    expect(aboutUser.map((event) => event.action).sort()).toEqual([
+      "admin.user.disabled",
+      "admin.user.enabled",
+      "audit.exported",
+      "auth.sign_in.failed",
+      "membership.removed",
+      "membership.role_changed",
+      "org.ownership_transferred",
+    ]);
+
     await requestAccountDeletion(user.id);
     await hardDeleteAccount(user.id, { now: afterGrace() });
+
     expect(await rowsMentioning([user.id, user.email])).toEqual({});
+    for (const chain of ["platform", `org:${team.id}`, `org:${club.id}`]) {
+      expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: true, chains: 1 });
+    }
+    // The events stay, about the pseudonym; the rest of what they said (roles, membership) too.
+    const pseudonym = auditPseudonym(user.id);
+    expect(await testDb().auditEvent.count({ where: { targetType: "user", targetId: pseudonym } })).toBe(
+      aboutUser.length + 1, // and account.deleted itself
+    );
+    expect(
+      await testDb().auditEvent.findFirst({ where: { orgId: team.id, action: "org.ownership_transferred" } }),
+    ).toMatchObject({
+      actorId: colleague.id,
+      targetId: pseudonym,
+      metadata: { membershipId: expect.any(String), previousRole: "ADMIN" },
+    });
+    expect(
+      await testDb().auditEvent.findFirst({ where: { action: "account.deleted", targetId: pseudonym } }),
+    ).toMatchObject({ metadata: expect.objectContaining({ auditTargetsPseudonymized: aboutUser.length }) });
+    // The viewer shows who the events were about: a deleted user now, and people who still exist by email.
+    const { events } = await listAuditEvents(
+      { kind: "organization", orgId: team.id },
+      { action: "membership" },
+      { db: testDb() },
+    );
+    expect(events.map((event) => [event.actor.label, event.target])).toEqual([
+      [colleague.email, { type: "user", id: pseudonym, label: null }],
+    ]);
   });
 });

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { auditEventHash, type ChainedEvent, canonicalJson, GENESIS_HASH } from "@/lib/audit";
+import {
+  AUDIT_HASH_VERSION,
+  auditEventHash,
+  type ChainedEvent,
+  canonicalJson,
+  GENESIS_HASH,
+} from "@/lib/audit";
 
 describe("canonicalJson", () => {
   it("sorts keys at every depth and writes no whitespace", () => {
@@ -58,6 +64,8 @@ describe("canonicalJson", () => {
 
 describe("auditEventHash", () => {
   const userId = "0194c6f4-0000-7000-8000-000000000001";
+  const targetUserId = "0194c6f4-0000-7000-8000-000000000002";
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
   const event: ChainedEvent = {
     id: "0194c6f4-0000-7000-8000-00000000000a",
     chain: "org:0194c6f4-0000-7000-8000-0000000000aa",
@@ -74,29 +82,65 @@ describe("auditEventHash", () => {
     metadata: { from: "Acme", to: "Acme Inc" },
     requestId: "req-1",
     prevHash: GENESIS_HASH,
+    hashVersion: 1,
   };
+  const v2: ChainedEvent = { ...event, hashVersion: 2 };
 
-  // Every stored chain depends on this exact format: if this value changes, existing chains no longer
-  // verify. Change the format only with a migration plan for stored events. The value was computed
-  // independently too: Python's json.dumps(sort_keys=True, separators=(",", ":")) and hashlib.sha256
-  // over the same fields, with actorRef = sha256(actorId).
-  it("is pinned: the same event always hashes to the same value", () => {
+  // Every stored chain depends on these exact forms: if a value changes, existing chains no longer
+  // verify. Add a version rather than change one. The values were computed independently too:
+  // Python's json.dumps(sort_keys=True, separators=(",", ":")) and hashlib.sha256 over the same
+  // fields, with actorRef = sha256(actorId); version 2 without targetId, with hashVersion = 2 and
+  // targetRef = sha256(targetId).
+  it("is pinned for version 1, the form of events recorded before hashVersion existed", () => {
     expect(auditEventHash(event)).toBe("5b3f384c15417e54ccb8a2fce81057dd40dbd30a2afc9eee86d953e6259e6e9a");
   });
 
-  it("changes when any covered field changes", () => {
-    const original = auditEventHash(event);
-    expect(auditEventHash({ ...event, metadata: { from: "Acme", to: "Evil" } })).not.toBe(original);
-    expect(auditEventHash({ ...event, seq: 2 })).not.toBe(original);
-    expect(auditEventHash({ ...event, prevHash: "f".repeat(64) })).not.toBe(original);
-    expect(auditEventHash({ ...event, actorId: "0194c6f4-0000-7000-8000-000000000002" })).not.toBe(original);
+  it("is pinned for version 2, the form new events are recorded in", () => {
+    expect(AUDIT_HASH_VERSION).toBe(2);
+    expect(auditEventHash(v2)).toBe("fb0795e794021482e65efd45c1b4bce07a1a7e84e7f8b300cafac552c43a5ea6");
+  });
+
+  it("refuses a version it does not know", () => {
+    expect(() => auditEventHash({ ...event, hashVersion: 3 })).toThrow(/unknown hashVersion 3/);
+  });
+
+  it.each([
+    ["version 1", event],
+    ["version 2", v2],
+  ])("changes, in %s, when any covered field changes", (_, base) => {
+    const original = auditEventHash(base);
+    expect(auditEventHash({ ...base, metadata: { from: "Acme", to: "Evil" } })).not.toBe(original);
+    expect(auditEventHash({ ...base, seq: 2 })).not.toBe(original);
+    expect(auditEventHash({ ...base, prevHash: "f".repeat(64) })).not.toBe(original);
+    expect(auditEventHash({ ...base, actorId: "0194c6f4-0000-7000-8000-000000000002" })).not.toBe(original);
+    expect(auditEventHash({ ...base, targetId: targetUserId })).not.toBe(original);
+    expect(auditEventHash({ ...base, targetType: "user" })).not.toBe(original);
+  });
+
+  it("tells the versions apart: the same event relabelled with the other version does not verify", () => {
+    expect(auditEventHash(v2)).not.toBe(auditEventHash(event));
   });
 
   it("is unchanged when the actor id is replaced by its pseudonym, and only by that one", () => {
-    const pseudonym = `pseudonym:${createHash("sha256").update(userId).digest("hex")}`;
-    expect(auditEventHash({ ...event, actorId: pseudonym })).toBe(auditEventHash(event));
-    expect(auditEventHash({ ...event, actorId: `pseudonym:${"0".repeat(64)}` })).not.toBe(
-      auditEventHash(event),
+    for (const base of [event, v2]) {
+      expect(auditEventHash({ ...base, actorId: `pseudonym:${sha256(userId)}` })).toBe(auditEventHash(base));
+      expect(auditEventHash({ ...base, actorId: `pseudonym:${"0".repeat(64)}` })).not.toBe(
+        auditEventHash(base),
+      );
+    }
+  });
+
+  it("from version 2, is unchanged when a user target is replaced by its pseudonym, and only by that one", () => {
+    const aboutUser = { ...v2, targetType: "user", targetId: targetUserId };
+    const pseudonymized = { ...aboutUser, targetId: `pseudonym:${sha256(targetUserId)}` };
+    expect(auditEventHash(pseudonymized)).toBe(auditEventHash(aboutUser));
+    expect(auditEventHash({ ...aboutUser, targetId: `pseudonym:${"0".repeat(64)}` })).not.toBe(
+      auditEventHash(aboutUser),
+    );
+    // Version 1 covers the raw target id: pseudonymizing it there would break the chain.
+    const v1AboutUser = { ...aboutUser, hashVersion: 1 };
+    expect(auditEventHash({ ...v1AboutUser, targetId: pseudonymized.targetId })).not.toBe(
+      auditEventHash(v1AboutUser),
     );
   });
 });
