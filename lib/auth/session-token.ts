@@ -72,15 +72,40 @@ export function isSessionClaims(
   );
 }
 
-/** A decoded, well-formed session token from the cookies, not yet checked against the user row. */
-async function decodedClaims(cookies: CookieList): Promise<SessionClaims | null> {
+// Decrypting a session token (next-auth derives the key with HKDF, then decrypts the JWE) costs about
+// 0.3 ms, as much as the rest of the route guard together (bench/guard-overhead.ts). A token seen
+// recently is not decrypted again: the decrypted claims are kept, keyed by the token itself (no
+// one without the token can use the entry), and its `exp` is checked on every use. On globalThis, as
+// Next.js may load this module once per route bundle. Oldest entries go first past the cap.
+const DECODED_TOKENS_MAX = 10_000;
+const globalForTokens = globalThis as unknown as {
+  shipshapeDecodedTokens?: Map<string, { claims: SessionClaims; expiresAtMs: number }>;
+};
+globalForTokens.shipshapeDecodedTokens ??= new Map();
+const decodedTokens = globalForTokens.shipshapeDecodedTokens;
+
+/** A decoded, well-formed, unexpired session token from the cookies, not yet checked against the user row. */
+async function decodedClaims(cookies: CookieList, now = Date.now()): Promise<SessionClaims | null> {
   const token = sessionTokenFrom(cookies);
   if (!token) return null;
+  const cached = decodedTokens.get(token);
+  if (cached) {
+    if (now < cached.expiresAtMs) return cached.claims;
+    decodedTokens.delete(token);
+    return null;
+  }
   const decoded = (await decode({ token, secret: authConfig().authSecret }).catch(() => null)) as Record<
     string,
     unknown
   > | null;
-  return isSessionClaims(decoded) ? decoded : null;
+  // decode() has checked `exp`; a token without one is not a session this app issued.
+  if (!isSessionClaims(decoded) || typeof decoded.exp !== "number") return null;
+  if (decodedTokens.size >= DECODED_TOKENS_MAX) {
+    const oldest = decodedTokens.keys().next().value;
+    if (oldest !== undefined) decodedTokens.delete(oldest);
+  }
+  decodedTokens.set(token, { claims: decoded, expiresAtMs: decoded.exp * 1000 });
+  return decoded;
 }
 
 /**

@@ -1,14 +1,18 @@
-// The two per-process caches that keep the route guard cheap (bench/guard-overhead.ts): a session's
-// user row (lib/auth, SESSION_CHECK_CACHE_MS) and a found membership (lib/authz, MEMBERSHIP_CACHE_MS).
+// The per-process caches that keep the route guard cheap (bench/guard-overhead.ts): a session's
+// decrypted token and user row (lib/auth, SESSION_CHECK_CACHE_MS) and a found membership (lib/authz,
+// MEMBERSHIP_CACHE_MS).
 // What a person would notice: a change they make applies to their very next request on this
 // instance, and a change made elsewhere (another instance, a database shell) within the window.
+import { encode } from "next-auth/jwt";
 import { describe, expect, it } from "vitest";
 import { GET as getOrganization } from "@/app/api/orgs/[org]/route";
 import {
   checkSession,
   currentUserFromRequest,
+  readAuthConfig,
   resendVerificationEmail,
   SESSION_CHECK_CACHE_MS,
+  sessionCookieName,
   startSession,
   verifyEmail,
 } from "@/lib/auth";
@@ -113,5 +117,19 @@ describe("the cached user row of a session", () => {
     await expect(
       checkSession(testDb(), claims, { maxAgeSeconds: 3600, now: now + SESSION_CHECK_CACHE_MS + 1 }),
     ).rejects.toMatchObject({ reason: "revoked" });
+  });
+
+  it("refuses a token past its expiry even though its decryption was kept", async () => {
+    const user = await createTestUser();
+    const token = await encode({
+      token: await startSession(testDb(), user.id),
+      secret: readAuthConfig(process.env).authSecret,
+      maxAge: 1,
+    });
+    const request = () =>
+      currentUserFromRequest(appRequest("/x", { cookie: `${sessionCookieName()}=${token}` }));
+    expect(await request()).toMatchObject({ id: user.id });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await request()).toBeNull();
   });
 });
