@@ -49,7 +49,7 @@ export function FeatureNote({ feature, orgSlug }: { feature: Feature; orgSlug: s
   );
   return (
     <p role="note" className={note}>
-      {FEATURES[feature]}: part of the {including.join(" and ")} plans, not this organization's.{" "}
+      Available on the {including.join(" and ")} plans: {FEATURES[feature].toLowerCase()}.{" "}
       <BillingLink orgSlug={orgSlug} />.
     </p>
   );

@@ -151,7 +151,7 @@ test("a failed payment shows the banner to every member; the cancellation drops 
   // Back on free, the pages say what the plan allows instead of offering what the server refuses.
   await visit(ownerPage, "/acme/audit");
   await expect(ownerPage.getByRole("note")).toContainText(
-    "Export the audit log: part of the Pro and Business plans",
+    "Available on the Pro and Business plans: export the audit log.",
   );
   await expect(ownerPage.getByRole("link", { name: "Export CSV" })).toHaveCount(0);
   expect((await ownerPage.request.get("/api/orgs/acme/audit/export")).status()).toBe(402);
