@@ -7,13 +7,11 @@
 // Options: --chain <chain> verifies one chain only: "platform" or "org:<orgId>".
 // Exit codes: 0 every chain verified, 1 a chain is broken, 2 the check could not run.
 
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { verifyAuditChains } from "../lib/audit";
 import { createPrismaClient } from "../lib/db";
 import { redactUrl } from "../tools/db/apply-migrations";
-import { findRunningDevDatabase } from "../tools/embedded-postgres";
+import { NO_DATABASE_MESSAGE, scriptDatabaseUrl } from "./script-database";
 
 const CHAIN = /^(platform|org:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
@@ -32,13 +30,9 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  nextEnv.loadEnvConfig(fileURLToPath(new URL("..", import.meta.url)), true, {
-    info: () => {},
-    error: console.error,
-  });
-  const databaseUrl = process.env.DATABASE_URL || ((await findRunningDevDatabase()) ?? undefined);
+  const databaseUrl = await scriptDatabaseUrl();
   if (databaseUrl === undefined) {
-    console.error("No database to verify: set DATABASE_URL, or start `npm run dev` for the embedded one.");
+    console.error(NO_DATABASE_MESSAGE);
     return 2;
   }
 

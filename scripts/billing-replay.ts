@@ -6,12 +6,10 @@
 // running `npm run dev`. Billing settings (prices, grace period) come from the same environment.
 // Exit codes: 0 applied, ignored or already handled; 1 it failed again or is unknown; 2 could not run.
 
-import { fileURLToPath } from "node:url";
-import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { replayStripeEvent } from "../lib/billing";
 import { disconnectDb } from "../lib/db";
 import { redactUrl } from "../tools/db/apply-migrations";
-import { findRunningDevDatabase } from "../tools/embedded-postgres";
+import { NO_DATABASE_MESSAGE, scriptDatabaseUrl } from "./script-database";
 
 async function main(): Promise<number> {
   const eventId = process.argv[2];
@@ -19,16 +17,14 @@ async function main(): Promise<number> {
     console.error("Usage: npm run billing:replay <eventId>   (a Stripe event id, evt_…)");
     return 2;
   }
-  nextEnv.loadEnvConfig(fileURLToPath(new URL("..", import.meta.url)), true, {
-    info: () => {},
-    error: console.error,
-  });
-  process.env.DATABASE_URL ||= (await findRunningDevDatabase()) ?? "";
-  if (!process.env.DATABASE_URL) {
-    console.error("No database: set DATABASE_URL, or start `npm run dev` for the embedded one.");
+  const databaseUrl = await scriptDatabaseUrl();
+  if (databaseUrl === undefined) {
+    console.error(NO_DATABASE_MESSAGE);
     return 2;
   }
-  const where = redactUrl(process.env.DATABASE_URL);
+  // lib/billing reads it through lib/db.
+  process.env.DATABASE_URL = databaseUrl;
+  const where = redactUrl(databaseUrl);
   try {
     const result = await replayStripeEvent(eventId);
     switch (result.status) {

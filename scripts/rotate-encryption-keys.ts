@@ -9,18 +9,13 @@
 // Database: DATABASE_URL (from the environment or the .env files), else the embedded database of a
 // running `npm run dev`. Exit codes: 0 every secret is on the current key, 1 some secret opened with
 // no configured key (listed by user id; nothing was changed for them), 2 it could not run.
-import { fileURLToPath } from "node:url";
-import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { readAuthConfig, reencryptMfaSecrets } from "../lib/auth";
 import { createPrismaClient } from "../lib/db";
 import { redactUrl } from "../tools/db/apply-migrations";
-import { findRunningDevDatabase } from "../tools/embedded-postgres";
+import { NO_DATABASE_MESSAGE, scriptDatabaseUrl } from "./script-database";
 
 async function main(): Promise<number> {
-  nextEnv.loadEnvConfig(fileURLToPath(new URL("..", import.meta.url)), true, {
-    info: () => {},
-    error: console.error,
-  });
+  const databaseUrl = await scriptDatabaseUrl();
   let keys: ReturnType<typeof readAuthConfig>["encryptionKeys"];
   try {
     keys = readAuthConfig(process.env).encryptionKeys;
@@ -28,9 +23,8 @@ async function main(): Promise<number> {
     console.error(`AUTH_ENCRYPTION_KEYS can't be used: ${(error as Error).message}`);
     return 2;
   }
-  const databaseUrl = process.env.DATABASE_URL || ((await findRunningDevDatabase()) ?? undefined);
   if (databaseUrl === undefined) {
-    console.error("No database: set DATABASE_URL, or start `npm run dev` for the embedded one.");
+    console.error(NO_DATABASE_MESSAGE);
     return 2;
   }
 

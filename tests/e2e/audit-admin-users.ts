@@ -21,15 +21,22 @@ const db = createPrismaClient({ DATABASE_URL: process.env.DATABASE_URL as string
 try {
   const tag = randomUUID().slice(0, 8);
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const admin = await db.user.create({
-    data: {
-      email: `ops-${tag}@example.com`,
-      name: "Ops Admin",
-      emailVerifiedAt: new Date(),
-      passwordHash,
-      isPlatformAdmin: true,
-    },
-  });
+  /** A user with the demo password; verified unless `verified: false`. */
+  const newUser = (
+    label: string,
+    name: string,
+    extra: { verified?: boolean; isPlatformAdmin?: boolean } = {},
+  ) =>
+    db.user.create({
+      data: {
+        email: `${label}-${tag}@example.com`,
+        name,
+        emailVerifiedAt: extra.verified === false ? null : new Date(),
+        passwordHash,
+        isPlatformAdmin: extra.isPlatformAdmin ?? false,
+      },
+    });
+  const admin = await newUser("ops", "Ops Admin", { isPlatformAdmin: true });
   const totpSecret = generateTotpSecret();
   await db.user.update({
     where: { id: admin.id },
@@ -38,33 +45,10 @@ try {
       mfaEnabledAt: new Date(),
     },
   });
-  const user = await db.user.create({
-    data: {
-      email: `customer-${tag}@example.com`,
-      name: "Casey Customer",
-      emailVerifiedAt: new Date(),
-      passwordHash,
-    },
-  });
-  const member = await db.user.create({
-    data: {
-      email: `member-${tag}@example.com`,
-      name: "Max Member",
-      emailVerifiedAt: new Date(),
-      passwordHash,
-    },
-  });
-  const newcomer = await db.user.create({
-    data: { email: `newcomer-${tag}@example.com`, name: "Nia Newcomer", passwordHash },
-  });
-  const owner = await db.user.create({
-    data: {
-      email: `owner-${tag}@example.com`,
-      name: "Odette Owner",
-      emailVerifiedAt: new Date(),
-      passwordHash,
-    },
-  });
+  const user = await newUser("customer", "Casey Customer");
+  const member = await newUser("member", "Max Member");
+  const newcomer = await newUser("newcomer", "Nia Newcomer", { verified: false });
+  const owner = await newUser("owner", "Odette Owner");
   const org = await db.organization.create({ data: { slug: `audit-${tag}`, name: `Audit ${tag}` } });
   await db.membership.create({ data: { userId: owner.id, orgId: org.id, role: "OWNER" } });
   await db.membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
