@@ -18,6 +18,7 @@ export {
   type AdminPage,
   type AdminUserDetail,
   type AdminUserSummary,
+  getOrganizationDetail,
   getUserDetail,
   listOrganizations,
   listUsers,

@@ -141,27 +141,49 @@ export async function listOrganizations(
         where: bound ? { AND: [where, { slug: bound }] } : where,
         orderBy: { slug: order },
         take,
-        select: {
-          id: true,
-          slug: true,
-          name: true,
-          requireMfa: true,
-          createdAt: true,
-          _count: { select: { memberships: true } },
-        },
+        select: ORGANIZATION_COLUMNS,
       }),
     (org) => org.slug,
   );
+  return { ...page, items: page.items.map(presentOrganization) };
+}
+
+/**
+ * One organization by slug, with its owners (whom an operator contacts about billing). Throws
+ * AdminNotFoundError (404) for an unknown slug.
+ */
+export async function getOrganizationDetail(
+  slug: string,
+  db: PrismaClient = getDb(),
+): Promise<AdminOrganizationSummary & { owners: { id: string; email: string }[] }> {
+  const org = await db.organization.findUnique({
+    where: { slug },
+    select: {
+      ...ORGANIZATION_COLUMNS,
+      memberships: { where: { role: "OWNER" }, select: { user: { select: { id: true, email: true } } } },
+    },
+  });
+  if (!org) throw new AdminNotFoundError("No organization has this address.");
+  return { ...presentOrganization(org), owners: org.memberships.map((membership) => membership.user) };
+}
+
+const ORGANIZATION_COLUMNS = {
+  id: true,
+  slug: true,
+  name: true,
+  requireMfa: true,
+  createdAt: true,
+  _count: { select: { memberships: true } },
+} as const;
+
+function presentOrganization(org: Prisma.OrganizationGetPayload<{ select: typeof ORGANIZATION_COLUMNS }>) {
   return {
-    ...page,
-    items: page.items.map((org) => ({
-      id: org.id,
-      slug: org.slug,
-      name: org.name,
-      members: org._count.memberships,
-      requireMfa: org.requireMfa,
-      createdAt: org.createdAt.toISOString(),
-    })),
+    id: org.id,
+    slug: org.slug,
+    name: org.name,
+    members: org._count.memberships,
+    requireMfa: org.requireMfa,
+    createdAt: org.createdAt.toISOString(),
   };
 }
 

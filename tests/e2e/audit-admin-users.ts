@@ -53,10 +53,11 @@ try {
   await db.membership.create({ data: { userId: owner.id, orgId: org.id, role: "OWNER" } });
   await db.membership.create({ data: { userId: member.id, orgId: org.id, role: "MEMBER" } });
   // What a completed checkout leaves (the e2e app's STRIPE_PRICE_PRO is TEST_PRICES.pro).
+  const stripeCustomerId = stripeId("cus");
   await db.billingAccount.create({
     data: {
       orgId: org.id,
-      stripeCustomerId: stripeId("cus"),
+      stripeCustomerId,
       stripeSubscriptionId: stripeId("sub"),
       stripePriceId: TEST_PRICES.pro,
       status: "ACTIVE",
@@ -66,7 +67,7 @@ try {
     JSON.stringify({
       admin: { id: admin.id, email: admin.email, totpSecret },
       user: { id: user.id, email: user.email },
-      org: { slug: org.slug },
+      org: { slug: org.slug, stripeCustomerId },
       owner: { id: owner.id, email: owner.email },
       member: { id: member.id, email: member.email },
       newcomer: { id: newcomer.id, email: newcomer.email },

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { generateSync } from "otplib";
 import { expect, signedInPage, skipWithout, submitSignIn, test, visit } from "./fixtures";
 import { mailsTo } from "./identity";
-import { appPort } from "./ports";
+import { appPort, fakeStripeUrl } from "./ports";
 
 // Form posts render a page on the server before navigating: allow for a busy machine.
 const NAVIGATION = { timeout: 20_000 };
@@ -27,7 +27,7 @@ function e2eDatabaseUrl(): string | null {
 type Users = {
   admin: { id: string; email: string; totpSecret: string };
   user: { id: string; email: string };
-  org: { slug: string };
+  org: { slug: string; stripeCustomerId: string };
   owner: { id: string; email: string };
   member: { id: string; email: string };
   newcomer: { id: string; email: string };
@@ -116,7 +116,7 @@ test.describe("the audit log and the platform admin area", () => {
     browser,
     problems,
   }) => {
-    const { admin, user, newcomer } = createUsers(databaseUrl as string);
+    const { admin, user, newcomer, org } = createUsers(databaseUrl as string);
     const customer = await signedInPage(browser, user.email);
 
     // The admin signs in with the password, then passes the TOTP challenge with their app's code.
@@ -154,6 +154,28 @@ test.describe("the audit log and the platform admin area", () => {
     );
     await expect.poll(async () => (await mailsTo(newcomer.email)).length, NAVIGATION).toBe(1);
     expect((await mailsTo(newcomer.email))[0]?.text).toContain("/verify-email?token=");
+
+    // A customer asks for their money back: the admin finds the organization and refunds the charge
+    // (the fake Stripe holds it; the admin passed TOTP minutes ago, so no re-authentication is asked).
+    const chargeId = `ch_e2e${org.slug.replace(/[^a-z0-9]/g, "")}`;
+    await page.request.post(`${fakeStripeUrl}/__fake/charges`, {
+      data: { id: chargeId, customer: org.stripeCustomerId, amount: 2900 },
+    });
+    await visit(page, "/admin/organizations");
+    await page.getByRole("link", { name: org.slug, exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Refund a payment" })).toBeVisible(NAVIGATION);
+    await page.getByLabel("Charge id").fill(chargeId);
+    await page.getByLabel("Amount").fill("500");
+    await page.getByLabel("Reason").selectOption("requested_by_customer");
+    await page.getByRole("button", { name: "Refund" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Refund re_" })).toContainText(
+      "500 USD",
+      NAVIGATION,
+    );
+    await visit(page, `/admin/audit?org=${org.slug}`);
+    await expect(page.getByRole("row").filter({ hasText: "billing.refund.created" })).toContainText(
+      admin.email,
+    );
 
     // The admin can't disable themselves, and the actions are in the platform log with them as actor.
     await visit(page, `/admin/users/${admin.id}`);

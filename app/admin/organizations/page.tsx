@@ -76,7 +76,14 @@ export default async function AdminOrganizationsPage({ searchParams }: Props) {
             <tbody className="divide-y divide-slate-100">
               {page.items.map((org) => (
                 <tr key={org.id}>
-                  <td className="px-3 py-2 font-mono text-xs">{org.slug}</td>
+                  <td className="px-3 py-2 font-mono text-xs">
+                    <Link
+                      href={`/admin/organizations/${encodeURIComponent(org.slug)}`}
+                      className="text-indigo-700 underline underline-offset-4"
+                    >
+                      {org.slug}
+                    </Link>
+                  </td>
                   <td className="px-3 py-2">{org.name}</td>
                   <td className="px-3 py-2">{org.members}</td>
                   <td className="px-3 py-2">{org.requireMfa ? "yes" : "no"}</td>

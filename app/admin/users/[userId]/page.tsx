@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import type { ReactNode } from "react";
 import { EventTable } from "@/components/audit-log";
+import { Fact } from "@/components/fact";
 import { UtcTime } from "@/components/utc-time";
 import { AdminNotFoundError, getUserDetail } from "@/lib/admin";
 import { listAuditEvents } from "@/lib/audit";
@@ -142,15 +142,6 @@ export default async function AdminUserPage({ params }: Props) {
           </Link>
         </p>
       </section>
-    </div>
-  );
-}
-
-function Fact({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div className="contents">
-      <dt className="font-medium text-slate-600">{term}</dt>
-      <dd>{children}</dd>
     </div>
   );
 }
