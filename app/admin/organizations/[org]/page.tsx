@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/action-form";
 import { Fact } from "@/components/fact";
 import { Field, Select } from "@/components/ui/field";
 import { UtcTime } from "@/components/utc-time";
-import { AdminNotFoundError, getOrganizationDetail } from "@/lib/admin";
+import { getOrganizationDetail } from "@/lib/admin";
 import { getOrgBilling, PLANS, REFUND_REASONS } from "@/lib/billing";
 import { requirePagePlatformAdmin } from "@/lib/http";
+import { orNotFound } from "../../or-not-found";
 import { refundChargeAction } from "./actions";
 
 export const metadata: Metadata = { title: "Organization" };
@@ -21,20 +21,11 @@ const REASON_LABELS: Record<(typeof REFUND_REASONS)[number], string> = {
   fraudulent: "Fraudulent",
 };
 
-async function loadOrganization(slug: string) {
-  try {
-    return await getOrganizationDetail(slug);
-  } catch (error) {
-    if (error instanceof AdminNotFoundError) notFound();
-    throw error;
-  }
-}
-
 /** One organization for operators: its facts, its billing state, and the refund form. */
 export default async function AdminOrganizationPage({ params }: Props) {
   await requirePagePlatformAdmin();
   const { org: slug } = await params;
-  const org = await loadOrganization(slug);
+  const org = await orNotFound(getOrganizationDetail(slug));
   const billing = await getOrgBilling(org.id);
   const here = `/admin/organizations/${org.slug}`;
 

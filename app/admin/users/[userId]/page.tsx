@@ -1,32 +1,23 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { EventTable } from "@/components/audit-log";
 import { Fact } from "@/components/fact";
 import { UtcTime } from "@/components/utc-time";
-import { AdminNotFoundError, getUserDetail } from "@/lib/admin";
+import { getUserDetail } from "@/lib/admin";
 import { listAuditEvents } from "@/lib/audit";
 import { requirePagePlatformAdmin } from "@/lib/http";
+import { orNotFound } from "../../or-not-found";
 import { UserActions } from "./user-actions";
 
 export const metadata: Metadata = { title: "User" };
 
 type Props = { params: Promise<{ userId: string }> };
 
-async function loadUser(userId: string) {
-  try {
-    return await getUserDetail(userId);
-  } catch (error) {
-    if (error instanceof AdminNotFoundError) notFound();
-    throw error;
-  }
-}
-
 /** One account: its facts, its organizations, what an admin can do to it, and its latest events. */
 export default async function AdminUserPage({ params }: Props) {
   const admin = await requirePagePlatformAdmin();
   const { userId } = await params;
-  const user = await loadUser(userId);
+  const user = await orNotFound(getUserDetail(userId));
   const recent = await listAuditEvents({ kind: "platform" }, { actor: user.id }, { limit: 10 });
 
   return (
