@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { strFromU8, unzipSync } from "fflate";
 import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect, signIn, test, visit } from "./fixtures";
+import { expect, signIn, submitSignIn, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
 
 test.describe("your data", () => {
@@ -95,8 +95,8 @@ test.describe("your data", () => {
     await expect(page).toHaveURL(/\/sign-in/);
 
     // Signing in again lands on the deletion page, which offers to cancel.
-    await signIn(page, "member@example.com");
-    await expect(page).toHaveURL(/\/account\/deletion$/);
+    await submitSignIn(page, "member@example.com");
+    await expect(page).toHaveURL(/\/account\/deletion$/, { timeout: 20_000 });
     await expect(page.getByRole("heading", { name: "Your account is scheduled for deletion" })).toBeVisible();
     await page.screenshot({ path: "test-results/account-deletion-pending.png", fullPage: true });
     await page.getByRole("button", { name: "Cancel the deletion and keep my account" }).click();
