@@ -44,3 +44,24 @@ export async function cancelSubscriptionNow(
   );
   return { canceled: true };
 }
+
+/**
+ * The `beforeDelete` hook for lib/orgs' deleteOrganization: cancels the subscription first, so a
+ * deleted organization is never billed again, and when Stripe can't be reached nothing is deleted.
+ *
+ *   await deleteOrganization(scope, input, { beforeDelete: cancelSubscriptionFirst(actor) });
+ */
+export function cancelSubscriptionFirst(actor: {
+  userId: string;
+  ip?: string | null;
+  userAgent?: string | null;
+}): (organization: { id: string }) => Promise<void> {
+  return async ({ id }) => {
+    await cancelSubscriptionNow({
+      orgId: id,
+      actorUserId: actor.userId,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+    });
+  };
+}

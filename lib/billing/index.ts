@@ -3,7 +3,7 @@
 // STRIPE_SECRET_KEY is unset. See README.md.
 import "server-only";
 
-export { cancelSubscriptionNow } from "./cancel";
+export { cancelSubscriptionFirst, cancelSubscriptionNow } from "./cancel";
 export { type BillingRequest, openCustomerPortal, startCheckout } from "./checkout";
 export {
   type BillingConfig,

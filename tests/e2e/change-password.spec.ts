@@ -1,10 +1,10 @@
 import {
   createVerifiedAccount,
   expect,
-  freshClientIp,
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
+  signedInPage,
   submitSignIn,
   test,
   visit,
@@ -21,12 +21,7 @@ test.describe("change password", () => {
     // A long journey through several pages and mails: triple the default timeout on a busy machine.
     test.slow();
     const email = await createVerifiedAccount(page, "change");
-    const otherBrowser = await browser.newContext({
-      extraHTTPHeaders: { "x-forwarded-for": freshClientIp() },
-    });
-    const otherDevice = await otherBrowser.newPage();
-    await submitSignIn(otherDevice, email, NEW_USER_PASSWORD);
-    await expect(otherDevice).toHaveURL(/\/account$/);
+    const otherDevice = await signedInPage(browser, email, NEW_USER_PASSWORD);
 
     await submitSignIn(page, email, NEW_USER_PASSWORD);
     await expect(page).toHaveURL(/\/account$/);
@@ -43,7 +38,7 @@ test.describe("change password", () => {
     await expect(page.getByText("Signed in as")).toContainText(email);
     await visit(otherDevice, "/account");
     await expect(otherDevice).toHaveURL(/\/sign-in/);
-    await otherBrowser.close();
+    await otherDevice.context().close();
     expect((await nextMailTo(email, seen)).subject).toBe("Your Shipshape password was changed");
     expect(problems.cspViolations).toEqual([]);
   });

@@ -69,10 +69,18 @@ export async function signIn(page: Page, email: string, password: string = DEMO_
   await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
 }
 
-/** A new browser context (a second person, with cookies of their own), signed in as `email`. */
-export async function signedInPage(browser: Browser, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, email);
+/**
+ * A new browser context (a second person or device, with cookies and a client address of its own),
+ * signed in as `email`. Close it with `page.context().close()`.
+ */
+export async function signedInPage(
+  browser: Browser,
+  email: string,
+  password: string = DEMO_PASSWORD,
+): Promise<Page> {
+  const context = await browser.newContext({ extraHTTPHeaders: { "x-forwarded-for": freshClientIp() } });
+  const page = await context.newPage();
+  await signIn(page, email, password);
   return page;
 }
 

@@ -2,10 +2,10 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "@playwright/test";
 import type { CaughtMail } from "../support/smtp-catcher";
-import { expect, freshClientIp, submitSignIn, test, visit } from "./fixtures";
+import { expect, signedInPage, submitSignIn, test, visit } from "./fixtures";
 import { mailCatcherUrl } from "./ports";
 
-export { expect, freshClientIp, submitSignIn, test, visit };
+export { expect, signedInPage, submitSignIn, test, visit };
 
 /** A password the policy accepts (long, not breached, no email or product name in it). */
 export const NEW_USER_PASSWORD = "pebble harbour lantern quiet";

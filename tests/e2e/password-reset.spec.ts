@@ -1,11 +1,11 @@
 import {
   createVerifiedAccount,
   expect,
-  freshClientIp,
   linkIn,
   mailsTo,
   NEW_USER_PASSWORD,
   nextMailTo,
+  signedInPage,
   submitSignIn,
   test,
   visit,
@@ -24,12 +24,7 @@ test.describe("password reset", () => {
     const email = await createVerifiedAccount(page, "reset");
 
     // The "old" session: another browser context, signed in before the reset.
-    const otherBrowser = await browser.newContext({
-      extraHTTPHeaders: { "x-forwarded-for": freshClientIp() },
-    });
-    const oldSession = await otherBrowser.newPage();
-    await submitSignIn(oldSession, email, NEW_USER_PASSWORD);
-    await expect(oldSession).toHaveURL(/\/account$/);
+    const oldSession = await signedInPage(browser, email, NEW_USER_PASSWORD);
 
     await visit(page, "/sign-in");
     await page.getByRole("link", { name: "Forgot your password?" }).click();
@@ -58,7 +53,7 @@ test.describe("password reset", () => {
     // The old session is gone: back at sign-in.
     await visit(oldSession, "/account");
     await expect(oldSession).toHaveURL(/\/sign-in/);
-    await otherBrowser.close();
+    await oldSession.context().close();
 
     // The old password no longer works; the new one does. The link is spent.
     await submitSignIn(page, email, NEW_USER_PASSWORD);

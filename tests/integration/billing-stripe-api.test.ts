@@ -1,7 +1,7 @@
 // What the app sends to Stripe's API, against a local fake that records every request: checkout
 // (customer reused, org id in the metadata, idempotency keys), the portal, refunds, cancellation.
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { POST as refundRoute } from "@/app/api/admin/orgs/[org]/refunds/route";
 import { DELETE as deleteOrgRoute } from "@/app/api/orgs/[org]/route";
 import {
@@ -17,25 +17,18 @@ import {
   StripeUnavailableError,
   startCheckout,
 } from "@/lib/billing";
-import { billingAccountOf, createBilledOrg, createOrgWithOwner } from "../support/billing";
+import {
+  billingAccountOf,
+  createBilledOrg,
+  createOrgWithOwner,
+  fakeStripeForThisFile,
+} from "../support/billing";
 import { testDb } from "../support/db";
-import { type FakeStripe, startFakeStripe } from "../support/fake-stripe";
 import { appRequest, sessionCookieFor } from "../support/sessions";
-import { billingEnv, stripeId, TEST_PRICES } from "../support/stripe-events";
+import { stripeId, TEST_PRICES } from "../support/stripe-events";
 import { createTestUser, freshIp } from "../support/users";
 
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.reset();
-  for (const [name, value] of Object.entries(billingEnv(fake.url))) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const fake = fakeStripeForThisFile();
 
 const auditCount = (orgId: string, action: string) => testDb().auditEvent.count({ where: { orgId, action } });
 const request = (org: { id: string }, owner: { id: string }, attemptId = randomUUID()) => ({

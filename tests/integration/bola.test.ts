@@ -8,27 +8,19 @@
 // A last test fails when an endpoint under app/api/orgs is missing from the matrix.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type OrgRole, permissionsFor, ROLES } from "@/lib/authz";
 import { endpointDeclaration } from "@/lib/http";
-import { putOnPaidPlan } from "../support/billing";
+import { fakeStripeForThisFile, putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
-import { type FakeStripe, startFakeStripe } from "../support/fake-stripe";
 import { createTestOrg } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { freshIp } from "../support/users";
 import { BOLA_MATRIX, type BolaEndpoint, type Call, NOT_TENANT_SCOPED, type World } from "./bola-matrix";
 
-// The world's organization is on a paid plan (putOnPaidPlan turns billing on for this file), so
-// deleting it cancels a subscription: at a local fake Stripe, which answers "no such subscription".
-let fakeStripe: FakeStripe;
-beforeAll(async () => {
-  fakeStripe = await startFakeStripe();
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await fakeStripe.close();
-});
+// The world's organization is on a paid plan, so deleting it cancels a subscription: at a local
+// fake Stripe, which answers "no such subscription".
+const fakeStripe = fakeStripeForThisFile();
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 

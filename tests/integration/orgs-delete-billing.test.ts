@@ -1,26 +1,13 @@
 // Deleting an organization through its API cancels its Stripe subscription first (lib/billing,
 // against the local fake Stripe), and deletes nothing when Stripe can't be reached.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DELETE as deleteOrganizationRoute } from "@/app/api/orgs/[org]/route";
-import { createBilledOrg } from "../support/billing";
+import { createBilledOrg, fakeStripeForThisFile } from "../support/billing";
 import { testDb } from "../support/db";
-import { type FakeStripe, startFakeStripe } from "../support/fake-stripe";
 import { appRequest, sessionCookieFor } from "../support/sessions";
-import { billingEnv } from "../support/stripe-events";
 import { freshIp } from "../support/users";
 
-let fake: FakeStripe;
-beforeAll(async () => {
-  fake = await startFakeStripe();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.reset();
-  for (const [name, value] of Object.entries(billingEnv(fake.url))) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+const fake = fakeStripeForThisFile();
 
 /** A subscribed organization, as its owner would delete it (a fresh session: step-up passed). */
 async function subscribedOrg() {

@@ -1,8 +1,9 @@
 // Organizations with billing for the billing tests: an owner (a verified user), and optionally the
 // BillingAccount row that checkout would have created.
 import { randomUUID } from "node:crypto";
-import { vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from "vitest";
 import { testDb } from "./db";
+import { type FakeStripe, startFakeStripe } from "./fake-stripe";
 import { billingEnv, stripeId, TEST_PRICES } from "./stripe-events";
 import { createTestUser } from "./users";
 
@@ -45,5 +46,31 @@ export async function putOnPaidPlan(
     where: { orgId },
     create: { orgId, stripeCustomerId: stripeId("cus"), ...subscription },
     update: subscription,
+  });
+}
+
+/**
+ * For a test file whose code calls Stripe: a local fake Stripe for the whole file, its records
+ * forgotten before each test, and billing on against it for each test. Call it at the top level;
+ * the handle reaches the server started in beforeAll.
+ */
+export function fakeStripeForThisFile(): FakeStripe {
+  let fake: FakeStripe | undefined;
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+  });
+  afterAll(() => fake?.close());
+  beforeEach(() => {
+    fake?.reset();
+    for (const [name, value] of Object.entries(billingEnv(fake?.url))) vi.stubEnv(name, value);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  return new Proxy({} as FakeStripe, {
+    get(_, property) {
+      if (!fake) throw new Error("fakeStripeForThisFile: the fake Stripe starts in beforeAll; use it inside a test");
+      return Reflect.get(fake, property);
+    },
   });
 }

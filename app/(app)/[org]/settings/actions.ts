@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { cancelSubscriptionNow, requireEntitlement } from "@/lib/billing";
+import { cancelSubscriptionFirst, requireEntitlement } from "@/lib/billing";
 import { action } from "@/lib/http";
 import { deleteOrganization, updateOrganization } from "@/lib/orgs";
 
@@ -58,16 +58,7 @@ export const deleteOrganizationAction = action(
       ctx.scope,
       { confirmation: ctx.input.confirmation },
       {
-        // Cancel the Stripe subscription first: a deleted organization is never billed again, and
-        // when Stripe can't be reached nothing is deleted.
-        beforeDelete: async ({ id }) => {
-          await cancelSubscriptionNow({
-            orgId: id,
-            actorUserId: ctx.user.id,
-            ip: ctx.ip,
-            userAgent: ctx.userAgent,
-          });
-        },
+        beforeDelete: cancelSubscriptionFirst({ userId: ctx.user.id, ip: ctx.ip, userAgent: ctx.userAgent }),
       },
     );
     redirect("/account");

@@ -1,6 +1,6 @@
 // One organization: read it, rename it or change its settings, delete it (owner, after step-up).
 import { z } from "zod";
-import { cancelSubscriptionNow, requireEntitlement } from "@/lib/billing";
+import { cancelSubscriptionFirst, requireEntitlement } from "@/lib/billing";
 import { route } from "@/lib/http";
 import {
   deleteOrganization,
@@ -41,16 +41,7 @@ export const DELETE = route(
   },
   async (ctx) => {
     await deleteOrganization(ctx.scope, ctx.input.body, {
-      // Cancel the Stripe subscription first: a deleted organization is never billed again, and
-      // when Stripe can't be reached nothing is deleted.
-      beforeDelete: async ({ id }) => {
-        await cancelSubscriptionNow({
-          orgId: id,
-          actorUserId: ctx.user.id,
-          ip: ctx.ip,
-          userAgent: ctx.userAgent,
-        });
-      },
+      beforeDelete: cancelSubscriptionFirst({ userId: ctx.user.id, ip: ctx.ip, userAgent: ctx.userAgent }),
     });
   },
 );
