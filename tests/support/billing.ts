@@ -69,7 +69,8 @@ export function fakeStripeForThisFile(): FakeStripe {
   });
   return new Proxy({} as FakeStripe, {
     get(_, property) {
-      if (!fake) throw new Error("fakeStripeForThisFile: the fake Stripe starts in beforeAll; use it inside a test");
+      if (!fake)
+        throw new Error("fakeStripeForThisFile: the fake Stripe starts in beforeAll; use it inside a test");
       return Reflect.get(fake, property);
     },
   });
