@@ -96,6 +96,19 @@ export function refundRateLimit(policyName: RateLimitPolicyName, key: string): P
   return rateLimiter().refund(policyName, key);
 }
 
+/**
+ * Forgets every request counted for `key` under a policy, when the reason for the limit went away:
+ * once the owner unlocked the account or reset the password, the failures that locked it must not
+ * keep refusing the right password for the rest of the window.
+ *
+ *   await resetRateLimit("sign-in-account", user.email);
+ *
+ * Best effort, like refundRateLimit: dropped and logged when the store is down.
+ */
+export function resetRateLimit(policyName: RateLimitPolicyName, key: string): Promise<void> {
+  return rateLimiter().reset(policyName, key);
+}
+
 /** Closes the app limiter's store connection (scripts and benchmarks call this before exiting). */
 export async function disconnectRateLimiter(): Promise<void> {
   const limiter = globalForRateLimit.shipshapeRateLimiter;

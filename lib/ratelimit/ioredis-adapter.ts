@@ -5,6 +5,14 @@ import type { Redis } from "ioredis";
 /** The client type @upstash/ratelimit's constructor asks for. */
 export type RatelimitRedis = ConstructorParameters<typeof Ratelimit>[0]["redis"];
 
+/**
+ * What a store needs of its client: what @upstash/ratelimit calls, plus `eval` for the store's own
+ * script (resetting a key, redis-store.ts). The Upstash client has it, and so has the adapter below.
+ */
+export type StoreRedis = RatelimitRedis & {
+  eval(script: string, keys: string[], args: unknown[]): Promise<unknown>;
+};
+
 const UPSTASH_SHEBANG = /^#!lua flags=allow-key-locking/;
 
 /**
@@ -16,7 +24,7 @@ const UPSTASH_SHEBANG = /^#!lua flags=allow-key-locking/;
  * ("Unexpected flag in script shebang"). `eval` rewrites that line to `#!lua` and remembers which
  * sha the library knows the script by, so the next `evalsha` runs the rewritten script.
  */
-export function ratelimitRedisFromIoredis(client: Redis): RatelimitRedis {
+export function ratelimitRedisFromIoredis(client: Redis): StoreRedis {
   // The library's sha (of its original script) -> sha of the script Redis actually has.
   const rewrittenSha = new Map<string, string>();
 
@@ -30,9 +38,9 @@ export function ratelimitRedisFromIoredis(client: Redis): RatelimitRedis {
       return client.eval(rewritten, keys.length, ...keys, ...redisArgs(args));
     },
   };
-  // The declared type is the whole @upstash/redis client (its type also names get/set, which only
-  // the dynamic-limit methods call; this module never enables dynamic limits). What runs is above.
-  return adapter as unknown as RatelimitRedis;
+  // The declared type also names get/set, which only the dynamic-limit methods call; this module
+  // never enables dynamic limits. What runs is above.
+  return adapter as unknown as StoreRedis;
 }
 
 function redisArgs(args: unknown[]): (string | number)[] {

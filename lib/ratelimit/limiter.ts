@@ -35,6 +35,12 @@ export type RateLimiter<Name extends string> = {
    * is logged and dropped, since the request it belongs to has already been answered.
    */
   refund(policyName: Name, key: string): Promise<void>;
+  /**
+   * Forgets everything counted for `key` under the policy, for a limit whose reason went away (the
+   * per-account sign-in limit once the owner unlocked the account). Best effort, like refund: when
+   * the store is down the reset is logged and dropped, and the count runs out with its window.
+   */
+  reset(policyName: Name, key: string): Promise<void>;
   policy(policyName: Name): RateLimitPolicy;
   readonly store: RateLimitStore;
 };
@@ -146,7 +152,20 @@ export function createRateLimiter<Name extends string>(options: {
     }
   }
 
-  return { check, refund, policy, store };
+  async function reset(policyName: Name, key: string): Promise<void> {
+    const limitPolicy = policy(policyName);
+    const storeKey = rateLimitKey(limitPolicy.name, limitPolicy.keyKind, key);
+    try {
+      await withTimeout(store.reset(storeKey, limitPolicy), timeoutMs, store.kind);
+    } catch (error) {
+      logger.error(
+        { err: error, policy: limitPolicy.name, store: store.kind },
+        "Rate limit store unavailable: a reset was dropped",
+      );
+    }
+  }
+
+  return { check, refund, reset, policy, store };
 }
 
 /** The store's answer, or a RateLimitStoreTimeoutError after `timeoutMs`, whichever comes first. */

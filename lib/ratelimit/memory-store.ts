@@ -67,6 +67,10 @@ export function createMemoryStore(): RateLimitStore {
           windowMs,
         });
     },
+    async reset(key) {
+      // One counter holds both windows of a key.
+      counters.delete(key);
+    },
     async close() {
       counters.clear();
     },

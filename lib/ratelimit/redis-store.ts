@@ -2,12 +2,15 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import type { RateLimitStoreKind } from "./config";
-import { type RatelimitRedis, ratelimitRedisFromIoredis } from "./ioredis-adapter";
+import { ratelimitRedisFromIoredis, type StoreRedis } from "./ioredis-adapter";
 import type { RateLimitPolicy } from "./policies";
 import type { RateLimitStore } from "./store";
 
 /** Every rate limit key in Redis starts with this, followed by the policy name and a hash. */
 const DEFAULT_KEY_PREFIX = "shipshape:ratelimit";
+
+// A script rather than a DEL command: the ioredis adapter runs scripts only (ioredis-adapter.ts).
+const DELETE_KEYS_SCRIPT = 'return redis.call("DEL", unpack(KEYS))';
 
 type RedisStoreOptions = {
   /** Key prefix; tests use a unique one per run. */
@@ -49,7 +52,7 @@ export function createUpstashStore(
 
 function ratelimitStore(
   kind: RateLimitStoreKind,
-  redis: RatelimitRedis,
+  redis: StoreRedis,
   prefix = DEFAULT_KEY_PREFIX,
   close: () => Promise<void>,
 ): RateLimitStore {
@@ -91,6 +94,18 @@ function ratelimitStore(
     async refund(key, policy) {
       // A negative rate skips the limit check and decrements the current window's counter.
       await limiterFor(policy).limit(key, { rate: -1 });
+    },
+    async reset(key, policy) {
+      // @upstash/ratelimit's sliding window keeps one counter per window, under
+      // `<prefix>:<key>:<window number>`, the number being floor(now / window length) (slidingWindow
+      // in node_modules/@upstash/ratelimit/dist/index.js). Only the current and the previous window
+      // count, so deleting those two keys forgets the key. The library's own resetUsedTokens is not
+      // used: it SCANs the whole keyspace inside one Lua script, which holds up every other request
+      // to this Redis while it runs, and anyone with an account can lock and unlock it over and over.
+      const windowMs = policy.windowSeconds * 1000;
+      const currentWindow = Math.floor(Date.now() / windowMs);
+      const windowKeys = [currentWindow, currentWindow - 1].map((window) => `${prefix}:${key}:${window}`);
+      await redis.eval(DELETE_KEYS_SCRIPT, windowKeys, []);
     },
     close,
   };

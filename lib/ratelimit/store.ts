@@ -22,6 +22,12 @@ export type RateLimitStore = {
    * concurrent attempts can't all slip under the limit, and refunded once it turns out fine.
    */
   refund(key: string, policy: RateLimitPolicy): Promise<void>;
+  /**
+   * Forgets every request counted for `key` under `policy` (the current and the previous window),
+   * as if the key had never been seen: for a limit whose reason went away, such as the per-account
+   * sign-in limit once the owner has unlocked the account or reset the password.
+   */
+  reset(key: string, policy: RateLimitPolicy): Promise<void>;
   /** Closes connections, so a script or test can exit. */
   close(): Promise<void>;
 };

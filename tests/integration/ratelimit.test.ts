@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:net";
 import { Writable } from "node:stream";
 import * as Sentry from "@sentry/nextjs";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createLogger } from "@/lib/log";
 import {
   createRateLimiter,
@@ -141,6 +141,50 @@ describe.skipIf(!redisUp)("rate limits on the shared Redis", () => {
       for (let i = 0; i < 3; i++) allowed.push((await limiter.check("account", account)).allowed);
       expect(allowed).toEqual([true, true, false]);
       expect(errors).toEqual([]);
+    }
+  });
+
+  it("forgets a key's count on reset, also what the last window counted, on Redis and on Upstash REST", async () => {
+    const token = randomBytes(16).toString("hex");
+    const url = await startUpstashStandIn(REDIS_URL, token);
+    const stores = [
+      createRedisStore({ url: REDIS_URL, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+      createUpstashStore({ url, token, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+    ];
+    const sixChecks = async (limiter: ReturnType<typeof limiterOn>["limiter"], account: string) => {
+      const allowed = [];
+      for (let i = 0; i < 6; i++) allowed.push((await limiter.check("account", account)).allowed);
+      return allowed;
+    };
+    const asIfNeverSeen = [true, true, true, true, true, false];
+    // Only Date is faked (the store's timeouts stay real), so the test can step into the next window.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      for (const store of stores) {
+        const { limiter, errors } = limiterOn(store);
+        const day = 86_400_000;
+        vi.setSystemTime(Math.floor(Date.now() / day) * day + 1_000);
+        const sameWindow = `reset-${store.kind}-${randomBytes(4).toString("hex")}@example.com`;
+        const windowTurned = `reset-${store.kind}-${randomBytes(4).toString("hex")}@example.com`;
+        const untouched = `reset-${store.kind}-${randomBytes(4).toString("hex")}@example.com`;
+        for (let i = 0; i < 5; i++) {
+          await limiter.check("account", sameWindow);
+          await limiter.check("account", windowTurned);
+        }
+        await limiter.check("account", untouched);
+
+        await limiter.reset("account", sameWindow);
+        expect(await sixChecks(limiter, sameWindow)).toEqual(asIfNeverSeen);
+        expect((await limiter.check("account", untouched)).remaining).toBe(3);
+
+        // A second into the next window the last window's 5 still weigh 4; the reset forgets them.
+        vi.setSystemTime(Date.now() + day);
+        await limiter.reset("account", windowTurned);
+        expect(await sixChecks(limiter, windowTurned)).toEqual(asIfNeverSeen);
+        expect(errors).toEqual([]);
+      }
+    } finally {
+      vi.useRealTimers();
     }
   });
 

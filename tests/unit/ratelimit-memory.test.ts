@@ -74,6 +74,26 @@ describe("memory rate limit store", () => {
     expect((await limiter.check("minute", "192.0.2.9")).allowed).toBe(false);
   });
 
+  it("forgets a key on reset, as if it had never been seen, also what the last window counted", async () => {
+    const limiter = memoryLimiter();
+    for (let i = 0; i < 5; i++) await limiter.check("minute", "192.0.2.20");
+    for (let i = 0; i < 2; i++) await limiter.check("minute", "192.0.2.22");
+    expect((await limiter.check("minute", "192.0.2.20")).allowed).toBe(false);
+    await limiter.reset("minute", "192.0.2.20");
+    expect((await limiter.check("minute", "192.0.2.20")).remaining).toBe(4);
+    // Other keys keep their count.
+    expect((await limiter.check("minute", "192.0.2.22")).remaining).toBe(2);
+
+    // Just after the window turned, the previous window's 5 would still weigh 4 (one more request
+    // would fit): the reset forgets them too.
+    for (let i = 0; i < 5; i++) await limiter.check("minute", "192.0.2.21");
+    advance(61_000);
+    await limiter.reset("minute", "192.0.2.21");
+    const allowed = [];
+    for (let i = 0; i < 6; i++) allowed.push((await limiter.check("minute", "192.0.2.21")).allowed);
+    expect(allowed).toEqual([true, true, true, true, true, false]);
+  });
+
   it("slides: the previous window counts for the part the window still covers", async () => {
     const limiter = memoryLimiter();
     for (let i = 0; i < 5; i++) await limiter.check("minute", "192.0.2.1");
