@@ -2,6 +2,7 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { appLink, passwordChangedMail, passwordResetMail } from "../mail";
+import { resetRateLimit } from "../ratelimit";
 import { normalizeEmail } from "./email";
 import { findUsableEmailToken, issueEmailToken, spendEmailToken } from "./email-links";
 import { authFlowErrors } from "./errors";
@@ -91,8 +92,9 @@ export async function isPasswordResetTokenUsable(token: string): Promise<boolean
  * Completes a reset: checks the new password against the policy (before spending the link, so a
  * refused password doesn't cost the person their link), then in one transaction spends the token,
  * sets the password, clears any lockout, marks the address verified (following the link proved
- * it), and revokes every session, so whoever knew the old password is signed out everywhere.
- * Emails the "your password was changed" notice afterwards.
+ * it), and revokes every session, so whoever knew the old password is signed out everywhere. After
+ * the commit, clears the per-account sign-in rate limit (resetRateLimit). Emails the "your
+ * password was changed" notice afterwards.
  *
  * Throws AuthFlowError `invalid_link` (unknown, used or expired) or `weak_password`.
  */
@@ -142,6 +144,9 @@ export async function resetPassword(
     return user;
   });
   if (!user) throw authFlowErrors.invalidLink();
+  // The lockout ended with the reset; so does the per-account sign-in limit the failures used up,
+  // or the new password would be refused for the rest of its window.
+  await resetRateLimit("sign-in-account", user.email);
 
   const mail = passwordChangedMail({
     name: user.name ?? undefined,

@@ -3,6 +3,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { logger } from "../log";
 import { accountLockedMail, appLink, sendMail } from "../mail";
+import { resetRateLimit } from "../ratelimit";
 import { issueEmailToken, spendEmailToken } from "./email-links";
 
 /** How long the unlock link in the lockout email works. */
@@ -42,20 +43,23 @@ export async function sendUnlockEmail(userId: string, now = new Date()): Promise
 export type UnlockResult = { ok: true } | { ok: false; reason: "invalid_or_expired" };
 
 /**
- * Spends an unlock token: clears the lock and the failure count. The token is single-use (a
- * conditional update marks it used), so two clicks can't both count.
+ * Spends an unlock token: clears the lock and the failure count, then, once that has committed, the
+ * per-account sign-in rate limit. The failures that locked the account also used that limit up;
+ * left alone it would refuse the owner's right password for the rest of its window. The token is
+ * single-use (a conditional update marks it used), so two clicks can't both count.
  */
 export async function unlockAccount(
   token: string,
   client: { ip?: string | null } = {},
 ): Promise<UnlockResult> {
   const now = new Date();
-  return getDb().$transaction(async (tx) => {
+  const unlocked = await getDb().$transaction(async (tx) => {
     const userId = (await spendEmailToken(tx, token, "ACCOUNT_UNLOCK", now))?.userId;
-    if (!userId) return { ok: false, reason: "invalid_or_expired" } as const;
-    await tx.user.update({
+    if (!userId) return null;
+    const user = await tx.user.update({
       where: { id: userId },
       data: { lockedUntil: null, failedSignInCount: 0, failedSignInWindowStartedAt: null },
+      select: { email: true },
     });
     await recordSecurityEvent(
       {
@@ -66,6 +70,9 @@ export async function unlockAccount(
       },
       tx,
     );
-    return { ok: true } as const;
+    return user;
   });
+  if (!unlocked) return { ok: false, reason: "invalid_or_expired" };
+  await resetRateLimit("sign-in-account", unlocked.email);
+  return { ok: true };
 }

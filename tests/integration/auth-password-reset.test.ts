@@ -5,6 +5,7 @@ import {
   checkSession,
   hashToken,
   isPasswordResetTokenUsable,
+  LOCKOUT,
   PASSWORD_RESET_TOKEN_TTL_MS,
   requestPasswordReset,
   resetPassword,
@@ -149,6 +150,18 @@ describe("completing a reset", () => {
       resetPassword({ token, password: "another fine long passphrase", ip: freshIp() }),
     );
     expect(reuse).toMatchObject({ status: 400, code: "invalid_link" });
+  });
+
+  it("lets a locked-out owner sign in with the new password right after the reset", async () => {
+    const user = await createTestUser();
+    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
+      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip: freshIp() });
+    }
+    const token = await requestLink(user.email);
+    await (await resetPassword({ token, password: NEW_PASSWORD, ip: freshIp() })).background;
+    expect(
+      await signInWithPassword({ email: user.email, password: NEW_PASSWORD, ip: freshIp() }),
+    ).toMatchObject({ ok: true, userId: user.id });
   });
 
   it("refuses a weak password without spending the link", async () => {

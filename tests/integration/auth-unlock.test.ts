@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { LOCKOUT, signInWithPassword, unlockAccount } from "@/lib/auth";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
-import { createTestUser, freshIp } from "../support/users";
+import { linkToken, mailTo } from "../support/mail";
+import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 
 describe("lockout email and unlock link", () => {
   it("emails the owner a single-use unlock link that ends the lock", async () => {
@@ -28,6 +29,23 @@ describe("lockout email and unlock link", () => {
     expect(unlocked).toMatchObject({ lockedUntil: null, failedSignInCount: 0 });
     expect(await unlockAccount(token as string)).toEqual({ ok: false, reason: "invalid_or_expired" });
     expect(await testDb().auditEvent.count({ where: { action: "auth.unlock", actorId: user.id } })).toBe(1);
+  });
+
+  it("lets the owner sign in with the right password right after following the link", async () => {
+    const user = await createTestUser();
+    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
+      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip: freshIp() });
+    }
+    // Locked: the right password is refused too.
+    expect(
+      await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() }),
+    ).toMatchObject({ ok: false });
+
+    const token = linkToken((await mailTo(user.email))[0], "/unlock");
+    expect(await unlockAccount(token)).toEqual({ ok: true });
+    expect(
+      await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() }),
+    ).toMatchObject({ ok: true, userId: user.id });
   });
 
   it("refuses an unknown or expired token", async () => {
