@@ -1,5 +1,6 @@
 import "server-only";
 import { headers } from "next/headers";
+import { after } from "next/server";
 import type { NextAuthOptions } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -55,6 +56,7 @@ export function authOptions(): NextAuthOptions {
             ip: clientIp(headers),
             userAgent: headers.get("user-agent"),
           });
+          await handToAfter(outcome.background);
           if (outcome.ok) return { id: outcome.userId };
           // next-auth hands a thrown message to the form as `error`; a plain null means "wrong credentials".
           if (outcome.code === "invalid_credentials") return null;
@@ -105,6 +107,21 @@ export function authOptions(): NextAuthOptions {
     },
   };
 }
+/**
+ * Lets the work left after a sign-in's answer (the lockout email) finish once the response has gone
+ * out: next-auth runs authorize inside its route handler (app/api/auth/[...nextauth]/route.ts), where
+ * Next's `after()` works as in a server action, and a serverless platform keeps the function alive
+ * until the work settles. Outside a request (a script, a test calling authorize) `after()` throws:
+ * there is no answer to hold up then, so the work is awaited rather than dropped.
+ */
+async function handToAfter(background: Promise<void>): Promise<void> {
+  try {
+    after(background);
+  } catch {
+    await background;
+  }
+}
+
 /**
  * The client of the request being handled (next-auth's callbacks don't receive it), for the audit
  * log. Outside a request (a script, a test calling the callbacks) there is none to report.

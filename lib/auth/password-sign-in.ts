@@ -2,19 +2,31 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { checkRateLimit, type RateLimitPolicyName, refundRateLimit, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import { afterAnswer, NOTHING_LEFT } from "./flow-support";
 import { verifyPasswordSignIn } from "./sign-in";
 import { sendUnlockEmail } from "./unlock";
 
-export type PasswordSignInOutcome =
+export type PasswordSignInOutcome = (
   | { ok: true; userId: string }
   /** invalid_credentials for every wrong-credential case; rate_limited / unavailable before checking. */
-  | { ok: false; code: "invalid_credentials" | "rate_limited" | "unavailable" };
+  | { ok: false; code: "invalid_credentials" | "rate_limited" | "unavailable" }
+) & {
+  /**
+   * The work left after the answer (see afterAnswer): on the failure that locked the account, the
+   * `auth.lockout` event and the unlock email. Never rejects (failures are logged). next-auth's
+   * authorize hands it to Next's `after()`; a test or a script awaits it.
+   */
+  background: Promise<void>;
+};
 
 type Client = { ip: string; userAgent?: string | null };
 
 /**
  * The whole password sign-in step: per-IP and per-account rate limits (fail closed when their store
- * is down), the credential check with lockout, and a security event for every outcome.
+ * is down), the credential check with lockout, and a security event for every outcome. The lockout
+ * email goes out after the answer (`background`): only an existing account can be locked, so
+ * sending it first would make that one answer slower exactly when the email has an account
+ * (docs/decisions/0010-identity-flows-without-enumeration.md).
  *
  * The per-account limit counts guesses, not sign-ins: each attempt is counted before the password
  * is checked (so parallel guesses can't all pass under the limit) and a successful one is refunded.
@@ -40,7 +52,11 @@ export async function signInWithPassword(
         ...client,
         metadata: { policy, reason: decision.reason },
       });
-      return { ok: false, code: decision.reason === "store_unavailable" ? "unavailable" : "rate_limited" };
+      return {
+        ok: false,
+        code: decision.reason === "store_unavailable" ? "unavailable" : "rate_limited",
+        background: NOTHING_LEFT,
+      };
     }
   }
 
@@ -53,7 +69,7 @@ export async function signInWithPassword(
       ...client,
       metadata: { method: "password" },
     });
-    return { ok: true, userId: result.userId };
+    return { ok: true, userId: result.userId, background: NOTHING_LEFT };
   }
 
   // The person trying is not known to be the account's owner: the actor is anonymous, the account
@@ -66,9 +82,14 @@ export async function signInWithPassword(
     ...client,
     metadata: { method: "password", detail: result.detail },
   });
-  if (result.lockedNow && result.userId) {
-    await recordSecurityEvent({ action: "auth.lockout", actor: { type: "ANONYMOUS" }, target, ...client });
-    await sendUnlockEmail(result.userId);
-  }
-  return { ok: false, code: "invalid_credentials" };
+  const lockedUserId = result.lockedNow ? result.userId : undefined;
+  if (!lockedUserId) return { ok: false, code: "invalid_credentials", background: NOTHING_LEFT };
+  return {
+    ok: false,
+    code: "invalid_credentials",
+    background: afterAnswer({ purpose: "lockout email", userId: lockedUserId }, async () => {
+      await recordSecurityEvent({ action: "auth.lockout", actor: { type: "ANONYMOUS" }, target, ...client });
+      await sendUnlockEmail(lockedUserId);
+    }),
+  };
 }

@@ -5,7 +5,6 @@ import {
   checkSession,
   hashToken,
   isPasswordResetTokenUsable,
-  LOCKOUT,
   PASSWORD_RESET_TOKEN_TTL_MS,
   requestPasswordReset,
   resetPassword,
@@ -15,7 +14,7 @@ import {
 } from "@/lib/auth";
 import { testDb } from "../support/db";
 import { linkToken, mailTo } from "../support/mail";
-import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
+import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
 
 const NEW_PASSWORD = "copper meadow thistle harbour";
 const sessionLimits = { maxAgeSeconds: 30 * 86_400 };
@@ -154,9 +153,7 @@ describe("completing a reset", () => {
 
   it("lets a locked-out owner sign in with the new password right after the reset", async () => {
     const user = await createTestUser();
-    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
-      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip: freshIp() });
-    }
+    await lockOutBySignInFailures(user.email);
     const token = await requestLink(user.email);
     await (await resetPassword({ token, password: NEW_PASSWORD, ip: freshIp() })).background;
     expect(

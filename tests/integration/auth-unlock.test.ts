@@ -1,16 +1,94 @@
-import { describe, expect, it } from "vitest";
-import { LOCKOUT, signInWithPassword, unlockAccount } from "@/lib/auth";
+import { connect, createServer, type Socket } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { authOptions, LOCKOUT, signInWithPassword, unlockAccount } from "@/lib/auth";
+import { logger } from "@/lib/log";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
 import { linkToken, mailTo } from "../support/mail";
-import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
+import { type SmtpCatcher, startSmtpCatcher } from "../support/smtp-catcher";
+import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
+
+// next-auth's authorize hands the lockout email to Next's after(). Outside a request (as here) the
+// real after() throws; a test that plays the request scope sets `insideRequest` and collects the
+// tasks after() was given, as Next would to run them once the response has gone out.
+const nextAfter = vi.hoisted(() => ({ insideRequest: false, tasks: [] as Promise<unknown>[] }));
+vi.mock("next/server", async (importOriginal) => {
+  const real = await importOriginal<typeof import("next/server")>();
+  return {
+    ...real,
+    after(task: Promise<unknown>) {
+      if (!nextAfter.insideRequest) return real.after(task);
+      nextAfter.tasks.push(task);
+    },
+  };
+});
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  nextAfter.insideRequest = false;
+  nextAfter.tasks = [];
+  vi.restoreAllMocks();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * Sends the app's mail to an SMTP catcher through a front that holds every connection until
+ * `answer()`: a mail server that is slow to greet. `contacted` resolves when the app first connects.
+ */
+async function slowMailServer(): Promise<{ catcher: SmtpCatcher; contacted: Promise<void>; answer(): void }> {
+  const catcher = await startSmtpCatcher();
+  const waiting: Socket[] = [];
+  let answering = false;
+  let markContacted = () => {};
+  const contacted = new Promise<void>((resolve) => {
+    markContacted = resolve;
+  });
+  const forward = (client: Socket) => {
+    const upstream = connect(catcher.port, "127.0.0.1");
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  };
+  const front = createServer((client) => {
+    markContacted();
+    if (answering) forward(client);
+    else waiting.push(client);
+  });
+  await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+  const previousSmtpUrl = process.env.SMTP_URL;
+  process.env.SMTP_URL = `smtp://127.0.0.1:${(front.address() as { port: number }).port}`;
+  const answer = () => {
+    answering = true;
+    for (const client of waiting.splice(0)) forward(client);
+  };
+  cleanups.push(async () => {
+    if (previousSmtpUrl === undefined) delete process.env.SMTP_URL;
+    else process.env.SMTP_URL = previousSmtpUrl;
+    answer();
+    front.close();
+    await catcher.stop();
+  });
+  return { catcher, contacted, answer };
+}
+
+/** next-auth's credentials callback, as its route handler calls it. */
+function authorize(email: string, password: string): Promise<unknown> {
+  const [credentials] = authOptions().providers as unknown as {
+    options: { authorize(credentials: object, request: object): Promise<unknown> };
+  }[];
+  return (credentials as NonNullable<typeof credentials>).options.authorize(
+    { email, password },
+    { headers: { "x-forwarded-for": freshIp(), "user-agent": "vitest" } },
+  );
+}
+
+const lockoutMailsTo = (catcher: SmtpCatcher, email: string) =>
+  catcher.messages().filter((mail) => mail.envelope.to.includes(email) && /locked/i.test(mail.subject));
 
 describe("lockout email and unlock link", () => {
   it("emails the owner a single-use unlock link that ends the lock", async () => {
     const user = await createTestUser();
-    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
-      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip: freshIp() });
-    }
+    await lockOutBySignInFailures(user.email);
     expect((await testDb().user.findUniqueOrThrow({ where: { id: user.id } })).lockedUntil).not.toBeNull();
 
     const mails = (await listDevMail()).filter((mail) => mail.to === user.email);
@@ -33,9 +111,7 @@ describe("lockout email and unlock link", () => {
 
   it("lets the owner sign in with the right password right after following the link", async () => {
     const user = await createTestUser();
-    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
-      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip: freshIp() });
-    }
+    await lockOutBySignInFailures(user.email);
     // Locked: the right password is refused too.
     expect(
       await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() }),
@@ -46,6 +122,80 @@ describe("lockout email and unlock link", () => {
     expect(
       await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() }),
     ).toMatchObject({ ok: true, userId: user.id });
+  });
+
+  it("answers the failure that locks the account without waiting for the lockout email", async () => {
+    const user = await createTestUser();
+    const mailServer = await slowMailServer();
+    for (let i = 1; i < LOCKOUT.maxFailures; i++) {
+      await signInWithPassword({ email: user.email, password: `wrong ${i}`, ip: freshIp() });
+    }
+    const locking = signInWithPassword({ email: user.email, password: "wrong again", ip: freshIp() });
+    // Waiting for the mail would make this answer slower only when the address has an account.
+    const first = await Promise.race([
+      locking.then(() => "the answer"),
+      mailServer.contacted.then(() => "a connection to the mail server"),
+    ]);
+    expect(first).toBe("the answer");
+    const outcome = await locking;
+    expect(outcome).toMatchObject({ ok: false, code: "invalid_credentials" });
+
+    // The email still goes out once the mail server answers.
+    mailServer.answer();
+    await outcome.background;
+    expect(lockoutMailsTo(mailServer.catcher, user.email)).toHaveLength(1);
+    expect(await testDb().auditEvent.count({ where: { action: "auth.lockout", targetId: user.id } })).toBe(1);
+  });
+
+  it("through next-auth's sign-in, hands the lockout email to after() in a request, and sends it outside one", async () => {
+    const inRequest = await createTestUser();
+    const mailServer = await slowMailServer();
+    nextAfter.insideRequest = true;
+    for (let i = 1; i < LOCKOUT.maxFailures; i++) {
+      expect(await authorize(inRequest.email, `wrong ${i}`)).toBeNull();
+    }
+    const locking = authorize(inRequest.email, "wrong again");
+    const first = await Promise.race([
+      locking.then(() => "the answer"),
+      mailServer.contacted.then(() => "a connection to the mail server"),
+    ]);
+    expect(first).toBe("the answer");
+    expect(await locking).toBeNull();
+    // The email waits in after(), and goes out once the mail server answers.
+    mailServer.answer();
+    await Promise.all(nextAfter.tasks);
+    expect(lockoutMailsTo(mailServer.catcher, inRequest.email)).toHaveLength(1);
+
+    // A script or test calling authorize has no response to send first: the email is sent before it returns.
+    nextAfter.insideRequest = false;
+    const outsideRequest = await createTestUser();
+    for (let i = 0; i < LOCKOUT.maxFailures; i++) {
+      expect(await authorize(outsideRequest.email, `wrong ${i}`)).toBeNull();
+    }
+    expect(lockoutMailsTo(mailServer.catcher, outsideRequest.email)).toHaveLength(1);
+  });
+
+  it("logs a lockout email that can't be delivered, with the account's id", async () => {
+    const user = await createTestUser();
+    const catcher = await startSmtpCatcher({
+      refuseRecipient: (address) =>
+        address === user.email ? { code: 550, message: "5.1.1 Mailbox unavailable" } : undefined,
+    });
+    const previousSmtpUrl = process.env.SMTP_URL;
+    process.env.SMTP_URL = catcher.url;
+    cleanups.push(async () => {
+      if (previousSmtpUrl === undefined) delete process.env.SMTP_URL;
+      else process.env.SMTP_URL = previousSmtpUrl;
+      await catcher.stop();
+    });
+    const error = vi.spyOn(logger, "error");
+
+    await lockOutBySignInFailures(user.email);
+    expect(error).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: user.id }),
+      expect.stringMatching(/lockout email could not be sent/),
+    );
+    expect((await testDb().user.findUniqueOrThrow({ where: { id: user.id } })).lockedUntil).not.toBeNull();
   });
 
   it("refuses an unknown or expired token", async () => {

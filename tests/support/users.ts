@@ -1,6 +1,6 @@
 // Users and client addresses for the auth integration tests.
 import { randomBytes, randomUUID } from "node:crypto";
-import { hashPassword } from "@/lib/auth";
+import { hashPassword, LOCKOUT, signInWithPassword } from "@/lib/auth";
 import type { Prisma } from "@/lib/db";
 import { testDb } from "./db";
 
@@ -23,3 +23,14 @@ export async function createTestUser(overrides: Partial<Prisma.UserCreateInput> 
 /** A fresh documentation-range IPv6 /64 per call, so per-IP limits don't carry over between tests or runs. */
 export const freshIp = () =>
   `2001:db8:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}::1`;
+
+/**
+ * Fails password sign-in LOCKOUT.maxFailures times (from fresh addresses unless `ip` is given), which
+ * locks the account, and waits for the work after each answer: the lockout event and email.
+ */
+export async function lockOutBySignInFailures(email: string, ip?: string): Promise<void> {
+  for (let i = 0; i < LOCKOUT.maxFailures; i++) {
+    const outcome = await signInWithPassword({ email, password: `wrong ${i}`, ip: ip ?? freshIp() });
+    await outcome.background;
+  }
+}
