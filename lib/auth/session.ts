@@ -30,9 +30,23 @@ export class SessionRevokedError extends Error {
  * How long the user row behind a session may be served from memory. Every request checks the
  * user's sessionVersion and builds the CurrentUser from the same row; the cache keeps that to one
  * query per user per few seconds. A revocation made on another app instance takes effect there
- * within this time (on this instance, at once: revokeAllSessions and forgetSessionUser drop it).
+ * within this time (on this instance, at once: see revokeAllSessions).
  */
 export const SESSION_CHECK_CACHE_MS = 5_000;
+
+/**
+ * At most this many user rows are cached per process; past it the one fetched longest ago goes
+ * first (as with the decrypted tokens, session-token.ts), so the memory stays bounded however many
+ * users are active.
+ */
+const SESSION_USERS_MAX = 10_000;
+
+/**
+ * How long a revocation may wait for its transaction to commit before it counts as rolled back.
+ * Far longer than a transaction that revokes sessions stays open: Prisma's interactive
+ * transactions time out after 5 s unless the caller raises it, and none of these callers does.
+ */
+const REVOCATION_COMMIT_WAIT_MS = 60_000;
 
 /** The user row as a session sees it: what the check needs and what CurrentUser shows. */
 export type SessionUser = {
@@ -50,9 +64,46 @@ export type SessionUser = {
 // one (a server action) must reach the cache every bundle of the process reads.
 const globalForSessions = globalThis as unknown as {
   shipshapeSessionUsers?: Map<string, SessionUser & { fetchedAt: number }>;
+  shipshapeUncommittedRevocations?: Map<string, { sessionVersion: number; revokedAt: number }>;
 };
 globalForSessions.shipshapeSessionUsers ??= new Map();
+globalForSessions.shipshapeUncommittedRevocations ??= new Map();
 const userCache = globalForSessions.shipshapeSessionUsers;
+
+/**
+ * Revocations made in this process whose transaction may not have committed yet: the
+ * sessionVersion the user's row has once it has. revokeAllSessions runs inside the caller's
+ * transaction, so dropping the cached row there is not enough: a request on this instance that
+ * reads the row before the commit still gets the old version, and caching it would let every
+ * revoked session back in for SESSION_CHECK_CACHE_MS. So no row older than the revocation is
+ * cached; the first read that sees the new version (the commit happened) ends the wait.
+ */
+const uncommittedRevocations = globalForSessions.shipshapeUncommittedRevocations;
+
+/** True while a revocation of this user made here is newer than the version just read. */
+function awaitsRevocationCommit(userId: string, rowSessionVersion: number): boolean {
+  const revocation = uncommittedRevocations.get(userId);
+  if (!revocation) return false;
+  const committed = rowSessionVersion >= revocation.sessionVersion;
+  const rolledBack = Date.now() - revocation.revokedAt > REVOCATION_COMMIT_WAIT_MS;
+  if (committed || rolledBack) {
+    uncommittedRevocations.delete(userId);
+    return false;
+  }
+  return true;
+}
+
+function cacheSessionUser(userId: string, user: SessionUser, now: number): void {
+  if (awaitsRevocationCommit(userId, user.sessionVersion)) return;
+  // Deleting first moves the user to the end of the map's order, so the first key is the row
+  // fetched longest ago.
+  userCache.delete(userId);
+  if (userCache.size >= SESSION_USERS_MAX) {
+    const fetchedLongestAgo = userCache.keys().next().value;
+    if (fetchedLongestAgo !== undefined) userCache.delete(fetchedLongestAgo);
+  }
+  userCache.set(userId, { ...user, fetchedAt: now });
+}
 
 async function sessionUser(db: PrismaClient, userId: string, now: number): Promise<SessionUser | null> {
   const cached = userCache.get(userId);
@@ -84,7 +135,7 @@ async function sessionUser(db: PrismaClient, userId: string, now: number): Promi
     isPlatformAdmin: row.isPlatformAdmin,
     deletionPending: row.deletionRequestedAt !== null,
   };
-  userCache.set(userId, { ...user, fetchedAt: now });
+  cacheSessionUser(userId, user, now);
   return user;
 }
 
@@ -148,8 +199,21 @@ export async function checkedSessionUser(
 /**
  * Ends every session of a user at once by bumping sessionVersion. Pass the transaction that makes
  * the change that requires it (a password reset, an MFA change), so both commit or neither does.
+ * This instance refuses the old sessions from the commit on, also when a request read the user's
+ * row in between (uncommittedRevocations); other instances within SESSION_CHECK_CACHE_MS.
  */
 export async function revokeAllSessions(db: Pick<PrismaClient, "user">, userId: string): Promise<void> {
-  await db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
+  const { sessionVersion } = await db.user.update({
+    where: { id: userId },
+    data: { sessionVersion: { increment: 1 } },
+    select: { sessionVersion: true },
+  });
+  // Bounded like the cache: a revocation whose user is never read again would otherwise stay.
+  uncommittedRevocations.delete(userId);
+  if (uncommittedRevocations.size >= SESSION_USERS_MAX) {
+    const oldest = uncommittedRevocations.keys().next().value;
+    if (oldest !== undefined) uncommittedRevocations.delete(oldest);
+  }
+  uncommittedRevocations.set(userId, { sessionVersion, revokedAt: Date.now() });
   userCache.delete(userId);
 }

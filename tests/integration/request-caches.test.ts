@@ -4,13 +4,14 @@
 // What a person would notice: a change they make applies to their very next request on this
 // instance, and a change made elsewhere (another instance, a database shell) within the window.
 import { encode } from "next-auth/jwt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { GET as getOrganization } from "@/app/api/orgs/[org]/route";
 import {
   checkSession,
   currentUserFromRequest,
   readAuthConfig,
   resendVerificationEmail,
+  revokeAllSessions,
   SESSION_CHECK_CACHE_MS,
   sessionCookieName,
   startSession,
@@ -24,6 +25,8 @@ import { linkToken, mailTo } from "../support/mail";
 import { createTestOrg } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { createTestUser, freshIp } from "../support/users";
+
+const embeddedDatabase = inject("testDatabase").kind === "embedded";
 
 async function orgRead(slug: string, cookie: string) {
   const response = await getOrganization(appRequest(`/api/orgs/${slug}`, { cookie, ip: freshIp() }), {
@@ -117,6 +120,41 @@ describe("the cached user row of a session", () => {
     await expect(
       checkSession(testDb(), claims, { maxAgeSeconds: 3600, now: now + SESSION_CHECK_CACHE_MS + 1 }),
     ).rejects.toMatchObject({ reason: "revoked" });
+  });
+
+  it.skipIf(embeddedDatabase)(
+    "refuses a revoked session from the commit on, even after a request read the user between the revocation and its commit (skipped on embedded PGlite: it runs one transaction at a time, and this needs a read beside an open one)",
+    async () => {
+      const user = await createTestUser();
+      const claims = await startSession(testDb(), user.id);
+      const limits = { maxAgeSeconds: 3600 };
+      await checkSession(testDb(), claims, limits);
+
+      await testDb().$transaction(async (tx) => {
+        await revokeAllSessions(tx, user.id);
+        // A request on this instance before the commit still sees the old version, and is let in.
+        await checkSession(testDb(), claims, limits);
+      });
+      // From the commit on, the session is refused here at once, not only once the cache window passed.
+      await expect(checkSession(testDb(), claims, limits)).rejects.toMatchObject({ reason: "revoked" });
+      // A session started after the revocation works, and is cached again.
+      const fresh = await startSession(testDb(), user.id);
+      expect(await checkSession(testDb(), fresh, limits)).toEqual(fresh);
+    },
+  );
+
+  it("keeps the sessions of a change that rolled back", async () => {
+    const user = await createTestUser();
+    const claims = await startSession(testDb(), user.id);
+    const limits = { maxAgeSeconds: 3600 };
+    const failure = new Error("the change failed after revoking");
+    await expect(
+      testDb().$transaction(async (tx) => {
+        await revokeAllSessions(tx, user.id);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await checkSession(testDb(), claims, limits)).toEqual(claims);
   });
 
   it("refuses a token past its expiry even though its decryption was kept", async () => {
