@@ -42,6 +42,16 @@ async function requestChange(userId: string, newEmail: string): Promise<string> 
   return linkToken((await mailTo(newEmail.trim().toLowerCase()))[0], "/email-change/confirm");
 }
 
+/** The reasons of the user's `auth.sessions.revoked` events, oldest first. */
+async function sessionRevocationReasons(userId: string): Promise<unknown[]> {
+  const events = await testDb().auditEvent.findMany({
+    where: { action: "auth.sessions.revoked", actorId: userId },
+    orderBy: { seq: "asc" },
+    select: { metadata: true },
+  });
+  return events.map((event) => (event.metadata as { reason?: unknown } | null)?.reason);
+}
+
 /** Confirms and returns the undo token mailed to the old address. */
 async function confirmChange(token: string, oldEmail: string): Promise<string> {
   const result = await confirmEmailChange(token, { ip: freshIp() });
@@ -98,6 +108,7 @@ describe("email change", () => {
       "auth.email.changed",
     ]);
     expect(events[1]?.metadata).toMatchObject({ via: "confirmation_link", toDomain: "example.com" });
+    expect(await sessionRevocationReasons(user.id)).toEqual(["email_changed"]);
 
     // The confirmation link works once.
     expect(await confirmEmailChange(token, { ip: freshIp() })).toEqual({
@@ -120,6 +131,8 @@ describe("email change", () => {
     await expect(checkSession(testDb(), session, sessionLimits)).rejects.toEqual(
       new SessionRevokedError("revoked"),
     );
+    // One revocation when the change was confirmed, one for the undo.
+    expect(await sessionRevocationReasons(user.id)).toEqual(["email_changed", "email_changed"]);
     expect(await confirmEmailChange(pending, { ip: freshIp() })).toEqual({
       ok: false,
       reason: "invalid_or_expired",

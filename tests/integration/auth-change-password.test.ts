@@ -56,6 +56,11 @@ describe("change password", () => {
     expect(
       await testDb().auditEvent.count({ where: { action: "auth.password.changed", actorId: user.id } }),
     ).toBe(1);
+    const revoked = await testDb().auditEvent.findMany({
+      where: { action: "auth.sessions.revoked", actorId: user.id },
+      select: { metadata: true },
+    });
+    expect(revoked).toEqual([{ metadata: { reason: "password_changed" } }]);
   });
 
   it("after a recent step-up, without the current password", async () => {
