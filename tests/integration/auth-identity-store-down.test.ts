@@ -9,6 +9,7 @@ import {
   requestEmailChange,
   requestPasswordReset,
   resendVerificationEmail,
+  signInWithPassword,
   signUp,
 } from "@/lib/auth";
 import { disconnectRateLimiter } from "@/lib/ratelimit";
@@ -88,6 +89,32 @@ describe("identity flows with the rate-limit store down", () => {
     expect(blocks.map((event) => event.metadata)).toEqual([
       { policy: "reauth-account", reason: "store_unavailable" },
       { policy: "email-change-account", reason: "store_unavailable" },
+    ]);
+  });
+
+  it("password sign-in checks no password, the right one or a wrong one, and answers 'unavailable'", async () => {
+    const user = await createTestUser();
+    const ips = [freshIp(), freshIp()];
+    for (const [i, password] of [TEST_PASSWORD, "not the password"].entries()) {
+      expect(await signInWithPassword({ email: user.email, password, ip: ips[i] as string })).toMatchObject({
+        ok: false,
+        code: "unavailable",
+      });
+    }
+    // Nothing was checked: no failure counted towards the lockout, no sign-in or failure recorded,
+    // only the refusals.
+    const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(after).toMatchObject({ failedSignInCount: 0, lockedUntil: null, lastSignInAt: null });
+    expect(
+      await testDb().auditEvent.count({ where: { OR: [{ actorId: user.id }, { targetId: user.id }] } }),
+    ).toBe(0);
+    const refusals = await testDb().auditEvent.findMany({
+      where: { action: "auth.rate_limited", actorIp: { in: ips } },
+      select: { metadata: true },
+    });
+    expect(refusals).toEqual([
+      { metadata: { policy: "sign-in-ip", reason: "store_unavailable" } },
+      { metadata: { policy: "sign-in-ip", reason: "store_unavailable" } },
     ]);
   });
 

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { LOCKOUT } from "@/lib/auth";
 import { signInWithPassword } from "@/lib/auth/password-sign-in";
+import { RATE_LIMIT_POLICIES } from "@/lib/ratelimit";
 import { testDb } from "../support/db";
 import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
 
@@ -65,6 +67,31 @@ describe("signInWithPassword", () => {
       outcomes.push(result.ok);
     }
     expect(outcomes).toEqual(Array(15).fill(true));
+  });
+
+  it("refuses an address past the sign-in-ip limit (the 21st attempt in 15 minutes), whichever accounts it tried", async () => {
+    // 20 per 15 minutes when written; the test follows the table.
+    const { limit } = RATE_LIMIT_POLICIES["sign-in-ip"];
+    const ip = freshIp();
+    for (let i = 0; i < limit; i++) {
+      const guess = { email: `guess-${i}-${randomUUID()}@example.com`, password: "a guess", ip };
+      expect(await signInWithPassword(guess)).toMatchObject({ ok: false, code: "invalid_credentials" });
+    }
+    // The next attempt from that address is refused before any password check, even an owner's
+    // right password; from another address the same sign-in works.
+    const user = await createTestUser();
+    expect(await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip })).toMatchObject({
+      ok: false,
+      code: "rate_limited",
+    });
+    expect(
+      await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() }),
+    ).toMatchObject({ ok: true, userId: user.id });
+    const refusals = await testDb().auditEvent.findMany({
+      where: { action: "auth.rate_limited", actorIp: ip },
+      select: { metadata: true },
+    });
+    expect(refusals).toEqual([{ metadata: { policy: "sign-in-ip", reason: "limited" } }]);
   });
 
   it("records the lockout once, then refuses the account by its per-account limit", async () => {
