@@ -130,11 +130,23 @@ type OAuthEnvKey = (typeof OAUTH_PROVIDER_KEYS)[OAuthProviderId]["id" | "secret"
  * its own secrets and never run on the public development ones.
  */
 export function checkAuthEnv(
-  env: Pick<z.infer<typeof authEnvSchema>, "AUTH_SECRET" | "AUTH_ENCRYPTION_KEYS" | OAuthEnvKey> & {
+  env: Pick<
+    z.infer<typeof authEnvSchema>,
+    "AUTH_SECRET" | "AUTH_ENCRYPTION_KEYS" | "AUTH_SESSION_IDLE_DAYS" | "AUTH_SESSION_MAX_DAYS" | OAuthEnvKey
+  > & {
     NODE_ENV: string;
   },
   ctx: z.RefinementCtx,
 ): void {
+  // Every use renews the idle lifetime, but never past the absolute one: an idle lifetime longer
+  // than the absolute one would promise "stay signed in for N days" and end the session sooner.
+  if (env.AUTH_SESSION_IDLE_DAYS > env.AUTH_SESSION_MAX_DAYS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_SESSION_IDLE_DAYS"],
+      message: `must be at most AUTH_SESSION_MAX_DAYS (${env.AUTH_SESSION_MAX_DAYS}), got ${env.AUTH_SESSION_IDLE_DAYS}: a session ends AUTH_SESSION_MAX_DAYS after sign-in however active it is. Lower AUTH_SESSION_IDLE_DAYS or raise AUTH_SESSION_MAX_DAYS.`,
+    });
+  }
   for (const keys of Object.values(OAUTH_PROVIDER_KEYS)) {
     const [set, unset] = env[keys.id] ? [keys.id, keys.secret] : [keys.secret, keys.id];
     if (env[set] && !env[unset]) {

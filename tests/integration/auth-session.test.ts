@@ -2,15 +2,19 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   checkSession,
+  currentUserFromRequest,
+  readAuthConfig,
   revokeAllSessions,
   SESSION_CHECK_CACHE_MS,
   SessionRevokedError,
   startSession,
 } from "@/lib/auth";
 import { testDb } from "../support/db";
+import { appRequest, sessionCookieFor } from "../support/sessions";
 
-const DAY = 86_400_000;
-const limits = { maxAgeSeconds: 30 * 86_400 };
+// The absolute lifetime as configured (AUTH_SESSION_MAX_DAYS), the value the app checks sessions with.
+const limits = { maxAgeSeconds: readAuthConfig(process.env).sessionMaxSeconds };
+const lifetimeMs = limits.maxAgeSeconds * 1000;
 
 async function createUser(data: { mfaEnabledAt?: Date } = {}) {
   return testDb().user.create({ data: { email: `session-${randomUUID()}@example.com`, ...data } });
@@ -65,10 +69,21 @@ describe("sessions", () => {
     expect(await rejection(checkSession(testDb(), claims, { ...limits, now: later }))).toBe("revoked");
   });
 
-  it("end after the absolute lifetime however active they are", async () => {
+  it("end after the configured absolute lifetime however active they are", async () => {
     const user = await createUser();
-    const claims = await startSession(testDb(), user.id, Date.now() - 31 * DAY);
-    expect(await rejection(checkSession(testDb(), claims, limits))).toBe("expired");
+    const now = Date.now();
+    const justWithin = await startSession(testDb(), user.id, now - lifetimeMs + 60_000);
+    const justPast = await startSession(testDb(), user.id, now - lifetimeMs - 1_000);
+    expect(await checkSession(testDb(), justWithin, { ...limits, now })).toEqual(justWithin);
+    expect(await rejection(checkSession(testDb(), justPast, { ...limits, now }))).toBe("expired");
+
+    // A request carrying each session, checked as every page and route checks it.
+    const signedInAs = async (signedInAt: number) => {
+      const cookie = await sessionCookieFor(user.id, { signedInAt, authAt: signedInAt });
+      return (await currentUserFromRequest(appRequest("/account", { cookie })))?.id ?? null;
+    };
+    expect(await signedInAs(Date.now() - lifetimeMs + 60_000)).toBe(user.id);
+    expect(await signedInAs(Date.now() - lifetimeMs - 1_000)).toBeNull();
   });
 
   it("end when the account is disabled or deleted", async () => {
