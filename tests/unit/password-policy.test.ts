@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   checkNewPassword,
   isCommonPassword,
@@ -11,6 +11,7 @@ import {
   pwnedPasswordCount,
 } from "@/lib/auth";
 import { encodeBlocklist, PasswordBlocklist } from "@/lib/auth/password-blocklist";
+import { logger } from "@/lib/log";
 
 const PASSPHRASE = "glacier tambourine oxide ferry lunch";
 const codes = (password: string, options: Parameters<typeof passwordProblems>[1] = {}) =>
@@ -245,5 +246,62 @@ describe("checkNewPassword", () => {
 
   it("stays offline unless PWNED_PASSWORDS_CHECK is on or `pwned` is passed", async () => {
     expect(await checkNewPassword(PASSPHRASE)).toEqual([]);
+  });
+});
+
+describe("PWNED_PASSWORDS_CHECK set in the environment", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  /**
+   * The password policy as the app loads it with these variables set: lib/auth reads its settings
+   * once per process (authConfig), so the module is loaded afresh after setting them.
+   */
+  async function policyLoadedWith(env: Record<string, string>) {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    vi.resetModules();
+    return import("@/lib/auth/password-policy");
+  }
+
+  it("makes every new-password check ask the range API, and refuses a password it knows", async () => {
+    const asked: (string | undefined)[] = [];
+    const apiUrl = await localApi((request, response) => {
+      asked.push(request.url);
+      response.end(rangeBody([[sha1(PASSPHRASE).slice(5), 42]]));
+    });
+
+    const off = await policyLoadedWith({ PWNED_PASSWORDS_CHECK: "false", PWNED_PASSWORDS_API_URL: apiUrl });
+    expect(await off.checkNewPassword(PASSPHRASE)).toEqual([]);
+    expect(asked).toEqual([]);
+
+    const on = await policyLoadedWith({ PWNED_PASSWORDS_CHECK: "true", PWNED_PASSWORDS_API_URL: apiUrl });
+    expect((await on.checkNewPassword(PASSPHRASE)).map((problem) => problem.code)).toEqual(["breached"]);
+    // Only the first 5 hex characters of the SHA-1 left the server.
+    expect(asked).toEqual([`/range/${sha1(PASSPHRASE).slice(0, 5)}`]);
+  });
+
+  it("accepts the password when the API can't be reached, and logs a warning that names the API", async () => {
+    const unreachable = await localApi(() => {});
+    const server = servers.pop() as Server;
+    await new Promise((resolve) => server.close(resolve));
+    const warn = vi.spyOn(logger, "warn");
+
+    const policy = await policyLoadedWith({
+      PWNED_PASSWORDS_CHECK: "true",
+      PWNED_PASSWORDS_API_URL: unreachable,
+    });
+    expect(await policy.checkNewPassword(PASSPHRASE)).toEqual([]);
+
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      { apiUrl: unreachable, reason: expect.stringMatching(/ECONNREFUSED/) },
+      "Pwned Passwords API unavailable: the password was accepted without the online breach check",
+    );
+    // Neither the password nor its hash reaches the log.
+    const logged = JSON.stringify(warn.mock.calls);
+    expect(logged).not.toContain(PASSPHRASE);
+    expect(logged).not.toContain(sha1(PASSPHRASE).slice(5));
   });
 });
