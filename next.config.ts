@@ -10,6 +10,11 @@ const nextConfig: NextConfig = {
   // Loaded with Node's require at run time instead of being bundled: pino's worker-based transports
   // and Prisma's generated client don't survive bundling.
   serverExternalPackages: ["pino", "pino-pretty"],
+  experimental: {
+    // The forms post a few fields; route handlers' JSON bodies are capped at 100 KB (lib/http/body.ts),
+    // and server actions get the same ceiling instead of Next.js's 1 MB default.
+    serverActions: { bodySizeLimit: "100kb" },
+  },
   async headers() {
     // The Content-Security-Policy is per request (it carries a nonce), so proxy.ts sets it.
     return [{ source: "/:path*", headers: staticSecurityHeaders(isProduction) }];

@@ -64,6 +64,11 @@ async function main(): Promise<void> {
   // was before they were read here; this process reads them only to see a DATABASE_URL set in them.
   const inheritedEnv = { ...process.env };
   nextEnv.loadEnvConfig(REPO_ROOT, true, { info: () => {}, error: console.error });
+  // Links in mail must point where this dev server listens: without an APP_URL of its own, derive it
+  // from the port (`npm run dev -- --port 4000`), for Next and for the worker in this process.
+  const nextArgs = process.argv.slice(2);
+  const derivedAppUrl = process.env.APP_URL ? undefined : appUrl(nextArgs, inheritedEnv);
+  if (derivedAppUrl) process.env.APP_URL = derivedAppUrl;
 
   // 1. The database.
   const configuredUrl = process.env.DATABASE_URL;
@@ -78,11 +83,10 @@ async function main(): Promise<void> {
   if (worker.line) database.describe.push(worker.line);
 
   // 3. The app.
-  const nextArgs = process.argv.slice(2);
   printBanner([...database.describe, `App        ${appUrl(nextArgs, inheritedEnv)}`]);
   const next = spawn(process.execPath, [NEXT_BIN, "dev", ...nextArgs], {
     cwd: REPO_ROOT,
-    env: { ...inheritedEnv, ...database.env },
+    env: { ...inheritedEnv, ...database.env, ...(derivedAppUrl ? { APP_URL: derivedAppUrl } : {}) },
     stdio: "inherit",
   });
   // Its exit code; 1 when something else killed it with a signal.

@@ -1,11 +1,11 @@
 import "server-only";
 import { type AuditAction, recordAuditEvent } from "@/lib/audit";
-import { prepareVerificationEmail, revokeAllSessions } from "@/lib/auth";
+import { accountUserSelect, prepareVerificationEmail, revokeAllSessions } from "@/lib/auth";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { type MailMessage, sendMail } from "@/lib/mail";
 import { AdminNotFoundError, SelfDisableError } from "./errors";
-import { type AdminUserSummary, presentUser, USER_COLUMNS } from "./queries";
+import { type AdminUserSummary, presentUser } from "./queries";
 
 // What platform admins can do to a user account. Each action commits its change, the revocation of
 // the user's sessions where it applies, and its audit event (the admin as actor) in one transaction.
@@ -148,6 +148,6 @@ async function act(
   });
   if (changed)
     logger.info({ adminId: admin.userId, targetUserId: targetId, action }, `platform admin: ${action}`);
-  const user = await db.user.findUniqueOrThrow({ where: { id: targetId }, select: USER_COLUMNS });
+  const user = await db.user.findUniqueOrThrow({ where: { id: targetId }, select: accountUserSelect });
   return { changed, user: presentUser(user) };
 }

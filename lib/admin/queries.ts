@@ -1,9 +1,11 @@
 import "server-only";
+import { type AccountUser, accountUserSelect, type PublicUser, publicUserSelect } from "@/lib/auth";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
 import { AdminNotFoundError, InvalidAdminQueryError } from "./errors";
 
-// What platform admins see of users and organizations: explicit public shapes (never a password
-// hash, MFA secret or token), searched and paged by a unique key (email, slug).
+// What platform admins see of users and organizations, searched and paged by a unique key (email,
+// slug). Users are read in lib/auth's account shape (accountUserSelect: never a password hash, MFA
+// secret, recovery code or token) and presented with ISO 8601 times.
 
 /** A user as the admin lists show them. Times are ISO 8601 strings (UTC). */
 export interface AdminUserSummary {
@@ -63,21 +65,7 @@ const MAX_PAGE_SIZE = 100;
 const MAX_SEARCH_LENGTH = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const USER_COLUMNS = {
-  id: true,
-  email: true,
-  name: true,
-  emailVerifiedAt: true,
-  mfaEnabledAt: true,
-  disabledAt: true,
-  isPlatformAdmin: true,
-  lastSignInAt: true,
-  createdAt: true,
-} as const satisfies Prisma.UserSelect;
-
-type UserRow = Prisma.UserGetPayload<{ select: typeof USER_COLUMNS }>;
-
-export function presentUser(user: UserRow): AdminUserSummary {
+export function presentUser(user: AccountUser): AdminUserSummary {
   return {
     id: user.id,
     email: user.email,
@@ -112,7 +100,7 @@ export async function listUsers(options: AdminListOptions = {}): Promise<AdminPa
         where: bound ? { AND: [where, { email: bound }] } : where,
         orderBy: { email: order },
         take,
-        select: USER_COLUMNS,
+        select: accountUserSelect,
       }),
     (user) => user.email,
   );
@@ -155,12 +143,12 @@ export async function listOrganizations(
 export async function getOrganizationDetail(
   slug: string,
   db: PrismaClient = getDb(),
-): Promise<AdminOrganizationSummary & { owners: { id: string; email: string }[] }> {
+): Promise<AdminOrganizationSummary & { owners: PublicUser[] }> {
   const org = await db.organization.findUnique({
     where: { slug },
     select: {
       ...ORGANIZATION_COLUMNS,
-      memberships: { where: { role: "OWNER" }, select: { user: { select: { id: true, email: true } } } },
+      memberships: { where: { role: "OWNER" }, select: { user: { select: publicUserSelect } } },
     },
   });
   if (!org) throw new AdminNotFoundError("No organization has this address.");
@@ -193,9 +181,7 @@ export async function getUserDetail(userId: string, db: PrismaClient = getDb()):
   const user = await db.user.findUnique({
     where: { id: userId.toLowerCase() },
     select: {
-      ...USER_COLUMNS,
-      lockedUntil: true,
-      deletionScheduledAt: true,
+      ...accountUserSelect,
       memberships: {
         select: {
           role: true,

@@ -5,7 +5,7 @@ import { currentUserFromCookies, requestCookies } from "./session-token";
 
 /**
  * The signed-in user as the server sees it for one request: built from the session claims and the
- * user row. Server-side only; anything sent to a browser goes through `toPublicUser`.
+ * user row. Server-side only: a user in a response or a page is one of the shapes of public-user.ts.
  */
 export type CurrentUser = {
   id: string;
@@ -22,19 +22,6 @@ export type CurrentUser = {
   /** The user asked to delete the account and the grace period is running. */
   deletionPending: boolean;
 };
-
-/** The one shape in which a user leaves the server (pages, API responses): no hashes, no secrets. */
-export type PublicUser = Pick<CurrentUser, "id" | "email" | "name" | "emailVerified" | "mfaEnabled">;
-
-export function toPublicUser(user: PublicUser): PublicUser {
-  return {
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    emailVerified: user.emailVerified,
-    mfaEnabled: user.mfaEnabled,
-  };
-}
 
 /**
  * The signed-in user for this request (pages, layouts, server actions), or null. The session is

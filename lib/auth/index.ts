@@ -21,13 +21,7 @@ export {
   parseEncryptionKeys,
   readAuthConfig,
 } from "./config";
-export {
-  type CurrentUser,
-  currentUserFromRequest,
-  getCurrentUser,
-  type PublicUser,
-  toPublicUser,
-} from "./current-user";
+export { type CurrentUser, currentUserFromRequest, getCurrentUser } from "./current-user";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export { AuthFlowError } from "./errors";
@@ -76,6 +70,7 @@ export {
   resetPassword,
 } from "./password-reset";
 export { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-in";
+export { type AccountUser, accountUserSelect, type PublicUser, publicUserSelect } from "./public-user";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
   checkSession,

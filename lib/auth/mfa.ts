@@ -3,7 +3,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb, type Prisma } from "../db";
 import { logger } from "../log";
 import { appLink, mfaChangedMail, sendMail } from "../mail";
-import type { RateLimitPolicyName } from "../ratelimit";
+import { type RateLimitPolicyName, refundRateLimit } from "../ratelimit";
 import { decryptSecret, encryptSecret } from "./encryption";
 import { AuthFlowError } from "./errors";
 import { auditClient, enforceLimits, type RequestClient } from "./flow-support";
@@ -249,7 +249,7 @@ export type MfaChallengeResult =
 
 /**
  * The sign-in challenge: a 6-digit TOTP code, or one of the recovery codes (single use). Counts
- * against `totp-account`; records `auth.mfa.challenged` (succeeded or failed) and
+ * against `totp-account`, giving the hit back when the code is right; records `auth.mfa.challenged` (succeeded or failed) and
  * `auth.recovery_code.used`. Throws AuthFlowError 400 `invalid_code` for a wrong, replayed or spent
  * code. On success, mark the session verified (updateCurrentSession).
  */
@@ -285,6 +285,9 @@ export async function verifyMfaChallenge(
         : "That recovery code isn't valid or was already used. Each code works once.";
     throw new AuthFlowError(400, "invalid_code", message, { code: [message] });
   }
+  // Only wrong codes count against the challenge's limit, as for passwords (decision 0005): someone
+  // signing in on a laptop, a phone and a tablet within 5 minutes must not be refused the right code.
+  await refundRateLimit("totp-account", userId);
   if (result.method === "recovery_code") {
     await recordSecurityEvent({
       action: "auth.recovery_code.used",

@@ -16,6 +16,12 @@ import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
 
+/**
+ * The sign-in form's honeypot (components/honeypot-field.tsx), the name lib/http's action wrapper
+ * reads too: people never see it, form bots fill it in.
+ */
+const HONEYPOT_CREDENTIAL = "website";
+
 const credentialsSchema = z.object({
   email: z.string().trim().min(3).max(320),
   password: z.string().min(1).max(1024),
@@ -46,8 +52,19 @@ export function authOptions(): NextAuthOptions {
     providers: [
       CredentialsProvider({
         name: "Email and password",
-        credentials: { email: { type: "email" }, password: { type: "password" } },
+        credentials: {
+          email: { type: "email" },
+          password: { type: "password" },
+          [HONEYPOT_CREDENTIAL]: { type: "text" },
+        },
         async authorize(credentials, request) {
+          // A bot: answered like a wrong password, without looking at the account or the password.
+          // Logged as the action wrapper logs it; not audited (it happens before any rate limit and
+          // concerns no account, so each hit would be an audit row a bot writes at will).
+          if (credentials?.[HONEYPOT_CREDENTIAL]) {
+            logger.info({ event: "honeypot.tripped" }, "form honeypot filled in: answered without acting");
+            return null;
+          }
           const parsed = credentialsSchema.safeParse(credentials);
           if (!parsed.success) return null;
           const headers = new Headers(request.headers as Record<string, string>);

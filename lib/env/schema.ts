@@ -19,8 +19,11 @@ const appEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   APP_URL: z
     .url({ protocol: /^https?$/, error: "must be the app's public URL, such as https://app.example.com" })
-    .default("http://localhost:3000")
-    .describe("Public base URL, used only for links in emails. Never derived from the Host header."),
+    .optional()
+    .describe(
+      "Public base URL: links in emails, OAuth callbacks, the same-origin check, and whether the session " +
+        "cookie is Secure (https). Never derived from the Host header. Required in production.",
+    ),
   PRODUCTION_DATABASE_HOSTS: optionalString.describe(
     "Comma-separated database hosts the seed must never touch (wildcards like *.prod.example.com).",
   ),
@@ -55,6 +58,41 @@ export const serverEnvSchema = appEnvSchema
     checkBackupUploadEnv(env, ctx);
     refineRatelimitEnv(env, ctx);
     checkBillingEnv(env, ctx);
-  });
+    checkAppUrl(env, ctx);
+  })
+  .transform((env) => ({ ...env, APP_URL: env.APP_URL ?? DEVELOPMENT_APP_URL }));
+
+/** Where `npm run dev` serves the app; APP_URL's value everywhere but production when unset. */
+const DEVELOPMENT_APP_URL = "http://localhost:3000";
+
+/** Hosts a production build may run on over plain http: this machine (local runs, the e2e suite). */
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * In production APP_URL must be set (else emails link to localhost) and https, because the session
+ * cookie is Secure, and carries the __Secure- prefix, only when APP_URL is https: a deployment that
+ * forgot it would send session cookies over plain http too.
+ */
+function checkAppUrl(env: { NODE_ENV: string; APP_URL?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (env.NODE_ENV !== "production") return;
+  if (!env.APP_URL) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["APP_URL"],
+      message: "is not set. Set it to the app's public https URL, such as https://app.example.com.",
+    });
+    return;
+  }
+  const url = new URL(env.APP_URL);
+  if (url.protocol !== "https:" && !LOOPBACK_HOSTS.has(url.hostname)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["APP_URL"],
+      message:
+        "must start with https:// in production: session cookies are marked Secure only for an https APP_URL. " +
+        "(Plain http is accepted only for localhost, to run a production build on this machine.)",
+    });
+  }
+}
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

@@ -24,7 +24,7 @@ import {
   reportOutage,
   requireRecentAuth,
 } from "./guard";
-import { unstable_rethrow } from "./navigation";
+import { redirect, unstable_rethrow } from "./navigation";
 
 /**
  * What a form shows after submitting: nothing yet, a success (with an optional message and data),
@@ -44,10 +44,12 @@ export type ActionDeclaration<S extends z.ZodType> = Declaration & {
   /** The form's fields, parsed from FormData (repeated names become arrays). Member actions need `org`. */
   input: S;
   /**
-   * Public forms (sign-up, reset…) carry a honeypot. When it is filled the handler doesn't run and
-   * the form gets this answer: the same one a person gets, so a bot learns nothing.
+   * Public forms (sign-up, reset…) carry a honeypot (components/honeypot-field.tsx). When it is
+   * filled the handler doesn't run, and the bot gets what a person gets when the form succeeds, so
+   * it learns nothing: this `answer` (a form with useActionState), or a redirect to `redirectTo` (a
+   * form whose action redirects to show the outcome).
    */
-  honeypot?: { answer: ActionState };
+  honeypot?: { answer: ActionState } | { redirectTo: string };
 };
 
 type MemberParts<D> = D extends { auth: "member" }
@@ -140,6 +142,7 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
       delete fields[HONEYPOT_FIELD];
       if (typeof trap === "string" && trap.length > 0) {
         logger.info({ event: "honeypot.tripped" }, "form honeypot filled in: answered without acting");
+        if ("redirectTo" in declaration.honeypot) redirect(declaration.honeypot.redirectTo);
         return declaration.honeypot.answer as ActionState<Data>;
       }
     }

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
-import { createToken, hashToken, normalizeEmail } from "@/lib/auth";
+import { createToken, hashToken, normalizeEmail, type PublicUser, publicUserSelect } from "@/lib/auth";
 import { can, type OrgRole, ROLE_RANK, ROLES } from "@/lib/authz";
 import { getDb } from "@/lib/db";
 import { logger } from "@/lib/log";
@@ -39,7 +39,8 @@ export type InvitationView = {
   id: string;
   email: string;
   role: OrgRole;
-  invitedBy: string | null;
+  /** Who sent it; null once their account is deleted. */
+  invitedBy: PublicUser | null;
   createdAt: Date;
   expiresAt: Date;
   /** Past expiresAt: resending issues a new link. */
@@ -55,7 +56,7 @@ const invitationSelect = {
   role: true,
   createdAt: true,
   expiresAt: true,
-  invitedBy: { select: { name: true, email: true } },
+  invitedBy: { select: publicUserSelect },
 } as const;
 
 type InvitationRow = {
@@ -64,7 +65,7 @@ type InvitationRow = {
   role: OrgRole;
   createdAt: Date;
   expiresAt: Date;
-  invitedBy: { name: string | null; email: string } | null;
+  invitedBy: PublicUser | null;
 };
 
 function toView(row: InvitationRow, now = new Date()): InvitationView {
@@ -72,7 +73,7 @@ function toView(row: InvitationRow, now = new Date()): InvitationView {
     id: row.id,
     email: row.email,
     role: row.role,
-    invitedBy: row.invitedBy ? (row.invitedBy.name ?? row.invitedBy.email) : null,
+    invitedBy: row.invitedBy,
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     expired: row.expiresAt <= now,

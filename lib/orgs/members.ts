@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
+import { type PublicUser, publicUserSelect } from "@/lib/auth";
 import {
   can,
   type OrgRole,
@@ -18,40 +19,25 @@ import { inTransaction, isUuid } from "./transaction";
 export const changeRoleInput = z.object({ role: z.enum(ROLES, { error: "Choose Owner, Admin or Member." }) });
 export const transferOwnershipInput = z.object({ membershipId: z.uuid({ error: "Choose a member." }) });
 
+/** A membership as the members page and the API show it: the member as their public shape. */
 export type MemberView = {
   id: string;
-  userId: string;
-  email: string;
-  name: string | null;
+  user: PublicUser;
   role: OrgRole;
   joinedAt: Date;
 };
 
 const memberSelect = {
   id: true,
-  userId: true,
   role: true,
   createdAt: true,
-  user: { select: { email: true, name: true } },
+  user: { select: publicUserSelect },
 } as const;
 
-type MemberRow = {
-  id: string;
-  userId: string;
-  role: OrgRole;
-  createdAt: Date;
-  user: { email: string; name: string | null };
-};
+type MemberRow = { id: string; role: OrgRole; createdAt: Date; user: PublicUser };
 
 function toView(row: MemberRow): MemberView {
-  return {
-    id: row.id,
-    userId: row.userId,
-    email: row.user.email,
-    name: row.user.name,
-    role: row.role,
-    joinedAt: row.createdAt,
-  };
+  return { id: row.id, user: row.user, role: row.role, joinedAt: row.createdAt };
 }
 
 /** The organization's members: owners first, then admins, then members, oldest first within each. */
@@ -131,7 +117,7 @@ export async function changeMemberRole(
       {
         ...auditBase(scope, scope.orgId),
         action: "membership.role_changed",
-        target: { type: "user", id: target.userId },
+        target: { type: "user", id: target.user.id },
         metadata: { membershipId: target.id, from: target.role, to: newRole },
       },
       tx,
@@ -148,7 +134,7 @@ export async function removeMember(scope: OrgScope, membershipId: string): Promi
   await inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {
     const actorRole = await lockOrganization(tx, scope);
     const target = await findMember(tx, scope, membershipId);
-    if (target.userId === scope.userId) {
+    if (target.user.id === scope.userId) {
       throw new ConflictError("use_leave", "To remove yourself, leave the organization instead.");
     }
     const facts: PolicyContext = {
@@ -162,7 +148,7 @@ export async function removeMember(scope: OrgScope, membershipId: string): Promi
       {
         ...auditBase(scope, scope.orgId),
         action: "membership.removed",
-        target: { type: "user", id: target.userId },
+        target: { type: "user", id: target.user.id },
         metadata: { membershipId: target.id, role: target.role },
       },
       tx,
@@ -207,7 +193,7 @@ export async function transferOwnership(scope: OrgScope, membershipId: string): 
       throw new ForbiddenError("organization.transferOwnership", "Only an owner can hand over ownership.");
     }
     const target = await findMember(tx, scope, membershipId);
-    if (target.userId === scope.userId) {
+    if (target.user.id === scope.userId) {
       throw new ConflictError("invalid_target", "Choose another member: you are already an owner.");
     }
     const newOwner = await tx.membership.update({
@@ -223,7 +209,7 @@ export async function transferOwnership(scope: OrgScope, membershipId: string): 
       {
         ...auditBase(scope, scope.orgId),
         action: "org.ownership_transferred",
-        target: { type: "user", id: target.userId },
+        target: { type: "user", id: target.user.id },
         metadata: { membershipId: target.id, previousRole: target.role },
       },
       tx,

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
+import { type PublicUser, publicUserSelect } from "@/lib/auth";
 import { can } from "@/lib/authz";
 import { getDb } from "@/lib/db";
 import { ForbiddenError, NotFoundError } from "./errors";
@@ -36,7 +37,8 @@ export type ProjectView = {
   id: string;
   name: string;
   description: string | null;
-  createdBy: { id: string; name: string | null } | null;
+  /** Who created it; null once their account is deleted. */
+  createdBy: PublicUser | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -47,7 +49,7 @@ const projectSelect = {
   description: true,
   createdAt: true,
   updatedAt: true,
-  createdBy: { select: { id: true, name: true } },
+  createdBy: { select: publicUserSelect },
 } as const;
 
 /** The organization's projects, newest first. */

@@ -2,6 +2,7 @@ import "server-only";
 import { strToU8, zipSync } from "fflate";
 import { z } from "zod";
 import { recordAuditEvent } from "../audit";
+import { accountUserSelect } from "../auth";
 import { getDb, type PrismaClient } from "../db";
 import { logger } from "../log";
 import { appLink, dataExportReadyMail, sendMail } from "../mail";
@@ -232,19 +233,9 @@ async function collectExportFiles(
 ): Promise<Record<string, Uint8Array>> {
   const user = await db.user.findUniqueOrThrow({
     where: { id: userId },
-    // The public shape only: no password hash, MFA secret, lockout counters or session version.
+    // The account shape (lib/auth): what its owner may see, never a hash, a secret or a token.
     select: {
-      id: true,
-      email: true,
-      name: true,
-      emailVerifiedAt: true,
-      mfaEnabledAt: true,
-      isPlatformAdmin: true,
-      lastSignInAt: true,
-      deletionRequestedAt: true,
-      deletionScheduledAt: true,
-      createdAt: true,
-      updatedAt: true,
+      ...accountUserSelect,
       oauthAccounts: { select: { provider: true, createdAt: true }, orderBy: { createdAt: "asc" } },
     },
   });

@@ -65,8 +65,10 @@ export const ratelimitEnvObject = z.object({
     .int()
     .min(0)
     .max(10)
-    .default(0)
-    .describe("Proxies in front of the app whose X-Forwarded-For entries are trusted. 0: none."),
+    .optional()
+    .describe(
+      "Proxies in front of the app whose X-Forwarded-For entries are trusted. 0: none. Required in production.",
+    ),
 });
 
 export type RatelimitEnv = z.infer<typeof ratelimitEnvObject>;
@@ -82,6 +84,7 @@ export function refineRatelimitEnv(
     | "RATE_LIMIT_ALLOW_MEMORY"
     | "RATE_LIMIT_FAIL_OPEN"
     | "RATE_LIMIT_FAIL_CLOSED"
+    | "TRUSTED_PROXY_COUNT"
   >,
   ctx: z.RefinementCtx,
 ): void {
@@ -103,6 +106,20 @@ export function refineRatelimitEnv(
         "Memory limits don't hold across instances or restarts: each instance would allow the full limit. " +
         "Set REDIS_URL or UPSTASH_REDIS_REST_URL + UPSTASH_REDIS_REST_TOKEN, or set RATE_LIMIT_ALLOW_MEMORY=true " +
         "if this deployment really is one long-running instance.",
+    });
+  }
+  // Next.js shows the app no socket address, so without trusted proxies every client shares one
+  // per-IP bucket (client-ip.ts). Silently running like that would let one client use up sign-in
+  // for everyone; a deployment has to say which it is.
+  if (env.NODE_ENV === "production" && env.TRUSTED_PROXY_COUNT === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["TRUSTED_PROXY_COUNT"],
+      message:
+        "is not set. Per-IP rate limits need to know how many proxies sit in front of the app: 1 behind one " +
+        "load balancer, reverse proxy or Vercel; 2 behind a CDN and a load balancer. Set 0 only if clients " +
+        "reach `next start` directly: Next.js can't see their address then, so all of them share one " +
+        "per-IP limit.",
     });
   }
   for (const name of env.RATE_LIMIT_FAIL_OPEN) {

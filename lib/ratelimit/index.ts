@@ -126,7 +126,8 @@ let warnedUnknownIp = false;
 export function clientIp(
   headers: HeaderReader,
   socketAddress?: string | null,
-  trustedProxyCount: number = settings().TRUSTED_PROXY_COUNT,
+  // Unset is allowed outside production only (config.ts), where it means no proxy.
+  trustedProxyCount: number = settings().TRUSTED_PROXY_COUNT ?? 0,
 ): string {
   const ip = resolveClientIp(headers, socketAddress, trustedProxyCount);
   if (ip === UNKNOWN_CLIENT_IP && settings().NODE_ENV === "production" && !warnedUnknownIp) {

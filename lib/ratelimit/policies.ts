@@ -51,7 +51,8 @@ const table = {
   // Also sends an email. Five an hour covers "it went to spam, send it again".
   "verification-resend-account": { limit: 5, windowSeconds: HOUR, keyKind: "account", onStoreDown: "closed" },
   // A 6-digit TOTP accepted with ±1 step has 3 valid codes in 10^6: 5 tries per 5 min is ~1,440
-  // a day, a ~0.4% chance a day of guessing one. People need at most two or three tries.
+  // a day, a ~0.4% chance a day of guessing one. People need at most two or three tries. The sign-in
+  // challenge counts wrong codes only (lib/auth refunds a right one); enrolment and step-up count all.
   "totp-account": { limit: 5, windowSeconds: 5 * MINUTE, keyKind: "account", onStoreDown: "closed" },
   // Step-up re-authentication (password or TOTP) before a sensitive change: a second guessing
   // surface against a signed-in account, so as tight as sign-in.

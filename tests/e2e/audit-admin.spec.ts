@@ -2,27 +2,26 @@
 // their organization's log (on the Pro plan, which includes the export) while a member is kept out;
 // a platform admin signs in with password and TOTP, finds a user and disables them, which ends the
 // user's session at once, and resends a newcomer's verification email.
-import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { generateSync } from "otplib";
-import { expect, signedInPage, skipWithout, submitSignIn, test, visit } from "./fixtures";
+import {
+  e2eDatabaseUrl,
+  expect,
+  runSetupScript,
+  signedInPage,
+  skipWithout,
+  submitSignIn,
+  test,
+  visit,
+} from "./fixtures";
 import { mailsTo } from "./identity";
-import { appPort, fakeStripeUrl } from "./ports";
+import { fakeStripeUrl } from "./ports";
 
 // Form posts render a page on the server before navigating: allow for a busy machine.
 const NAVIGATION = { timeout: 20_000 };
 
 // Several signed-in browsers and a helper process per test: more than the default 30 s on 2 cores.
 test.describe.configure({ timeout: 120_000 });
-
-/** The e2e app's database (serve-app.ts makes `shipshape_e2e_<port>` on this server), or null when embedded. */
-function e2eDatabaseUrl(): string | null {
-  const server = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
-  if (!server) return null;
-  const url = new URL(server);
-  url.pathname = `/shipshape_e2e_${appPort}`;
-  return url.toString();
-}
 
 type Users = {
   admin: { id: string; email: string; totpSecret: string };
@@ -34,20 +33,8 @@ type Users = {
 };
 
 /** Fresh accounts for this spec, made through lib functions (audit-admin-users.ts). */
-function createUsers(databaseUrl: string): Users {
-  const output = execFileSync("npx", ["tsx", "--conditions=react-server", "tests/e2e/audit-admin-users.ts"], {
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
-      LOG_LEVEL: "error",
-    },
-  });
-  const line = output.split("\n").find((text) => text.startsWith('{"admin"'));
-  if (!line) throw new Error(`audit-admin-users.ts printed no users:\n${output}`);
-  return JSON.parse(line) as Users;
-}
+const createUsers = (databaseUrl: string) =>
+  runSetupScript<Users>("tests/e2e/audit-admin-users.ts", databaseUrl);
 
 const databaseUrl = e2eDatabaseUrl();
 

@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { type Browser, test as base, expect, type Page } from "@playwright/test";
 import { DEMO_PASSWORD } from "../../prisma/demo-data";
+import { appPort } from "./ports";
 
 type PageProblems = { consoleErrors: string[]; cspViolations: string[] };
 
@@ -89,6 +91,38 @@ export async function visit(page: Page, path: string) {
   const response = await page.goto(path, { waitUntil: "networkidle" });
   if (!response) throw new Error(`no response for ${path}`);
   return response;
+}
+
+/** The e2e app's database (serve-app.ts makes `shipshape_e2e_<port>` on this server), or null when embedded. */
+export function e2eDatabaseUrl(): string | null {
+  const server = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+  if (!server) return null;
+  const url = new URL(server);
+  url.pathname = `/shipshape_e2e_${appPort}`;
+  return url.toString();
+}
+
+/**
+ * Runs a setup script that makes a spec's accounts through lib functions in the e2e app's database
+ * (with the app's encryption keys, so TOTP secrets it stores are readable by the app), and returns
+ * the JSON object it prints last.
+ */
+export function runSetupScript<T>(script: string, databaseUrl: string): T {
+  const output = execFileSync("npx", ["tsx", "--conditions=react-server", script], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
+      LOG_LEVEL: "error",
+    },
+  });
+  const line = output
+    .split("\n")
+    .reverse()
+    .find((text) => text.startsWith("{"));
+  if (!line) throw new Error(`${script} printed no JSON:\n${output}`);
+  return JSON.parse(line) as T;
 }
 
 export { expect };

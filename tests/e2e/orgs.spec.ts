@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { DEMO_ORGANIZATION } from "../../prisma/demo-data";
 import { fetchCaughtMail } from "../support/smtp-catcher";
-import { expect, signedInPage, signIn, skipWithout, test, visit } from "./fixtures";
-import { appPort, mailCatcherUrl } from "./ports";
+import { e2eDatabaseUrl, expect, signedInPage, signIn, skipWithout, test, visit } from "./fixtures";
+import { mailCatcherUrl } from "./ports";
 
-const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+const databaseUrl = e2eDatabaseUrl();
 // Navigations after a form post render a page on the server first: allow for a busy CI machine.
 const NAVIGATION = { timeout: 20_000 };
 const org = DEMO_ORGANIZATION.slug;
@@ -17,9 +17,7 @@ const org = DEMO_ORGANIZATION.slug;
  * `shipshape_e2e_<port>`) with the demo password, as if it had signed up and verified earlier.
  */
 async function createVerifiedUser(email: string, name: string): Promise<void> {
-  const url = new URL(serverUrl as string);
-  url.pathname = `/shipshape_e2e_${appPort}`;
-  const db = new pg.Client({ connectionString: url.toString() });
+  const db = new pg.Client({ connectionString: databaseUrl as string });
   await db.connect();
   try {
     await db.query(
@@ -34,7 +32,7 @@ async function createVerifiedUser(email: string, name: string): Promise<void> {
 
 test.describe("organizations", () => {
   skipWithout(
-    !serverUrl,
+    databaseUrl === null,
     "needs TEST_DATABASE_URL: the test creates the invited account in the app's database",
   );
 

@@ -73,6 +73,19 @@ test.describe("sign-in", () => {
     expect(messages[0]).toBe(messages[1]);
   });
 
+  test("a form bot that fills the hidden honeypot field is refused like a wrong password, right password or not", async ({
+    page,
+  }) => {
+    await visit(page, "/sign-in");
+    await page.getByLabel("Email").fill("owner@example.com");
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.locator('input[name="website"]').fill("https://spam.example", { force: true });
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.locator("form").getByRole("alert")).toContainText("The email or password is incorrect");
+    await expect(page).toHaveURL(/\/sign-in/);
+    expect(await sessionCookieOf(page)).toBeUndefined();
+  });
+
   test("a signed-out visitor of the account page is sent to sign in", async ({ page }) => {
     await visit(page, "/account");
     await expect(page).toHaveURL(/\/sign-in/);

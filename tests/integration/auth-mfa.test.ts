@@ -190,6 +190,18 @@ describe("MFA sign-in challenge", () => {
     const limited = await events(user.id, "auth.rate_limited");
     expect(limited.map((e) => e.metadata)).toEqual([{ policy: "totp-account", reason: "limited" }]);
   });
+
+  it("counts only wrong codes at sign-in, so signing in on several devices in a row isn't refused", async () => {
+    const { user, recoveryCodes } = await enrolledUser(); // the enrolment code was attempt 1
+    // Six right codes within five minutes (a new device each), then still room for wrong ones.
+    for (const code of recoveryCodes.slice(0, 6)) {
+      expect(await verifyMfaChallenge(user.id, code, client)).toMatchObject({ method: "recovery_code" });
+    }
+    for (let i = 0; i < 4; i++) {
+      expect(await refusal(verifyMfaChallenge(user.id, "000000", client))).toBe("invalid_code");
+    }
+    expect(await refusal(verifyMfaChallenge(user.id, "000000", client))).toBe("rate_limited");
+  });
 });
 
 describe("recovery codes and turning MFA off", () => {

@@ -140,6 +140,7 @@ async function passingOptions(
       SMTP_URL: "smtps://user:password@smtp.example.com:465",
       MAIL_FROM: "Shipshape <no-reply@example.com>",
       REDIS_URL,
+      TRUSTED_PROXY_COUNT: "1",
       SENTRY_DSN: "https://public@o1.ingest.sentry.io/1",
       NEXT_PUBLIC_SENTRY_DSN: "https://public@o1.ingest.sentry.io/1",
       BACKUP_ENCRYPTION_KEY: BACKUP_KEY,

@@ -1,27 +1,36 @@
-// No secret leaves the server in a response. A user with every kind of secret the app stores (a
-// password hash, an encrypted TOTP secret, recovery code hashes, emailed-token hashes, an invitation
-// token hash) calls every GET endpoint of the app, as a platform admin with MFA passed and the owner
-// of an organization with a project and a pending invitation, so each endpoint answers with as much
-// as it ever shows. Every answer is searched for each secret; next-auth's session payload is checked apart.
-// A new GET route is covered automatically: the endpoints come from the same scan as the coverage test.
+// No secret leaves the server in a response. Two users hold every kind of secret the app stores (a
+// password hash, an encrypted TOTP secret, recovery code hashes, a hashed token of every emailed
+// kind), and an invitation's token is stored hashed: the caller is a platform admin with MFA passed,
+// the owner of an organization (on a paid plan, so nothing answers "upgrade") with a pending
+// invitation and a built data export; the colleague is a member who created a project. The caller
+// calls every GET endpoint, and every other endpoint that answers with a body, with valid input,
+// inside a real Next.js request scope (so next-auth's own session endpoint runs). Every answer is
+// searched for each stored secret, each secret's plaintext, the argon2 prefix and the secret column
+// names.
+//
+// The endpoints come from the route scan that the coverage test uses: a new GET endpoint is called
+// automatically, and must answer 2xx (give it the params it needs below); a new endpoint of another
+// method must be added to WRITES (with its body) or to ANSWERS_WITHOUT_A_BODY (with the reason).
 import { randomBytes } from "node:crypto";
 import { unzipSync } from "fflate";
 import { NextRequest } from "next/server";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import {
-  authOptions,
   createToken,
   encryptSecret,
   generateRecoveryCodes,
   generateTotpSecret,
+  hashPassword,
   hashToken,
 } from "@/lib/auth";
+import { buildDataExport, requestDataExport } from "@/lib/privacy";
 import { scanEndpoints } from "@/tools/route-coverage";
 import { putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
-import { createTestOrg } from "../support/orgs";
+import { inRequestScope } from "../support/next-request";
+import { createTestOrg, uniqueSlug } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
-import { freshIp } from "../support/users";
+import { freshIp, TEST_PASSWORD } from "../support/users";
 
 // putOnPaidPlan turned billing on for this file.
 afterAll(() => {
@@ -33,75 +42,152 @@ type Handler = (
   context?: { params: Promise<Record<string, unknown>> },
 ) => Promise<Response>;
 
-async function userWithEverySecret() {
-  const { org, owner } = await createTestOrg(["OWNER"]);
-  // Every paid feature, so the audit export answers with data instead of "upgrade".
-  await putOnPaidPlan(org.id);
-  const userId = owner().userId;
+/** Strings that are never in an answer whatever the data: the argon2 prefix and the secret columns' names. */
+const MARKERS = ["$argon2", "passwordHash", "mfaSecret", "tokenHash", "codeHash"];
+
+/** GET endpoints that don't answer 2xx on purpose, with the status they answer. */
+const GET_NOT_2XX: Record<string, number> = {
+  "GET app/api/[...path]/route.ts": 404, // the JSON 404 for unknown API paths
+  "GET app/api/test-support/server-error/route.ts": 404, // off unless ENABLE_TEST_ROUTES=true
+};
+
+/** Endpoints (besides GET) not called here, and why none can answer with a secret. */
+const ANSWERS_WITHOUT_A_BODY: Record<string, string> = {
+  "DELETE app/api/[...path]/route.ts": "the JSON 404 for unknown API paths",
+  "PATCH app/api/[...path]/route.ts": "the JSON 404 for unknown API paths",
+  "POST app/api/[...path]/route.ts": "the JSON 404 for unknown API paths",
+  "PUT app/api/[...path]/route.ts": "the JSON 404 for unknown API paths",
+  "POST app/api/auth/[...nextauth]/route.ts":
+    "next-auth's sign-in, callback and sign-out answer a redirect URL; the session they start is GET session's",
+  "POST app/api/admin/orgs/[org]/refunds/route.ts":
+    "answers Stripe's refund (ids, amount, status), built by lib/billing from Stripe's answer",
+  "POST app/api/webhooks/stripe/route.ts": "answers Stripe { received, outcome }",
+  "DELETE app/api/orgs/[org]/route.ts": "204 No Content",
+  "DELETE app/api/orgs/[org]/invitations/[invitationId]/route.ts": "204 No Content",
+  "DELETE app/api/orgs/[org]/members/[membershipId]/route.ts": "204 No Content",
+  "POST app/api/orgs/[org]/members/leave/route.ts": "204 No Content",
+  "DELETE app/api/orgs/[org]/projects/[projectId]/route.ts": "204 No Content",
+};
+
+/** A user's every kind of stored secret, and their plaintexts (which must never appear either). */
+async function giveEverySecret(userId: string): Promise<string[]> {
   const totpSecret = generateTotpSecret();
   const recovery = await generateRecoveryCodes();
   await testDb().user.update({
     where: { id: userId },
     data: {
-      passwordHash:
-        "$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0LXNhbHQtdmFsdWU$bm90LWEtcmVhbC1oYXNoLWJ1dC1zZWNyZXQ",
-      isPlatformAdmin: true,
+      passwordHash: await hashPassword(TEST_PASSWORD),
       mfaEnabledAt: new Date(),
       mfaSecretEncrypted: encryptSecret(totpSecret, `user:${userId}:totp`),
     },
   });
-  await testDb().recoveryCode.createMany({
-    data: recovery.hashes.map((codeHash) => ({ userId, codeHash })),
-  });
-  const emailed = { token: createToken() } as { token: string; hash: string };
-  emailed.hash = hashToken(emailed.token);
-  await testDb().authToken.create({
-    data: {
+  await testDb().recoveryCode.createMany({ data: recovery.hashes.map((codeHash) => ({ userId, codeHash })) });
+  const tokens = (
+    ["EMAIL_VERIFICATION", "PASSWORD_RESET", "ACCOUNT_UNLOCK", "EMAIL_CHANGE", "EMAIL_CHANGE_UNDO"] as const
+  ).map((purpose) => ({ purpose, token: createToken() }));
+  await testDb().authToken.createMany({
+    data: tokens.map(({ purpose, token }) => ({
       userId,
-      purpose: "PASSWORD_RESET",
-      tokenHash: emailed.hash,
-      expiresAt: new Date(Date.now() + 60_000),
-    },
+      purpose,
+      tokenHash: hashToken(token),
+      email: purpose.startsWith("EMAIL_CHANGE") ? `new-${randomBytes(4).toString("hex")}@example.com` : null,
+      expiresAt: new Date(Date.now() + 60 * 60_000),
+    })),
   });
-  const invitationToken = { token: createToken() } as { token: string; hash: string };
-  invitationToken.hash = hashToken(invitationToken.token);
+  return [totpSecret, ...recovery.codes, ...tokens.map(({ token }) => token)];
+}
+
+async function seed() {
+  const { org, owner, member } = await createTestOrg(["OWNER", "MEMBER"]);
+  const caller = owner();
+  const colleague = member();
+  // Every paid feature and a seat to spare, so the audit export and a new invitation go through.
+  await putOnPaidPlan(org.id);
+  await testDb().user.update({ where: { id: caller.userId }, data: { isPlatformAdmin: true } });
+  const plaintexts = [
+    ...(await giveEverySecret(caller.userId)),
+    ...(await giveEverySecret(colleague.userId)),
+  ];
+
+  const invitationToken = createToken();
+  plaintexts.push(invitationToken);
   const invitation = await testDb().invitation.create({
     data: {
       orgId: org.id,
       email: `invitee-${randomBytes(4).toString("hex")}@example.com`,
-      tokenHash: invitationToken.hash,
-      invitedById: userId,
+      tokenHash: hashToken(invitationToken),
+      invitedById: caller.userId,
       expiresAt: new Date(Date.now() + 86_400_000),
     },
   });
   const project = await testDb().project.create({
-    data: { orgId: org.id, name: "Secret-free project", createdById: userId },
+    data: { orgId: org.id, name: "The colleague's project", createdById: colleague.userId },
   });
-  const user = await testDb().user.findUniqueOrThrow({ where: { id: userId } });
-  const secrets: Record<string, string> = {
-    "password hash": user.passwordHash as string,
-    "argon2 prefix": "$argon2",
-    "encrypted TOTP secret": user.mfaSecretEncrypted as string,
-    "TOTP secret": totpSecret,
-    "emailed token": emailed.token,
-    "emailed token hash": emailed.hash,
-    "invitation token": invitationToken.token,
-    "invitation token hash": invitationToken.hash,
-  };
-  recovery.hashes.forEach((hash, index) => {
-    secrets[`recovery code hash ${index + 1}`] = hash;
-  });
-  recovery.codes.forEach((code, index) => {
-    secrets[`recovery code ${index + 1}`] = code;
-  });
+  const dataExport = await requestDataExport(caller.userId);
+  await buildDataExport(dataExport.id);
+
   const params: Record<string, unknown> = {
     org: org.slug,
     projectId: project.id,
-    membershipId: owner().membershipId,
+    membershipId: colleague.membershipId,
     invitationId: invitation.id,
+    exportId: dataExport.id,
+    nextauth: ["session"],
     path: ["unknown"],
   };
-  return { userId, params, secrets };
+  return { caller, colleague, params, plaintexts };
+}
+
+type Seeded = Awaited<ReturnType<typeof seed>>;
+
+/** What each endpoint must show, so that searching its answer means something: the users in it. */
+function usersShown({ caller, colleague }: Seeded): Record<string, string[]> {
+  return {
+    "GET app/api/auth/[...nextauth]/route.ts": [caller.userId],
+    "GET app/api/account/exports/[exportId]/route.ts": [caller.email],
+    "GET app/api/orgs/[org]/members/route.ts": [caller.email, colleague.email],
+    "GET app/api/orgs/[org]/invitations/route.ts": [caller.email],
+    "GET app/api/orgs/[org]/projects/route.ts": [colleague.email],
+    "GET app/api/orgs/[org]/projects/[projectId]/route.ts": [colleague.email],
+    "GET app/api/orgs/[org]/audit/export/route.ts": [caller.email],
+    "GET app/api/admin/audit/export/route.ts": [caller.email],
+    "POST app/api/orgs/[org]/invitations/route.ts": [caller.email],
+    "POST app/api/orgs/[org]/invitations/[invitationId]/resend/route.ts": [caller.email],
+    "POST app/api/orgs/[org]/projects/route.ts": [caller.email],
+    "PATCH app/api/orgs/[org]/projects/[projectId]/route.ts": [colleague.email],
+    "PATCH app/api/orgs/[org]/members/[membershipId]/route.ts": [colleague.email],
+    "POST app/api/orgs/[org]/members/transfer/route.ts": [colleague.email],
+  };
+}
+
+/**
+ * The endpoints besides GET that answer with a body, called first, in this order, with a valid body.
+ * The transfer comes last: it makes the caller an admin (who still reads everything the GET
+ * endpoints show), and the colleague the owner.
+ */
+function writes({ colleague }: Seeded): [endpoint: string, body: unknown][] {
+  return [
+    ["PATCH app/api/orgs/[org]/route.ts", { name: "Renamed" }],
+    ["POST app/api/orgs/route.ts", { name: "Another org", slug: uniqueSlug() }],
+    ["POST app/api/orgs/[org]/projects/route.ts", { name: "The caller's project" }],
+    ["PATCH app/api/orgs/[org]/projects/[projectId]/route.ts", { description: "Edited by the owner" }],
+    [
+      "POST app/api/orgs/[org]/invitations/route.ts",
+      { email: `new-${randomBytes(4).toString("hex")}@example.com` },
+    ],
+    ["POST app/api/orgs/[org]/invitations/[invitationId]/resend/route.ts", undefined],
+    ["PATCH app/api/orgs/[org]/members/[membershipId]/route.ts", { role: "ADMIN" }],
+    ["POST app/api/orgs/[org]/members/transfer/route.ts", { membershipId: colleague.membershipId }],
+  ];
+}
+
+/** "app/api/orgs/[org]/members/route.ts" with its params → "/api/orgs/acme/members". */
+function pathOf(file: string, params: Record<string, unknown>): string {
+  const path = file
+    .replace(/^app/, "")
+    .replace(/\/route\.ts$/, "")
+    .replace(/\[(?:\.\.\.)?(\w+)\]/g, (_, name: string) => [params[name]].flat().join("/"));
+  return path;
 }
 
 /** The text of a response; a zip (the data export) is unpacked and every file read. */
@@ -115,51 +201,102 @@ async function responseText(response: Response): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-describe("no secret in any response", () => {
-  it("every GET endpoint answers without a single stored secret", async () => {
-    const { userId, params, secrets } = await userWithEverySecret();
-    const cookie = await sessionCookieFor(userId, { mfa: "verified" });
-    const getRoutes = (await scanEndpoints()).filter(
-      (endpoint) => endpoint.kind === "route" && endpoint.exportName === "GET",
-    );
-
-    const statuses: Record<string, number> = {};
-    for (const endpoint of getRoutes) {
-      const module = (await import(`@/${endpoint.file.replace(/\.ts$/, "")}`)) as Record<string, Handler>;
-      const handler = module.GET as Handler;
-      const needed = [...endpoint.file.matchAll(/\[(?:\.\.\.)?(\w+)\]/g)].map((match) => match[1] as string);
-      const routeParams = Object.fromEntries(needed.map((name) => [name, params[name] ?? "unknown"]));
-      // Next.js hands route handlers a NextRequest (next-auth reads its nextUrl).
-      const request = new NextRequest(appRequest(`/${endpoint.file}`, { cookie, ip: freshIp() }));
-      const response = await handler(request, {
-        params: Promise.resolve(routeParams),
-      });
-      const text = await responseText(response);
-      for (const [name, secret] of Object.entries(secrets)) {
-        expect(text.includes(secret), `${endpoint.file} answered ${response.status} with the ${name}`).toBe(
-          false,
-        );
-      }
-      statuses[endpoint.file] = response.status;
-    }
-    // The search means something only if the endpoints that show users and their data answered.
-    expect(statuses).toMatchObject({
-      "app/api/orgs/[org]/members/route.ts": 200,
-      "app/api/orgs/[org]/invitations/route.ts": 200,
-      "app/api/orgs/[org]/route.ts": 200,
-      "app/api/orgs/[org]/audit/export/route.ts": 200,
-      "app/api/admin/audit/export/route.ts": 200,
-    });
+/**
+ * Every secret value stored now for the two users and their organizations, including those the
+ * calls created (the new invitation's token, the resent one's).
+ */
+async function storedSecrets({ caller, colleague }: Seeded): Promise<string[]> {
+  const db = testDb();
+  const userIds = [caller.userId, colleague.userId];
+  const users = await db.user.findMany({
+    where: { id: { in: userIds } },
+    select: { passwordHash: true, mfaSecretEncrypted: true },
   });
+  const codes = await db.recoveryCode.findMany({
+    where: { userId: { in: userIds } },
+    select: { codeHash: true },
+  });
+  const tokens = await db.authToken.findMany({
+    where: { userId: { in: userIds } },
+    select: { tokenHash: true },
+  });
+  const invitations = await db.invitation.findMany({
+    where: { invitedById: { in: userIds } },
+    select: { tokenHash: true },
+  });
+  const values = [
+    ...users.flatMap((user) => [user.passwordHash, user.mfaSecretEncrypted]),
+    ...codes.map((code) => code.codeHash),
+    ...tokens.map((token) => token.tokenHash),
+    ...invitations.map((invitation) => invitation.tokenHash),
+  ];
+  expect(values.every((value) => typeof value === "string" && value.length >= 32)).toBe(true);
+  return values as string[];
+}
 
-  it("next-auth's session payload (GET /api/auth/session) carries only the user id and the MFA state", async () => {
-    const session = await authOptions().callbacks?.session?.({
-      session: { expires: "2030-01-01T00:00:00.000Z", user: { name: "x", email: "x@example.com" } },
-      token: { uid: "user-id", sv: 3, signedInAt: 1, authAt: 2, mfa: "verified", email: "x@example.com" },
-    } as never);
-    expect(session).toEqual({
-      expires: "2030-01-01T00:00:00.000Z",
-      user: { id: "user-id", mfa: "verified" },
+describe("no secret in any response", () => {
+  it("every endpoint that answers with a body answers without a stored secret", async () => {
+    const seeded = await seed();
+    const { caller, params, plaintexts } = seeded;
+    // MFA passed and a fresh sign-in: admin areas and step-up endpoints (the transfer) let it in.
+    const cookie = await sessionCookieFor(caller.userId, { mfa: "verified" });
+    const endpoints = (await scanEndpoints())
+      .filter((endpoint) => endpoint.kind === "route")
+      .map((endpoint) => `${endpoint.exportName} ${endpoint.file}`);
+
+    const bodies = new Map(writes(seeded));
+    const unclassified = endpoints.filter(
+      (endpoint) =>
+        !endpoint.startsWith("GET ") && !bodies.has(endpoint) && !(endpoint in ANSWERS_WITHOUT_A_BODY),
+    );
+    expect(
+      unclassified,
+      "add each to WRITES (with a body) or ANSWERS_WITHOUT_A_BODY (with the reason)",
+    ).toEqual([]);
+
+    const answers: { endpoint: string; status: number; text: string }[] = [];
+    // The writes first, so the audit log exports read after them hold their events.
+    const toCall = [...bodies.keys(), ...endpoints.filter((endpoint) => endpoint.startsWith("GET "))];
+    for (const endpoint of toCall) {
+      const [method, file] = endpoint.split(" ") as [string, string];
+      const module = (await import(`@/${file.replace(/\.ts$/, "")}`)) as Record<string, Handler>;
+      const handler = module[method] as Handler;
+      const needed = [...file.matchAll(/\[(?:\.\.\.)?(\w+)\]/g)].map((match) => match[1] as string);
+      const routeParams = Object.fromEntries(needed.map((name) => [name, params[name]]));
+      // Next.js hands route handlers a NextRequest (next-auth reads its nextUrl).
+      const request = new NextRequest(
+        appRequest(pathOf(file, routeParams), { method, cookie, ip: freshIp(), body: bodies.get(endpoint) }),
+      );
+      const response = await inRequestScope(request, () =>
+        handler(request, { params: Promise.resolve(routeParams) }),
+      );
+      answers.push({ endpoint, status: response.status, text: await responseText(response) });
+    }
+
+    // Each endpoint answered with what it shows: otherwise the search below proves nothing.
+    for (const { endpoint, status, text } of answers) {
+      const expected = GET_NOT_2XX[endpoint];
+      if (expected) expect(status, `${endpoint}: ${text}`).toBe(expected);
+      else expect(status >= 200 && status < 300, `${endpoint} answered ${status}: ${text}`).toBe(true);
+    }
+    const shown = usersShown(seeded);
+    for (const [endpoint, values] of Object.entries(shown)) {
+      const answer = answers.find((candidate) => candidate.endpoint === endpoint);
+      expect(answer, `${endpoint} was not called`).toBeDefined();
+      for (const value of values) expect(answer?.text, `${endpoint} should show ${value}`).toContain(value);
+    }
+
+    // next-auth's session payload is read by the browser: the user id and the MFA state, nothing else.
+    const session = answers.find((answer) => answer.endpoint === "GET app/api/auth/[...nextauth]/route.ts");
+    expect(JSON.parse(session?.text ?? "null")).toEqual({
+      expires: expect.any(String),
+      user: { id: caller.userId, mfa: "verified" },
     });
+
+    const secrets = [...MARKERS, ...plaintexts, ...(await storedSecrets(seeded))];
+    for (const { endpoint, status, text } of answers) {
+      const leaked = secrets.filter((secret) => text.includes(secret));
+      expect(leaked, `${endpoint} answered ${status} with stored secrets`).toEqual([]);
+    }
   });
 });

@@ -49,7 +49,11 @@ describe("listing members", () => {
     const { member, members } = await createTestOrg(["MEMBER", "ADMIN", "OWNER"]);
     const list = await listMembers(member().scope);
     expect(list.map((entry) => entry.role)).toEqual(["OWNER", "ADMIN", "MEMBER"]);
-    expect(new Set(list.map((entry) => entry.email))).toEqual(new Set(members.map((entry) => entry.email)));
+    expect(new Set(list.map((entry) => entry.user.email))).toEqual(
+      new Set(members.map((entry) => entry.email)),
+    );
+    // Each member in lib/auth's public shape, and nothing else of their account.
+    for (const entry of list) expect(Object.keys(entry.user).sort()).toEqual(["email", "id", "name"]);
   });
 });
 

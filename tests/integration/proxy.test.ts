@@ -69,4 +69,30 @@ describe("proxy.ts", () => {
     expect(renewedClaims).toMatchObject({ uid: "user-1", sv: 1, signedInAt: claims.signedInAt });
     expect(Number(renewedClaims?.exp)).toBeGreaterThan(Number(oldClaims?.exp));
   });
+
+  it("marks the session cookie Secure, under the __Secure- name, when APP_URL is https", async () => {
+    const config = readAuthConfig(process.env);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - 2 * 60 * 60 * 1000 });
+    const old = await encode({
+      token: { uid: "user-1", sv: 1, signedInAt: Date.now(), authAt: Date.now(), mfa: "none" },
+      secret: config.authSecret,
+      maxAge: config.sessionIdleSeconds,
+    });
+    vi.useRealTimers();
+    // lib/env reads APP_URL once per module instance: load proxy.ts afresh under the https URL.
+    vi.stubEnv("APP_URL", "https://app.example.com");
+    vi.resetModules();
+    try {
+      const { proxy: httpsProxy } = await import("@/proxy");
+      const name = "__Secure-next-auth.session-token";
+      const renewed = await httpsProxy(pageRequest("/pricing", freshIp(), `${name}=${old}`));
+      expect(renewed.cookies.get(name)).toMatchObject({ secure: true, httpOnly: true, sameSite: "lax" });
+      // The plain-http name is neither read nor written there.
+      const plain = await httpsProxy(pageRequest("/pricing", freshIp(), `next-auth.session-token=${old}`));
+      expect(plain.cookies.getAll()).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+  });
 });

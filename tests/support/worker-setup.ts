@@ -1,6 +1,10 @@
 // Vitest setup file for the integration tests: runs in each worker before each test file. Points
 // DATABASE_URL (read by lib/db and by tests/support/db.ts) at this worker's own database.
 
+// First, as Next's server does before loading anything: AsyncLocalStorage on globalThis, where Next
+// looks for it when its modules load (without it, its request scope is a stub that throws), so that
+// tests/support/next-request.ts can run route handlers and server actions inside a request scope.
+import "next/dist/server/node-environment-baseline";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";

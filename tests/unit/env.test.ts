@@ -3,10 +3,15 @@ import { parseEnv, secretEnvValues, serverEnvSchema } from "@/lib/env";
 import { envProblems } from "../support/env";
 
 const valid = { DATABASE_URL: "postgresql://app:pw@db.internal:5432/app" };
-/** What production needs on top: real mail, real auth secrets and a shared rate-limit store (test values). */
+/**
+ * What production needs on top: its public https URL, the proxies in front of it, real mail, real
+ * auth secrets and a shared rate-limit store (test values).
+ */
 const validProduction = {
   ...valid,
   NODE_ENV: "production",
+  APP_URL: "https://app.example.com",
+  TRUSTED_PROXY_COUNT: "1",
   REDIS_URL: "redis://redis.internal:6379",
   SMTP_URL: "smtps://user:pass@smtp.example.com:465",
   AUTH_SECRET: "a-production-auth-secret-of-32-characters-or-more",
@@ -70,6 +75,25 @@ describe("server environment", () => {
     expect(problems).toContain("AUTH_SECRET");
     expect(problems).toContain("AUTH_ENCRYPTION_KEYS");
     expect(problems).toContain("REDIS_URL");
+    expect(problems).toContain("APP_URL: is not set");
+    expect(problems).toContain("TRUSTED_PROXY_COUNT: is not set");
+  });
+
+  it("defaults APP_URL to the dev server's address outside production only", () => {
+    expect(parseEnv(serverEnvSchema, valid).APP_URL).toBe("http://localhost:3000");
+    expect(problemsOf({ ...validProduction, APP_URL: "" })).toEqual([
+      "APP_URL: is not set. Set it to the app's public https URL, such as https://app.example.com.",
+    ]);
+  });
+
+  it("requires an https APP_URL in production, so session cookies are Secure; http only on this machine", () => {
+    expect(problemsOf({ ...validProduction, APP_URL: "http://app.example.com" })[0]).toMatch(
+      /^APP_URL: must start with https:\/\/ in production: session cookies are marked Secure/,
+    );
+    for (const local of ["http://localhost:3000", "http://127.0.0.1:4100", "http://[::1]:3000"]) {
+      expect(problemsOf({ ...validProduction, APP_URL: local })).toEqual([]);
+    }
+    expect(problemsOf({ ...valid, APP_URL: "http://app.example.com" })).toEqual([]);
   });
 
   it("rejects a malformed boolean instead of guessing", () => {

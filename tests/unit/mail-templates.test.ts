@@ -1,11 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type AppLink,
+  accountDeletionScheduledMail,
   accountExistsMail,
   accountLockedMail,
   addressHint,
   appLink,
   confirmEmailChangeMail,
+  dataExportReadyMail,
   emailChangedMail,
   escapeHtml,
   invitationMail,
@@ -24,7 +26,10 @@ vi.stubEnv("DATABASE_URL", "postgresql://unused@127.0.0.1:1/unused");
 
 const HOSTILE_NAME = `<script>alert("x")</script> & Co`;
 
-/** Every template, called with a hostile user name. Rendered inside each test, after its env stubs. */
+/**
+ * Every template, called with a hostile user name. Rendered inside each test, after its env stubs.
+ * invitationMail greets nobody by name (the invitee has no account yet): it has its own test below.
+ */
 const templates: [string, (link: AppLink) => MailContent][] = [
   ["verifyEmailMail", (link) => verifyEmailMail({ name: HOSTILE_NAME, link, validForMinutes: 24 * 60 })],
   ["accountExistsMail", (link) => accountExistsMail({ name: HOSTILE_NAME, link })],
@@ -59,6 +64,19 @@ const templates: [string, (link: AppLink) => MailContent][] = [
         orgName: HOSTILE_NAME,
         graceEndsAt: new Date("2026-03-11T00:00:00Z"),
       }),
+  ],
+  [
+    "accountDeletionScheduledMail",
+    (link) =>
+      accountDeletionScheduledMail({
+        name: HOSTILE_NAME,
+        link,
+        scheduledAt: new Date("2026-03-11T00:00:00Z"),
+      }),
+  ],
+  [
+    "dataExportReadyMail",
+    (link) => dataExportReadyMail({ name: HOSTILE_NAME, link, expiresAt: new Date("2026-03-11T00:00:00Z") }),
   ],
 ];
 

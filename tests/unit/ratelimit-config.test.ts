@@ -11,16 +11,16 @@ describe("rate limit environment", () => {
   it("uses memory with nothing configured in development, and fills defaults", () => {
     const env = parseEnv(ratelimitEnvSchema, {});
     expect(rateLimitStoreKind(env)).toBe("memory");
+    expect(env.TRUSTED_PROXY_COUNT).toBeUndefined(); // clientIp() reads unset as 0 outside production
     expect(env).toMatchObject({
       RATE_LIMIT_TIMEOUT_MS: 500,
-      TRUSTED_PROXY_COUNT: 0,
       RATE_LIMIT_FAIL_OPEN: [],
       RATE_LIMIT_ALLOW_MEMORY: false,
     });
   });
 
   it("refuses the memory store in production, saying why and what to set", () => {
-    const problems = problemsOf({ NODE_ENV: "production" });
+    const problems = problemsOf({ NODE_ENV: "production", TRUSTED_PROXY_COUNT: "1" });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
       /^REDIS_URL: is not set.*don't hold across instances.*RATE_LIMIT_ALLOW_MEMORY=true/,
@@ -28,15 +28,28 @@ describe("rate limit environment", () => {
   });
 
   it("accepts memory in production when explicitly allowed, or a real store", () => {
-    expect(problemsOf({ NODE_ENV: "production", RATE_LIMIT_ALLOW_MEMORY: "true" })).toEqual([]);
-    expect(problemsOf({ NODE_ENV: "production", REDIS_URL: "redis://cache.internal:6379" })).toEqual([]);
+    const production = { NODE_ENV: "production", TRUSTED_PROXY_COUNT: "1" };
+    expect(problemsOf({ ...production, RATE_LIMIT_ALLOW_MEMORY: "true" })).toEqual([]);
+    expect(problemsOf({ ...production, REDIS_URL: "redis://cache.internal:6379" })).toEqual([]);
     expect(
       problemsOf({
-        NODE_ENV: "production",
+        ...production,
         UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
         UPSTASH_REDIS_REST_TOKEN: "t",
       }),
     ).toEqual([]);
+  });
+
+  it("makes production say how many proxies are in front of it, explaining what 0 costs", () => {
+    const production = { NODE_ENV: "production", REDIS_URL: "redis://cache.internal:6379" };
+    expect(problemsOf(production)).toEqual([
+      expect.stringMatching(
+        /^TRUSTED_PROXY_COUNT: is not set\. .*1 behind one load balancer.*Set 0 only if clients reach `next start` directly.*share one per-IP limit/,
+      ),
+    ]);
+    // 0 is a valid answer: the deployment chose it knowingly.
+    expect(problemsOf({ ...production, TRUSTED_PROXY_COUNT: "0" })).toEqual([]);
+    expect(problemsOf({ TRUSTED_PROXY_COUNT: "11" })[0]).toMatch(/^TRUSTED_PROXY_COUNT: /);
   });
 
   it("prefers Upstash over REDIS_URL when both are set", () => {

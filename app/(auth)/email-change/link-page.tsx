@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { HoneypotField } from "@/components/honeypot-field";
 import { PublicPage } from "@/components/public-page";
 import { Button } from "@/components/ui/button";
 import type { WrappedAction } from "@/lib/http";
@@ -46,9 +47,10 @@ export function EmailChangeLinkPage(props: {
     );
   } else {
     body = (
-      <form action={props.action} className="mt-6">
+      <form action={props.action} className="relative mt-6">
         <p className="text-slate-700">{props.explanation}</p>
         <input type="hidden" name="token" value={token} />
+        <HoneypotField />
         <Button type="submit" className="mt-6">
           {props.button}
         </Button>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { FormMessage } from "@/components/form-message";
+import { HoneypotField } from "@/components/honeypot-field";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import type { ActionState } from "@/lib/http";
@@ -15,7 +16,7 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
   const fields = state.status === "error" ? state.fields : undefined;
   const linkDead = state.status === "error" && state.code === "invalid_link";
   return (
-    <form action={formAction} className="mt-8 space-y-5" noValidate>
+    <form action={formAction} className="relative mt-8 space-y-5" noValidate>
       <input type="hidden" name="token" value={token} />
       <TextField
         name="password"
@@ -26,6 +27,7 @@ export function ResetPasswordForm({ token, passwordHint }: { token: string; pass
         hint={passwordHint}
         errors={fields?.password}
       />
+      <HoneypotField />
       <FormMessage state={state} />
       {linkDead ? (
         <p className="text-sm">

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
+import { HONEYPOT_FIELD_NAME, HoneypotField } from "@/components/honeypot-field";
 import { Button } from "@/components/ui/button";
 
 const inputClass =
@@ -19,7 +20,7 @@ type Provider = { id: string; name: string };
 
 /**
  * Email and password, plus the OAuth providers that are configured. Every password failure gets the
- * same message, so the form can't be used to find accounts. After signing in, the page gate sends
+ * same message, so the form can't be used to find accounts; so does a filled honeypot. After signing in, the page gate sends
  * accounts with MFA to the challenge first.
  */
 export function SignInForm({
@@ -44,6 +45,7 @@ export function SignInForm({
     const result = await signIn("credentials", {
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
+      [HONEYPOT_FIELD_NAME]: String(form.get(HONEYPOT_FIELD_NAME) ?? ""),
       redirect: false,
     });
     setPending(false);
@@ -56,7 +58,7 @@ export function SignInForm({
   }
 
   return (
-    <form onSubmit={onSubmit} className="mt-8 space-y-5" noValidate>
+    <form onSubmit={onSubmit} className="relative mt-8 space-y-5" noValidate>
       <div>
         <label htmlFor="email" className="block text-sm font-medium text-slate-800">
           Email
@@ -76,6 +78,7 @@ export function SignInForm({
           className={inputClass}
         />
       </div>
+      <HoneypotField />
       {error ? (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
           {error}

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { HoneypotField } from "@/components/honeypot-field";
 import { PublicPage } from "@/components/public-page";
 import { Button } from "@/components/ui/button";
 import { unlockAccountAction } from "./actions";
@@ -34,11 +35,12 @@ export default async function UnlockPage({
             minutes.
           </p>
         ) : (
-          <form action={unlockAccountAction} className="mt-6">
+          <form action={unlockAccountAction} className="relative mt-6">
             <p className="text-slate-700">
               Too many failed sign-ins locked your account. If they were yours, unlock it.
             </p>
             <input type="hidden" name="token" value={token} />
+            <HoneypotField />
             <Button type="submit" className="mt-6">
               Unlock my account
             </Button>

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { SignOutButton } from "@/app/(app)/account/sign-out-button";
+import { HoneypotField } from "@/components/honeypot-field";
 import { PublicPage } from "@/components/public-page";
 import { Button } from "@/components/ui/button";
 import { getCurrentUser } from "@/lib/auth";
@@ -30,11 +31,12 @@ export default async function VerifyEmailPage({
   if (token) {
     return (
       <Frame>
-        <form action={verifyEmailAction} className="mt-6">
+        <form action={verifyEmailAction} className="relative mt-6">
           <p className="text-slate-700">
             Confirm that this email address is yours to finish setting up your account.
           </p>
           <input type="hidden" name="token" value={token} />
+          <HoneypotField />
           <Button type="submit" className="mt-6">
             Verify my email address
           </Button>

@@ -4,7 +4,8 @@ import { apiError, route } from "@/lib/http";
 const notFound = route(
   {
     auth: "public",
-    rateLimit: { exempt: "answers 404 and touches nothing; proxy.ts limits per IP" },
+    // proxy.ts counts pages only, so probing for endpoints is counted here, per IP like pages.
+    rateLimit: "pages-ip",
     input: {},
   },
   () => apiError(404, "not_found", "No API route matches this path. Check the URL and the HTTP method."),

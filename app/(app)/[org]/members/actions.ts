@@ -35,7 +35,7 @@ export const changeRoleAction = action(
   async (ctx) => {
     const updated = await changeMemberRole(ctx.scope, ctx.input.membershipId, ctx.input.role);
     refresh(ctx.org.slug);
-    return { message: `${updated.name ?? updated.email} is now ${updated.role.toLowerCase()}.` };
+    return { message: `${updated.user.name ?? updated.user.email} is now ${updated.role.toLowerCase()}.` };
   },
 );
 
@@ -67,7 +67,7 @@ export const transferOwnershipAction = action(
   async (ctx) => {
     const owner = await transferOwnership(ctx.scope, ctx.input.membershipId);
     refresh(ctx.org.slug);
-    return { message: `${owner.name ?? owner.email} is now an owner, and you are an admin.` };
+    return { message: `${owner.user.name ?? owner.user.email} is now an owner, and you are an admin.` };
   },
 );
 

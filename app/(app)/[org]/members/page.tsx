@@ -39,7 +39,7 @@ export default async function MembersPage({ params }: Props) {
     label: ROLE_LABELS[role],
   }));
   const mayLeave = can(me, "membership.leave", { targetRole: me, ownerCount });
-  const others = members.filter((entry) => entry.userId !== member.user.id);
+  const others = members.filter((entry) => entry.user.id !== member.user.id);
   const here = `/${org}/members`;
 
   return (
@@ -47,11 +47,11 @@ export default async function MembersPage({ params }: Props) {
       <h1 className="text-2xl font-bold tracking-tight">Members</h1>
       <ul className="mt-6 divide-y divide-slate-200 rounded-lg border border-slate-200">
         {members.map((entry) => {
-          const self = entry.userId === member.user.id;
+          const self = entry.user.id === member.user.id;
           const facts = { targetRole: entry.role, ownerCount };
           const mayChange = can(me, "membership.changeRole", facts);
           const mayRemove = !self && can(me, "membership.remove", facts);
-          const who = entry.name ?? entry.email;
+          const who = entry.user.name ?? entry.user.email;
           return (
             <li key={entry.id} className="flex flex-wrap items-center justify-between gap-4 p-4">
               <div>
@@ -60,7 +60,7 @@ export default async function MembersPage({ params }: Props) {
                   {self ? <span className="ml-2 text-xs font-normal text-slate-500">(you)</span> : null}
                 </p>
                 <p className="text-sm text-slate-600">
-                  {entry.email} · {ROLE_LABELS[entry.role]} · joined {dateFormat.format(entry.joinedAt)}
+                  {entry.user.email} · {ROLE_LABELS[entry.role]} · joined {dateFormat.format(entry.joinedAt)}
                 </p>
               </div>
               <div className="flex flex-wrap items-start gap-2">
@@ -106,7 +106,9 @@ export default async function MembersPage({ params }: Props) {
                     <p className="text-sm text-slate-600">
                       {ROLE_LABELS[invitation.role]} ·{" "}
                       {invitation.expired ? "expired" : `expires ${dateFormat.format(invitation.expiresAt)}`}
-                      {invitation.invitedBy ? ` · invited by ${invitation.invitedBy}` : ""}
+                      {invitation.invitedBy
+                        ? ` · invited by ${invitation.invitedBy.name ?? invitation.invitedBy.email}`
+                        : ""}
                     </p>
                   </div>
                   <div className="flex flex-wrap items-start gap-2">
@@ -162,7 +164,10 @@ export default async function MembersPage({ params }: Props) {
             <Select
               label="New owner"
               name="membershipId"
-              options={others.map((entry) => ({ value: entry.id, label: entry.name ?? entry.email }))}
+              options={others.map((entry) => ({
+                value: entry.id,
+                label: entry.user.name ?? entry.user.email,
+              }))}
             />
           </ActionForm>
         </section>
