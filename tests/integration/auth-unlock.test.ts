@@ -1,32 +1,18 @@
 import { connect, createServer, type Socket } from "node:net";
+import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { GET as nextAuthGet, POST as nextAuthPost } from "@/app/api/auth/[...nextauth]/route";
 import { authOptions, LOCKOUT, signInWithPassword, unlockAccount } from "@/lib/auth";
 import { logger } from "@/lib/log";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
 import { linkToken, mailTo } from "../support/mail";
+import { inRequestScope } from "../support/next-request";
 import { type SmtpCatcher, startSmtpCatcher } from "../support/smtp-catcher";
 import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
 
-// next-auth's authorize hands the lockout email to Next's after(). Outside a request (as here) the
-// real after() throws; a test that plays the request scope sets `insideRequest` and collects the
-// tasks after() was given, as Next would to run them once the response has gone out.
-const nextAfter = vi.hoisted(() => ({ insideRequest: false, tasks: [] as Promise<unknown>[] }));
-vi.mock("next/server", async (importOriginal) => {
-  const real = await importOriginal<typeof import("next/server")>();
-  return {
-    ...real,
-    after(task: Promise<unknown>) {
-      if (!nextAfter.insideRequest) return real.after(task);
-      nextAfter.tasks.push(task);
-    },
-  };
-});
-
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
-  nextAfter.insideRequest = false;
-  nextAfter.tasks = [];
   vi.restoreAllMocks();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
@@ -71,15 +57,44 @@ async function slowMailServer(): Promise<{ catcher: SmtpCatcher; contacted: Prom
   return { catcher, contacted, answer };
 }
 
-/** next-auth's credentials callback, as its route handler calls it. */
-function authorize(email: string, password: string): Promise<unknown> {
-  const [credentials] = authOptions().providers as unknown as {
-    options: { authorize(credentials: object, request: object): Promise<unknown> };
-  }[];
-  return (credentials as NonNullable<typeof credentials>).options.authorize(
-    { email, password },
-    { headers: { "x-forwarded-for": freshIp(), "user-agent": "vitest" } },
-  );
+/**
+ * A password sign-in as the sign-in form sends it: next-auth's route handler (CSRF token, then the
+ * credentials callback), run in a Next.js request scope, so after() is Next's own. `answered`
+ * resolves when the handler has its response ready to send; `finished` when the request is done,
+ * the work handed to after() included.
+ */
+async function signInThroughNextAuth(email: string, password: string) {
+  const ip = freshIp();
+  const call = (segments: string[], options: { cookie?: string; form?: Record<string, string> } = {}) => {
+    const headers = new Headers({ "x-forwarded-for": ip, "user-agent": "vitest" });
+    if (options.cookie) headers.set("cookie", options.cookie);
+    const request = new NextRequest(new URL(`/api/auth/${segments.join("/")}`, "http://localhost"), {
+      method: options.form ? "POST" : "GET",
+      headers,
+      body: options.form ? new URLSearchParams(options.form) : undefined,
+    });
+    const handler = options.form ? nextAuthPost : nextAuthGet;
+    let markAnswered = (_response: Response) => {};
+    const answered = new Promise<Response>((resolve) => {
+      markAnswered = resolve;
+    });
+    const finished = inRequestScope(request, async () => {
+      const response = await handler(request, { params: Promise.resolve({ nextauth: segments }) });
+      markAnswered(response);
+      return response;
+    });
+    return { answered, finished };
+  };
+  const csrf = await call(["csrf"]).finished;
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const cookie = csrf.headers
+    .getSetCookie()
+    .map((header) => header.split(";")[0])
+    .join("; ");
+  return call(["callback", "credentials"], {
+    cookie,
+    form: { email, password, csrfToken, callbackUrl: "/account", json: "true" },
+  });
 }
 
 const lockoutMailsTo = (catcher: SmtpCatcher, email: string) =>
@@ -147,32 +162,42 @@ describe("lockout email and unlock link", () => {
     expect(await testDb().auditEvent.count({ where: { action: "auth.lockout", targetId: user.id } })).toBe(1);
   });
 
-  it("through next-auth's sign-in, hands the lockout email to after() in a request, and sends it outside one", async () => {
-    const inRequest = await createTestUser();
+  it("through next-auth's sign-in endpoint, answers first and sends the lockout email after the answer", async () => {
+    const user = await createTestUser();
     const mailServer = await slowMailServer();
-    nextAfter.insideRequest = true;
     for (let i = 1; i < LOCKOUT.maxFailures; i++) {
-      expect(await authorize(inRequest.email, `wrong ${i}`)).toBeNull();
+      const attempt = await signInThroughNextAuth(user.email, `wrong ${i}`);
+      expect((await attempt.finished).status).toBe(401);
     }
-    const locking = authorize(inRequest.email, "wrong again");
+    const locking = await signInThroughNextAuth(user.email, "wrong again");
     const first = await Promise.race([
-      locking.then(() => "the answer"),
+      locking.answered.then(() => "the answer"),
       mailServer.contacted.then(() => "a connection to the mail server"),
     ]);
     expect(first).toBe("the answer");
-    expect(await locking).toBeNull();
-    // The email waits in after(), and goes out once the mail server answers.
-    mailServer.answer();
-    await Promise.all(nextAfter.tasks);
-    expect(lockoutMailsTo(mailServer.catcher, inRequest.email)).toHaveLength(1);
+    expect((await locking.answered).status).toBe(401);
 
-    // A script or test calling authorize has no response to send first: the email is sent before it returns.
-    nextAfter.insideRequest = false;
-    const outsideRequest = await createTestUser();
+    // The request isn't over until the work handed to after() is: the email goes out.
+    mailServer.answer();
+    await locking.finished;
+    expect(lockoutMailsTo(mailServer.catcher, user.email)).toHaveLength(1);
+  });
+
+  it("sends the lockout email before authorize returns when there is no request to answer (a script)", async () => {
+    const user = await createTestUser();
+    const mailServer = await slowMailServer();
+    mailServer.answer();
+    const [credentials] = authOptions().providers as unknown as {
+      options: { authorize(credentials: object, request: object): Promise<unknown> };
+    }[];
     for (let i = 0; i < LOCKOUT.maxFailures; i++) {
-      expect(await authorize(outsideRequest.email, `wrong ${i}`)).toBeNull();
+      const answer = await credentials?.options.authorize(
+        { email: user.email, password: `wrong ${i}` },
+        { headers: { "x-forwarded-for": freshIp(), "user-agent": "vitest" } },
+      );
+      expect(answer).toBeNull();
     }
-    expect(lockoutMailsTo(mailServer.catcher, outsideRequest.email)).toHaveLength(1);
+    expect(lockoutMailsTo(mailServer.catcher, user.email)).toHaveLength(1);
   });
 
   it("logs a lockout email that can't be delivered, with the account's id", async () => {
