@@ -93,6 +93,7 @@ export {
 } from "./session-cookie";
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
+export { captureSignInRefusal } from "./sign-in-refusal";
 export { type SignUpInput, signUp } from "./sign-up";
 export {
   hasRecentAuthentication,

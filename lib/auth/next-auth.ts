@@ -15,6 +15,7 @@ import { oauthIdentity, oauthProviders, signInWithOAuth, userIdForOAuthAccount }
 import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
+import { reportSignInRefusal } from "./sign-in-refusal";
 
 /**
  * The sign-in form's honeypot (components/honeypot-field.tsx), the name lib/http's action wrapper
@@ -77,6 +78,7 @@ export function authOptions(): NextAuthOptions {
           if (outcome.ok) return { id: outcome.userId };
           // next-auth hands a thrown message to the form as `error`; a plain null means "wrong credentials".
           if (outcome.code === "invalid_credentials") return null;
+          reportSignInRefusal(outcome.refusal);
           throw new Error(outcome.code);
         },
       }),

@@ -1,7 +1,13 @@
 import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
-import { checkRateLimit, type RateLimitPolicyName, refundRateLimit, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import {
+  checkRateLimit,
+  type RateLimitPolicyName,
+  type RateLimitRefusal,
+  refundRateLimit,
+  UNKNOWN_CLIENT_IP,
+} from "../ratelimit";
 import { afterAnswer, NOTHING_LEFT } from "./flow-support";
 import { verifyPasswordSignIn } from "./sign-in";
 import { sendUnlockEmail } from "./unlock";
@@ -9,7 +15,13 @@ import { sendUnlockEmail } from "./unlock";
 export type PasswordSignInOutcome = (
   | { ok: true; userId: string }
   /** invalid_credentials for every wrong-credential case; rate_limited / unavailable before checking. */
-  | { ok: false; code: "invalid_credentials" | "rate_limited" | "unavailable" }
+  | { ok: false; code: "invalid_credentials" }
+  /** Refused before the password was checked; `refusal` gives the answer its status and headers. */
+  | {
+      ok: false;
+      code: "rate_limited" | "unavailable";
+      refusal: { policy: RateLimitPolicyName; decision: RateLimitRefusal };
+    }
 ) & {
   /**
    * The work left after the answer (see afterAnswer): on the failure that locked the account, the
@@ -55,6 +67,7 @@ export async function signInWithPassword(
       return {
         ok: false,
         code: decision.reason === "store_unavailable" ? "unavailable" : "rate_limited",
+        refusal: { policy, decision },
         background: NOTHING_LEFT,
       };
     }

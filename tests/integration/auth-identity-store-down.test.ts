@@ -15,6 +15,7 @@ import {
 import { disconnectRateLimiter } from "@/lib/ratelimit";
 import { testDb } from "../support/db";
 import { mailTo } from "../support/mail";
+import { signInThroughNextAuth } from "../support/next-auth-requests";
 import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 
 const previousRedisUrl = process.env.REDIS_URL;
@@ -90,6 +91,18 @@ describe("identity flows with the rate-limit store down", () => {
       { policy: "reauth-account", reason: "store_unavailable" },
       { policy: "email-change-account", reason: "store_unavailable" },
     ]);
+  });
+
+  it("sign-in through next-auth answers 503 with the form's error, and starts no session", async () => {
+    const user = await createTestUser();
+    const response = await (
+      await signInThroughNextAuth({ email: user.email, password: TEST_PASSWORD }, freshIp())
+    ).finished;
+    expect(response.status).toBe(503);
+    expect(response.headers.get("ratelimit-policy")).toBe('"sign-in-ip";q=20;w=900');
+    expect(response.headers.getSetCookie().some((cookie) => cookie.includes("session-token="))).toBe(false);
+    const { url } = (await response.json()) as { url: string };
+    expect(new URL(url).searchParams.get("error")).toBe("unavailable");
   });
 
   it("password sign-in checks no password, the right one or a wrong one, and answers 'unavailable'", async () => {

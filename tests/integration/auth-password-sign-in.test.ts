@@ -4,6 +4,7 @@ import { LOCKOUT } from "@/lib/auth";
 import { signInWithPassword } from "@/lib/auth/password-sign-in";
 import { RATE_LIMIT_POLICIES } from "@/lib/ratelimit";
 import { testDb } from "../support/db";
+import { signInThroughNextAuth } from "../support/next-auth-requests";
 import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
 
 function eventsFor(filter: { targetId?: string; actorId?: string; actorIp?: string }) {
@@ -92,6 +93,23 @@ describe("signInWithPassword", () => {
       select: { metadata: true },
     });
     expect(refusals).toEqual([{ metadata: { policy: "sign-in-ip", reason: "limited" } }]);
+  });
+
+  it("answers a limited sign-in through next-auth with 429, Retry-After and the policy, and the form's error", async () => {
+    const { limit } = RATE_LIMIT_POLICIES["sign-in-account"];
+    const user = await createTestUser();
+    const signIn = async (password: string) =>
+      (await signInThroughNextAuth({ email: user.email, password }, freshIp())).finished;
+    for (let i = 0; i < limit; i++) expect((await signIn(`wrong ${i}`)).status).toBe(401);
+
+    const refused = await signIn(TEST_PASSWORD);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("ratelimit-policy")).toBe(`"sign-in-account";q=${limit};w=900`);
+    expect(refused.headers.getSetCookie().some((cookie) => cookie.includes("session-token="))).toBe(false);
+    // The body is still next-auth's: the sign-in form reads the error from its URL.
+    const { url } = (await refused.json()) as { url: string };
+    expect(new URL(url).searchParams.get("error")).toBe("rate_limited");
   });
 
   it("records the lockout once, then refuses the account by its per-account limit", async () => {

@@ -1,13 +1,11 @@
 import { connect, createServer, type Socket } from "node:net";
-import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { GET as nextAuthGet, POST as nextAuthPost } from "@/app/api/auth/[...nextauth]/route";
 import { authOptions, LOCKOUT, signInWithPassword, unlockAccount } from "@/lib/auth";
 import { logger } from "@/lib/log";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
 import { linkToken, mailTo } from "../support/mail";
-import { inRequestScope } from "../support/next-request";
+import { signInThroughNextAuth as signInAsTheFormDoes } from "../support/next-auth-requests";
 import { type SmtpCatcher, startSmtpCatcher } from "../support/smtp-catcher";
 import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
 
@@ -57,45 +55,9 @@ async function slowMailServer(): Promise<{ catcher: SmtpCatcher; contacted: Prom
   return { catcher, contacted, answer };
 }
 
-/**
- * A password sign-in as the sign-in form sends it: next-auth's route handler (CSRF token, then the
- * credentials callback), run in a Next.js request scope, so after() is Next's own. `answered`
- * resolves when the handler has its response ready to send; `finished` when the request is done,
- * the work handed to after() included.
- */
-async function signInThroughNextAuth(email: string, password: string) {
-  const ip = freshIp();
-  const call = (segments: string[], options: { cookie?: string; form?: Record<string, string> } = {}) => {
-    const headers = new Headers({ "x-forwarded-for": ip, "user-agent": "vitest" });
-    if (options.cookie) headers.set("cookie", options.cookie);
-    const request = new NextRequest(new URL(`/api/auth/${segments.join("/")}`, "http://localhost"), {
-      method: options.form ? "POST" : "GET",
-      headers,
-      body: options.form ? new URLSearchParams(options.form) : undefined,
-    });
-    const handler = options.form ? nextAuthPost : nextAuthGet;
-    let markAnswered = (_response: Response) => {};
-    const answered = new Promise<Response>((resolve) => {
-      markAnswered = resolve;
-    });
-    const finished = inRequestScope(request, async () => {
-      const response = await handler(request, { params: Promise.resolve({ nextauth: segments }) });
-      markAnswered(response);
-      return response;
-    });
-    return { answered, finished };
-  };
-  const csrf = await call(["csrf"]).finished;
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const cookie = csrf.headers
-    .getSetCookie()
-    .map((header) => header.split(";")[0])
-    .join("; ");
-  return call(["callback", "credentials"], {
-    cookie,
-    form: { email, password, csrfToken, callbackUrl: "/account", json: "true" },
-  });
-}
+/** A password sign-in as the sign-in form sends it, from a client address of its own. */
+const signInThroughNextAuth = (email: string, password: string) =>
+  signInAsTheFormDoes({ email, password }, freshIp());
 
 const lockoutMailsTo = (catcher: SmtpCatcher, email: string) =>
   catcher.messages().filter((mail) => mail.envelope.to.includes(email) && /locked/i.test(mail.subject));

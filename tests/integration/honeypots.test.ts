@@ -7,7 +7,6 @@
 //
 // Server actions and next-auth's route run as Next.js runs them, inside a request scope
 // (tests/support/next-request.ts), through the real action() wrapper and NextAuth handler.
-import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 import { confirmEmailChangeAction, undoEmailChangeAction } from "@/app/(auth)/email-change/actions";
 import { requestPasswordResetAction } from "@/app/(auth)/forgot-password/actions";
@@ -15,12 +14,12 @@ import { resetPasswordAction } from "@/app/(auth)/reset-password/actions";
 import { signUpAction } from "@/app/(auth)/sign-up/actions";
 import { unlockAccountAction } from "@/app/(auth)/unlock/actions";
 import { verifyEmailAction } from "@/app/(auth)/verify-email/actions";
-import { GET as nextAuthGet, POST as nextAuthPost } from "@/app/api/auth/[...nextauth]/route";
 import { createToken, hashToken } from "@/lib/auth";
 import type { Prisma } from "@/lib/db";
 import { type ActionState, HONEYPOT_FIELD, IDLE, type WrappedAction } from "@/lib/http";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
+import { signInThroughNextAuth } from "../support/next-auth-requests";
 import { inRequestScope } from "../support/next-request";
 import { appRequest } from "../support/sessions";
 import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
@@ -199,39 +198,9 @@ describe("the honeypot of a form an emailed link opens", () => {
 });
 
 describe("the honeypot of the sign-in form", () => {
-  /** next-auth's endpoint `/api/auth/<segments>`, called as the sign-in form's fetch calls it. */
-  async function nextAuth(
-    segments: string[],
-    options: { cookie?: string; form?: Record<string, string>; ip: string },
-  ): Promise<Response> {
-    const url = new URL(`/api/auth/${segments.join("/")}`, "http://localhost");
-    const headers = new Headers({ "x-forwarded-for": options.ip, "user-agent": "vitest" });
-    if (options.cookie) headers.set("cookie", options.cookie);
-    const request = new NextRequest(url, {
-      method: options.form ? "POST" : "GET",
-      headers,
-      body: options.form ? new URLSearchParams(options.form) : undefined,
-    });
-    const handler = options.form ? nextAuthPost : nextAuthGet;
-    return inRequestScope(request, () =>
-      handler(request, { params: Promise.resolve({ nextauth: segments }) }),
-    );
-  }
-
   /** Signs in with the credentials provider as next-auth/react's signIn() does; returns its answer. */
   async function signIn(fields: Record<string, string>) {
-    const ip = freshIp();
-    const csrf = await nextAuth(["csrf"], { ip });
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const cookie = csrf.headers
-      .getSetCookie()
-      .map((header) => header.split(";")[0])
-      .join("; ");
-    const response = await nextAuth(["callback", "credentials"], {
-      ip,
-      cookie,
-      form: { ...fields, csrfToken, callbackUrl: "/account", json: "true" },
-    });
+    const response = await (await signInThroughNextAuth(fields, freshIp())).finished;
     const setsSession = response.headers.getSetCookie().some((header) => header.includes("session-token="));
     return { status: response.status, body: await response.json(), setsSession };
   }
