@@ -2,7 +2,7 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb, type Prisma } from "../db";
 import { logger } from "../log";
-import { appLink, mfaChangedMail, sendMail } from "../mail";
+import { appLink, mfaChangedMail, readMailConfig, sendMail } from "../mail";
 import { type RateLimitPolicyName, refundRateLimit } from "../ratelimit";
 import { decryptSecret, encryptSecret } from "./encryption";
 import { AuthFlowError } from "./errors";
@@ -127,6 +127,8 @@ export type PendingEnrolment = {
   secret: string;
   /** The otpauth:// URI as a QR code drawn on the server, as a data: URL for `<img src>`. */
   qrCodeDataUrl: string;
+  /** The otpauth:// URI itself: a link that opens the authenticator app on the same phone. */
+  otpauthUri: string;
 };
 
 /**
@@ -140,8 +142,11 @@ export async function pendingEnrolment(userId: string): Promise<PendingEnrolment
   });
   if (user.mfaEnabledAt || !user.mfaSecretEncrypted) return null;
   const secret = decryptSecret(user.mfaSecretEncrypted, totpContext(userId));
-  const { dataUrl } = await totpQrCode(totpUri({ secret, accountEmail: user.email }));
-  return { secret, qrCodeDataUrl: dataUrl };
+  // The issuer is the name the authenticator app lists the entry under: the product's (APP_NAME).
+  const issuer = readMailConfig().APP_NAME;
+  const otpauthUri = totpUri({ secret, accountEmail: user.email, issuer });
+  const { dataUrl } = await totpQrCode(otpauthUri);
+  return { secret, qrCodeDataUrl: dataUrl, otpauthUri };
 }
 
 /** MFA changed: the codes to show once (enrolment, regeneration) and the new sessionVersion. */

@@ -1,5 +1,5 @@
 import { generateSync } from "otplib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   AuthFlowError,
   checkSession,
@@ -58,9 +58,16 @@ describe("MFA enrolment", () => {
     const before = await startSession(testDb(), user.id);
     await startMfaEnrolment(user.id);
 
-    const pending = await pendingEnrolment(user.id);
+    vi.stubEnv("APP_NAME", "Acme Cloud");
+    const pending = await pendingEnrolment(user.id).finally(() => vi.unstubAllEnvs());
     expect(pending?.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(pending?.qrCodeDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+    // The authenticator app lists the entry under the product's name (APP_NAME) and the address.
+    const uri = new URL(pending?.otpauthUri as string);
+    expect(uri.protocol).toBe("otpauth:");
+    expect(uri.searchParams.get("issuer")).toBe("Acme Cloud");
+    expect(`${uri.host}${decodeURIComponent(uri.pathname)}`).toBe(`totp/Acme Cloud:${user.email}`);
+    expect(uri.searchParams.get("secret")).toBe(pending?.secret);
     // Stored encrypted, bound to the user: the plaintext secret is nowhere in the row.
     const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
     expect(row.mfaSecretEncrypted).toMatch(/^v1\./);

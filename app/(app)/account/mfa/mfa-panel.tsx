@@ -23,7 +23,7 @@ type Props = {
   enabledSince: string | null;
   recoveryCodesLeft: number;
   /** A started enrolment: the secret and its QR code. */
-  pending: { secret: string; qrCodeDataUrl: string } | null;
+  pending: { secret: string; qrCodeDataUrl: string; otpauthUri: string } | null;
   /** Why enrolment is required (an organization's slug or "admin"), kept through "Start". */
   required?: string;
 };
@@ -73,6 +73,16 @@ export function MfaPanel({ enabled, enabledSince, recoveryCodesLeft, pending, re
                 height={192}
                 className="mt-3 rounded-md border border-slate-200"
               />
+            </li>
+            <li>
+              On this phone?{" "}
+              <a
+                href={pending.otpauthUri}
+                className="font-semibold text-indigo-700 underline underline-offset-4"
+              >
+                Open it in your authenticator app
+              </a>
+              .
             </li>
             <li>
               Can't scan it? Enter this setup key in the app instead:
