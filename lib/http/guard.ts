@@ -42,15 +42,33 @@ export type AuthLevel = "public" | "session" | "user" | "member" | "platformAdmi
 /** A rate-limit policy from lib/ratelimit's table, or an explicit exemption with its reason. */
 export type RateLimitDeclaration = RateLimitPolicyName | { exempt: string };
 
+/**
+ * Whether an endpoint needs a re-authentication within lib/auth's step-up window (decision 0024):
+ * - `true`: always. The wrapper refuses a stale session (403 `step_up_required`) before reading input.
+ * - `{ when }`: only for some of its changes, which only the lib function can tell apart because
+ *   they depend on the target (is the member being removed an owner?), read under its lock. The lib
+ *   refuses those itself with a 403 `step_up_required` of its own, from `scope.authAt`; the wrapper
+ *   answers that like its own refusal. Like a rate-limit exemption's reason, `when` is for readers
+ *   and the coverage report: it says which changes ask, and the coverage test keeps the list of
+ *   endpoints that must ask.
+ * - absent: never.
+ */
+export type StepUpDeclaration = true | { when: string };
+
 /** What every endpoint declares. The coverage test reads these from each export. */
 export type Declaration =
   | {
       auth: "public" | "session" | "user" | "platformAdmin";
       permission?: undefined;
       rateLimit: RateLimitDeclaration;
-      stepUp?: boolean;
+      stepUp?: StepUpDeclaration;
     }
-  | { auth: "member"; permission: Permission; rateLimit: RateLimitDeclaration; stepUp?: boolean };
+  | {
+      auth: "member";
+      permission: Permission;
+      rateLimit: RateLimitDeclaration;
+      stepUp?: StepUpDeclaration;
+    };
 
 /**
  * The organization a member endpoint acts in, the caller's role there, and the client it came from
@@ -63,6 +81,8 @@ export type OrgScope = {
   role: OrgRole;
   ip: string | null;
   userAgent: string | null;
+  /** When the session last proved a password or code (ms), for changes that ask for step-up only sometimes. */
+  authAt: number;
 };
 
 /**
@@ -319,6 +339,7 @@ export function scopeOf(
     role: membership.role,
     ip: caller ? auditIp(caller) : null,
     userAgent: caller?.userAgent ?? null,
+    authAt: user.authAt,
   };
 }
 

@@ -43,6 +43,23 @@ export class ForbiddenError extends OrgError {
   }
 }
 
+/**
+ * The change needs a re-authentication within the last 10 minutes (step-up) and the session's is
+ * older. The same status and code as the route wrapper's own step-up refusal, so forms and clients
+ * treat both alike (a link to /reauth and back); the message says which change asked for it, since
+ * the same form asks only sometimes (making someone an admin doesn't, making them an owner does).
+ */
+export class StepUpRequiredError extends OrgError {
+  override name = "StepUpRequiredError";
+  constructor(change: string) {
+    super(
+      403,
+      "step_up_required",
+      `${change} needs a recent sign-in. Confirm it's you: enter your password or authenticator code again.`,
+    );
+  }
+}
+
 /** The input is well-formed but names something invalid (a reserved slug, a wrong confirmation). */
 export class InvalidInputError extends OrgError {
   override name = "InvalidInputError";

@@ -11,6 +11,7 @@ export {
   InvitationUnusableError,
   NotFoundError,
   OrgError,
+  StepUpRequiredError,
   TooSoonError,
 } from "./errors";
 export {

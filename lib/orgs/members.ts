@@ -12,7 +12,14 @@ import {
 } from "@/lib/authz";
 import { getDb } from "@/lib/db";
 import { ConflictError, ForbiddenError, NotFoundError, type OrgError } from "./errors";
-import { auditBase, countOwners, lockOrganization, type OrgScope, type Tx } from "./scope";
+import {
+  auditBase,
+  countOwners,
+  lockOrganization,
+  type OrgScope,
+  requireRecentAuthentication,
+  type Tx,
+} from "./scope";
 import { inTransaction, isUuid } from "./transaction";
 
 export const changeRoleInput = z.object({ role: z.enum(ROLES, { error: "Choose Owner, Admin or Member." }) });
@@ -101,7 +108,9 @@ function refusal(role: OrgRole, permission: Permission, facts: PolicyContext): O
 /**
  * Gives a member another role. The rules (policy table, with facts read under the organization's
  * lock): admins can't change owners or make anyone an owner; nobody grants above their own role; the
- * last owner can't be demoted. Records `membership.role_changed`.
+ * last owner can't be demoted. Making someone an owner or demoting an owner also needs a recent
+ * re-authentication (403 `step_up_required`); other role changes don't. Records
+ * `membership.role_changed`.
  */
 export async function changeMemberRole(
   scope: OrgScope,
@@ -122,6 +131,9 @@ export async function changeMemberRole(
     if (!can(actorRole, "membership.changeRole", facts)) {
       throw refusal(actorRole, "membership.changeRole", facts);
     }
+    // After the policy: nobody is asked to re-authenticate for a change they may not make anyway.
+    if (newRole === "OWNER") requireRecentAuthentication(scope, "Making someone an owner");
+    if (target.role === "OWNER") requireRecentAuthentication(scope, "Changing an owner's role");
     const updated = await tx.membership.update({
       where: { id: target.id, orgId: scope.orgId },
       data: { role: newRole },
@@ -142,7 +154,8 @@ export async function changeMemberRole(
 
 /**
  * Removes another member from the organization (to remove yourself, leave). Admins can't remove
- * owners; the last owner can't be removed. Records `membership.removed`.
+ * owners; the last owner can't be removed; removing an owner needs a recent re-authentication
+ * (403 `step_up_required`). Records `membership.removed`.
  */
 export async function removeMember(scope: OrgScope, membershipId: string): Promise<void> {
   await inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {
@@ -157,6 +170,7 @@ export async function removeMember(scope: OrgScope, membershipId: string): Promi
       ownerCount: await countOwners(tx, scope.orgId),
     };
     if (!can(actorRole, "membership.remove", facts)) throw refusal(actorRole, "membership.remove", facts);
+    if (target.role === "OWNER") requireRecentAuthentication(scope, "Removing an owner");
     await tx.membership.delete({ where: { id: target.id, orgId: scope.orgId } });
     await recordAuditEvent(
       {
@@ -198,7 +212,8 @@ export async function leaveOrganization(scope: OrgScope): Promise<void> {
 
 /**
  * Makes another member an owner and the caller (an owner) an admin, in one step. Records
- * `org.ownership_transferred`. The route asks for a recent re-authentication (step-up).
+ * `org.ownership_transferred`. The route asks for a recent re-authentication (step-up) every time,
+ * so it declares `stepUp: true` and this function doesn't check it again.
  */
 export async function transferOwnership(scope: OrgScope, membershipId: string): Promise<MemberView> {
   return inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {

@@ -30,6 +30,7 @@ export const changeRoleAction = action(
     auth: "member",
     permission: "membership.changeRole",
     rateLimit: "api-user",
+    stepUp: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
     input: member.extend({ role }),
   },
   async (ctx) => {
@@ -40,7 +41,13 @@ export const changeRoleAction = action(
 );
 
 export const removeMemberAction = action(
-  { auth: "member", permission: "membership.remove", rateLimit: "api-user", input: member },
+  {
+    auth: "member",
+    permission: "membership.remove",
+    rateLimit: "api-user",
+    stepUp: { when: "the member removed is an owner (lib/orgs checks the target)" },
+    input: member,
+  },
   async (ctx) => {
     await removeMember(ctx.scope, ctx.input.membershipId);
     refresh(ctx.org.slug);
@@ -76,6 +83,7 @@ export const inviteAction = action(
     auth: "member",
     permission: "invitation.create",
     rateLimit: "invitation-send-user",
+    stepUp: { when: "the invitation is for an owner (lib/orgs checks it)" },
     input: org.extend({ email: z.string().max(320), role }),
   },
   async (ctx) => {
