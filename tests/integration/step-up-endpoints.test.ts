@@ -1,7 +1,11 @@
 // Step-up end to end: the real server actions and route handlers, with real session cookies whose
-// last re-authentication (authAt) is 11 minutes old. Changes to ownership and the account's
-// security refuse them with 403 `step_up_required`, and nothing changes; ordinary changes don't ask.
+// last re-authentication (authAt) is 11 minutes old. Changes to ownership, billing and the
+// account's security refuse them with 403 `step_up_required`, and nothing changes; ordinary changes
+// don't ask. Where a change asks only sometimes, a fresh session then makes it, so the refusal is
+// the step-up and not something else.
+import { randomUUID } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
+import { openPortalAction, startCheckoutAction } from "@/app/(app)/[org]/billing/actions";
 import {
   changeRoleAction,
   inviteAction,
@@ -20,6 +24,7 @@ import { POST as transferRoute } from "@/app/api/orgs/[org]/members/transfer/rou
 import { DELETE as deleteOrgRoute } from "@/app/api/orgs/[org]/route";
 import type { OrgRole } from "@/lib/authz";
 import { type ActionOutcome, submitAction } from "../support/actions";
+import { createOrgWithOwner, fakeStripeForThisFile } from "../support/billing";
 import { testDb } from "../support/db";
 import { createTestOrg } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
@@ -285,5 +290,44 @@ describe("endpoints that always need step-up refuse a stale session", () => {
     expect(
       (await testDb().user.findUniqueOrThrow({ where: { id: user.id } })).deletionRequestedAt,
     ).toBeNull();
+  });
+});
+
+describe("billing: whoever checks out or opens the portal becomes the payer", () => {
+  // Its hooks are this describe's: the fake Stripe and billing on, for these tests only.
+  const fake = fakeStripeForThisFile();
+
+  it("asks a stale session to re-authenticate before starting a checkout", async () => {
+    const { org, owner } = await createOrgWithOwner();
+    const checkout = async (cookie: string) =>
+      submitAction(startCheckoutAction, { org: org.slug, plan: "pro", attempt: randomUUID() }, { cookie });
+
+    expect(answerOfAction(await checkout(await staleCookie(owner.id)))).toEqual({ code: "step_up_required" });
+    expect(fake.requests()).toEqual([]);
+
+    expect(await checkout(await freshCookie(owner.id))).toEqual({
+      status: "redirect",
+      to: expect.stringMatching(new RegExp(`^${fake.url}/checkout/`)),
+    });
+  });
+
+  it("asks a stale session to re-authenticate before opening the customer portal", async () => {
+    const { org, owner } = await createOrgWithOwner();
+    // The portal is for an organization that has a Stripe customer: its first checkout made one.
+    await submitAction(
+      startCheckoutAction,
+      { org: org.slug, plan: "pro", attempt: randomUUID() },
+      { cookie: await freshCookie(owner.id) },
+    );
+    const portal = async (cookie: string) =>
+      submitAction(openPortalAction, { org: org.slug, attempt: randomUUID() }, { cookie });
+
+    expect(answerOfAction(await portal(await staleCookie(owner.id)))).toEqual({ code: "step_up_required" });
+    expect(fake.requestsTo("POST /v1/billing_portal/sessions")).toEqual([]);
+
+    expect(await portal(await freshCookie(owner.id))).toEqual({
+      status: "redirect",
+      to: expect.stringMatching(new RegExp(`^${fake.url}/portal/`)),
+    });
   });
 });

@@ -41,6 +41,8 @@ describe("endpoint coverage", { timeout: 60_000 }, () => {
           `${endpoint.file} ${endpoint.exportName}: ${endpoint.declaration?.stepUp.startsWith("when: ") ? "when" : endpoint.declaration?.stepUp}`,
       );
     expect(askingForStepUp).toEqual([
+      "app/(app)/[org]/billing/actions.ts openPortalAction: always",
+      "app/(app)/[org]/billing/actions.ts startCheckoutAction: always",
       "app/(app)/[org]/members/actions.ts changeRoleAction: when",
       "app/(app)/[org]/members/actions.ts inviteAction: when",
       "app/(app)/[org]/members/actions.ts removeMemberAction: when",
