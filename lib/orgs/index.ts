@@ -51,6 +51,7 @@ export {
   listMyOrganizations,
   type MyOrganization,
   type OrganizationView,
+  organizationName,
   updateOrganization,
   updateOrganizationInput,
 } from "./organizations";

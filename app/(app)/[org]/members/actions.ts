@@ -3,25 +3,27 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { ROLES } from "@/lib/authz";
 import { limit } from "@/lib/billing";
 import { action } from "@/lib/http";
 import {
   changeMemberRole,
+  changeRoleInput,
   createInvitation,
+  createInvitationInput,
   leaveOrganization,
   removeMember,
   resendInvitation,
   revokeInvitation,
   transferOwnership,
+  transferOwnershipInput,
 } from "@/lib/orgs";
 
 // The forms of the members page. The server checks every rule again in lib/orgs, whatever the page
-// showed: admins can't touch owners, nobody grants above their own role, the last owner stays.
+// showed: admins can't touch owners, nobody grants above their own role, the last owner stays. The
+// fields are validated with lib/orgs' own schemas, so a value it would refuse is a form error here.
 const org = z.object({ org: z.string() });
 const member = org.extend({ membershipId: z.uuid() });
 const invitation = org.extend({ invitationId: z.uuid() });
-const role = z.enum(ROLES, { error: "Choose Owner, Admin or Member." });
 
 const refresh = (slug: string) => revalidatePath(`/${slug}/members`);
 
@@ -31,7 +33,7 @@ export const changeRoleAction = action(
     permission: "membership.changeRole",
     rateLimit: "api-user",
     stepUp: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
-    input: member.extend({ role }),
+    input: member.extend(changeRoleInput.shape),
   },
   async (ctx) => {
     const updated = await changeMemberRole(ctx.scope, ctx.input.membershipId, ctx.input.role);
@@ -69,7 +71,7 @@ export const transferOwnershipAction = action(
     permission: "organization.transferOwnership",
     rateLimit: "api-user",
     stepUp: true,
-    input: member,
+    input: org.extend(transferOwnershipInput.shape),
   },
   async (ctx) => {
     const owner = await transferOwnership(ctx.scope, ctx.input.membershipId);
@@ -84,7 +86,7 @@ export const inviteAction = action(
     permission: "invitation.create",
     rateLimit: "invitation-send-user",
     stepUp: { when: "the invitation is for an owner (lib/orgs checks it)" },
-    input: org.extend({ email: z.string().max(320), role }),
+    input: createInvitationInput.extend(org.shape),
   },
   async (ctx) => {
     await limit(ctx.scope.orgId, "seats");
