@@ -97,6 +97,13 @@ export type PublicError = Error & { status: number; code: string; fields?: Recor
  * the rate-limit store is down: "nothing changed, try again in a minute" helps people more than a
  * bare 500). Modules define their own classes (no import of lib/http needed), so each stays
  * copyable alone. Other statuses, and errors without a code, become a 500 `internal_error`.
+ *
+ * A bare ZodError is not answered as the caller's bad input either, though it often is one: lib
+ * code also parses the environment (lib/db's DATABASE_URL), stored rows and job payloads with zod,
+ * and a 400 "check the fields marked" for a broken config would mislead everyone and hide the bug
+ * from Sentry. Only the code that parses caller input knows that it does: lib modules turn those
+ * ZodErrors into their own 400 `invalid_input` (lib/orgs `parseCallerInput`), and endpoints declare
+ * the same schemas as input, so the wrapper refuses bad input before the handler runs.
  */
 export function isPublicError(error: unknown): error is PublicError {
   if (!(error instanceof Error)) return false;

@@ -1,5 +1,6 @@
 // Errors lib/orgs throws. Each carries an HTTP `status` and a stable `code`, so the route wrapper
 // (lib/http) answers them as `{ error: { code, message, fields? } }` without knowing this module.
+import type { z } from "zod";
 
 /** Base class: a refusal the caller can show as it is. */
 export class OrgError extends Error {
@@ -66,6 +67,24 @@ export class InvalidInputError extends OrgError {
   constructor(message: string, fields: Record<string, string[]>) {
     super(400, "invalid_input", message, fields);
   }
+}
+
+/**
+ * `schema.parse(input)` for what a caller sent, refusing bad input as InvalidInputError (400
+ * `invalid_input`, messages per field, like the route wrapper's own validation) instead of a
+ * ZodError, which the wrapper rightly treats as a bug (500). Endpoints validate with these same
+ * schemas first; this covers any caller that didn't. Only for caller input: a ZodError from parsing
+ * anything else (stored data, config) is a bug and should stay one.
+ */
+export function parseCallerInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields: Record<string, string[]> = {};
+  for (const issue of parsed.error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join(".") : "_";
+    fields[key] = [...(fields[key] ?? []), issue.message];
+  }
+  throw new InvalidInputError("Some values are missing or invalid. Check the fields marked.", fields);
 }
 
 /** The change conflicts with the current state (slug taken, already a member, last owner…). */

@@ -12,6 +12,7 @@ import {
   InvitationUnusableError,
   NotFoundError,
   OrgError,
+  parseCallerInput,
   TooSoonError,
 } from "./errors";
 import {
@@ -118,7 +119,7 @@ export async function createInvitation(
   scope: OrgScope,
   input: CreateInvitationInput,
 ): Promise<SentInvitation> {
-  const { email, role } = createInvitationInput.parse(input);
+  const { email, role } = parseCallerInput(createInvitationInput, input);
   const token = createToken();
   const now = new Date();
   const created = await inTransaction(scope, { type: "organization", id: scope.orgId }, async (tx) => {

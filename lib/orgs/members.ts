@@ -11,7 +11,7 @@ import {
   ROLES,
 } from "@/lib/authz";
 import { getDb } from "@/lib/db";
-import { ConflictError, ForbiddenError, NotFoundError, type OrgError } from "./errors";
+import { ConflictError, ForbiddenError, NotFoundError, type OrgError, parseCallerInput } from "./errors";
 import {
   auditBase,
   countOwners,
@@ -117,7 +117,7 @@ export async function changeMemberRole(
   membershipId: string,
   role: OrgRole,
 ): Promise<MemberView> {
-  const newRole = changeRoleInput.parse({ role }).role;
+  const newRole = parseCallerInput(changeRoleInput, { role }).role;
   return inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {
     const actorRole = await lockOrganization(tx, scope);
     const target = await findMember(tx, scope, membershipId);

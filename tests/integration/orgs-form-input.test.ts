@@ -1,6 +1,7 @@
 // Bad input to the organization forms and APIs is the caller's to fix: a 400 `invalid_input` with
 // a message per field, never "Something went wrong" (a 500 reported as a bug). The forms validate
-// with lib/orgs' own schemas, so they refuse in the wrapper, before anything runs.
+// with lib/orgs' own schemas, so they refuse in the wrapper, before anything runs; and lib/orgs
+// answers bad input from any other caller with the same error instead of a bare ZodError.
 import { describe, expect, it, vi } from "vitest";
 import { inviteAction } from "@/app/(app)/[org]/members/actions";
 import { createProjectAction, updateProjectAction } from "@/app/(app)/[org]/projects/actions";
@@ -9,9 +10,16 @@ import { POST as inviteRoute } from "@/app/api/orgs/[org]/invitations/route";
 import { PATCH as updateProjectRoute } from "@/app/api/orgs/[org]/projects/[projectId]/route";
 import { POST as createProjectRoute } from "@/app/api/orgs/[org]/projects/route";
 import { PATCH as updateOrganizationRoute } from "@/app/api/orgs/[org]/route";
+import {
+  createInvitation,
+  createProject,
+  InvalidInputError,
+  updateOrganization,
+  updateProject,
+} from "@/lib/orgs";
 import { submitAction } from "../support/actions";
 import { testDb } from "../support/db";
-import { createTestOrg } from "../support/orgs";
+import { createTestOrg, rejectionOf } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { freshIp } from "../support/users";
 
@@ -111,5 +119,30 @@ describe("the organization APIs answer the same input with a 400", () => {
       expect(answer.status).toBe(400);
       expect((await answer.json()).error.code).toBe("invalid_input");
     }
+  });
+});
+
+describe("lib/orgs answers bad input from any caller as InvalidInputError, not a bare ZodError", () => {
+  it("names each field, like the wrapper's own validation", async () => {
+    const { org, owner } = await createTestOrg(["OWNER"]);
+    const { scope } = owner();
+    const project = await createProject(scope, { name: "Launch" });
+    const refusals = [
+      await rejectionOf(createInvitation(scope, { email: "a@b" })),
+      await rejectionOf(updateOrganization(scope, { name: BLANK })),
+      await rejectionOf(createProject(scope, { name: NAME_101 })),
+      await rejectionOf(updateProject(scope, project.id, { description: TEXT_2001 })),
+    ];
+    for (const refusal of refusals) expect(refusal).toBeInstanceOf(InvalidInputError);
+    expect(refusals.map((refusal) => Object.keys((refusal as InvalidInputError).fields ?? {}))).toEqual([
+      ["email"],
+      ["name"],
+      ["name"],
+      ["description"],
+    ]);
+    expect(refusals[0]).toMatchObject({ status: 400, code: "invalid_input" });
+    expect(await testDb().organization.findUniqueOrThrow({ where: { id: org.id } })).toMatchObject({
+      name: org.name,
+    });
   });
 });
