@@ -114,6 +114,7 @@ try {
       orgId: org.id,
       userId: callers[call % MEMBERS]?.userId as string,
       role: "MEMBER" as const,
+      authAt: Date.now(),
     };
     return Response.json({ project: await getProject(scope, project.id) });
   };

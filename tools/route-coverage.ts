@@ -15,7 +15,11 @@ export type EndpointReport = {
   kind: "route" | "action";
   /** What is wrong, or null when the endpoint is wrapped and declares everything. */
   problem: string | null;
-  declaration?: { auth: string; permission?: string; rateLimit: string; stepUp: boolean };
+  /**
+   * `stepUp`: "always" (`stepUp: true`), "when: <text>" (the lib function asks for some changes),
+   * or "never".
+   */
+  declaration?: { auth: string; permission?: string; rateLimit: string; stepUp: string };
 };
 
 const HTTP_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -36,7 +40,7 @@ type Marked = {
   auth?: string;
   permission?: string;
   rateLimit?: string | { exempt?: string };
-  stepUp?: boolean;
+  stepUp?: true | { when?: string };
   inputDeclared?: boolean;
 };
 
@@ -74,7 +78,7 @@ function check(kind: "route" | "action", exportName: string, value: unknown): Om
             typeof marked.rateLimit === "string"
               ? marked.rateLimit
               : `exempt: ${marked.rateLimit?.exempt ?? ""}`,
-          stepUp: marked.stepUp === true,
+          stepUp: stepUpOf(marked),
         }
       : undefined,
   });
@@ -100,7 +104,16 @@ function check(kind: "route" | "action", exportName: string, value: unknown): Om
       rateLimit.exempt.trim().length > 0);
   if (!rateLimitOk) return report("declares no rate-limit policy (or an exemption with its reason)");
   if (!marked.inputDeclared) return report("declares no input schema (declare {} or z.object({}) for none)");
+  if (marked.stepUp !== undefined && stepUpOf(marked) === "when: ") {
+    return report("declares a conditional step-up without saying when it applies");
+  }
   return report(null);
+}
+
+function stepUpOf(marked: Marked): string {
+  if (marked.stepUp === undefined) return "never";
+  if (marked.stepUp === true) return "always";
+  return `when: ${typeof marked.stepUp === "object" ? (marked.stepUp.when ?? "").trim() : ""}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { verifyPassword } from "./password";
 // the account, billing and ownership changes) the person proves again that they are who the session
 // says, with their password or, when MFA is on, a TOTP code. Success sets the session's authAt
 // (updateCurrentSession); the route wrapper's `stepUp: true` then admits the change for 10 minutes.
+// Changes that ask only sometimes (the Owner role in lib/orgs) check hasRecentAuthentication there.
 
 /** A re-authentication counts for sensitive changes this long. */
 export const STEP_UP_MAX_AGE_MS = 10 * 60_000;

@@ -135,7 +135,8 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
     };
     const memberParts =
       declaration.auth === "member" ? await memberContext(caller, declaration.permission, fields.org) : {};
-    if (declaration.stepUp && caller.user) requireRecentAuth(caller.user);
+    // A conditional step-up ({ when }) is checked by the lib function that knows the target.
+    if (declaration.stepUp === true && caller.user) requireRecentAuth(caller.user);
 
     if (declaration.honeypot) {
       const trap = fields[HONEYPOT_FIELD];

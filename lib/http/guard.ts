@@ -42,15 +42,33 @@ export type AuthLevel = "public" | "session" | "user" | "member" | "platformAdmi
 /** A rate-limit policy from lib/ratelimit's table, or an explicit exemption with its reason. */
 export type RateLimitDeclaration = RateLimitPolicyName | { exempt: string };
 
+/**
+ * Whether an endpoint needs a re-authentication within lib/auth's step-up window (decision 0024):
+ * - `true`: always. The wrapper refuses a stale session (403 `step_up_required`) before reading input.
+ * - `{ when }`: only for some of its changes, which only the lib function can tell apart because
+ *   they depend on the target (is the member being removed an owner?), read under its lock. The lib
+ *   refuses those itself with a 403 `step_up_required` of its own, from `scope.authAt`; the wrapper
+ *   answers that like its own refusal. Like a rate-limit exemption's reason, `when` is for readers
+ *   and the coverage report: it says which changes ask, and the coverage test keeps the list of
+ *   endpoints that must ask.
+ * - absent: never.
+ */
+export type StepUpDeclaration = true | { when: string };
+
 /** What every endpoint declares. The coverage test reads these from each export. */
 export type Declaration =
   | {
       auth: "public" | "session" | "user" | "platformAdmin";
       permission?: undefined;
       rateLimit: RateLimitDeclaration;
-      stepUp?: boolean;
+      stepUp?: StepUpDeclaration;
     }
-  | { auth: "member"; permission: Permission; rateLimit: RateLimitDeclaration; stepUp?: boolean };
+  | {
+      auth: "member";
+      permission: Permission;
+      rateLimit: RateLimitDeclaration;
+      stepUp?: StepUpDeclaration;
+    };
 
 /**
  * The organization a member endpoint acts in, the caller's role there, and the client it came from
@@ -63,6 +81,8 @@ export type OrgScope = {
   role: OrgRole;
   ip: string | null;
   userAgent: string | null;
+  /** When the session last proved a password or code (ms), for changes that ask for step-up only sometimes. */
+  authAt: number;
 };
 
 /**
@@ -77,6 +97,13 @@ export type PublicError = Error & { status: number; code: string; fields?: Recor
  * the rate-limit store is down: "nothing changed, try again in a minute" helps people more than a
  * bare 500). Modules define their own classes (no import of lib/http needed), so each stays
  * copyable alone. Other statuses, and errors without a code, become a 500 `internal_error`.
+ *
+ * A bare ZodError is not answered as the caller's bad input either, though it often is one: lib
+ * code also parses the environment (lib/db's DATABASE_URL), stored rows and job payloads with zod,
+ * and a 400 "check the fields marked" for a broken config would mislead everyone and hide the bug
+ * from Sentry. Only the code that parses caller input knows that it does: lib modules turn those
+ * ZodErrors into their own 400 `invalid_input` (lib/orgs `parseCallerInput`), and endpoints declare
+ * the same schemas as input, so the wrapper refuses bad input before the handler runs.
  */
 export function isPublicError(error: unknown): error is PublicError {
   if (!(error instanceof Error)) return false;
@@ -319,6 +346,7 @@ export function scopeOf(
     role: membership.role,
     ip: caller ? auditIp(caller) : null,
     userAgent: caller?.userAgent ?? null,
+    authAt: user.authAt,
   };
 }
 

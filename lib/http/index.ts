@@ -21,6 +21,7 @@ export {
   type OrgScope,
   type PublicError,
   type RateLimitDeclaration,
+  type StepUpDeclaration,
 } from "./guard";
 export {
   GATE_PATHS,

@@ -120,7 +120,8 @@ async function handle<D extends Declaration, I extends RouteInput>(
     };
     const memberParts =
       declaration.auth === "member" ? await memberContext(caller, declaration.permission, rawParams.org) : {};
-    if (declaration.stepUp && caller.user) requireRecentAuth(caller.user);
+    // A conditional step-up ({ when }) is checked by the lib function that knows the target.
+    if (declaration.stepUp === true && caller.user) requireRecentAuth(caller.user);
 
     const input = await parseRouteInput(declaration, request, rawParams);
     rateLimitResponseHeaders = await applyRateLimit(declaration, caller);

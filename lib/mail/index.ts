@@ -42,10 +42,22 @@ export type SentMail = {
   via: "smtp" | "dev-mailbox";
 };
 
-/** The message was not delivered. Thrown after the failure was logged, for the caller to surface. */
+/**
+ * The message was not delivered. Thrown after the failure was logged, for the caller to surface.
+ * It carries a 503 `status` and a stable `code`, so lib/http's wrapper answers an endpoint that
+ * lets it through with its `message`, written for the person who pressed the button, and still
+ * reports it as an outage (logs and Sentry). The technical account is `detail`, for logs only: it
+ * names the mail server's reply, which is no business of the person's.
+ */
 export class MailDeliveryError extends Error {
+  /** Nothing the caller did wrong: the mail server is down, or refused the message. */
+  readonly status = 503;
+  /** `mail_unavailable`: trying again later may work. `mail_refused`: it won't until something is fixed. */
+  readonly code: "mail_unavailable" | "mail_refused";
+
   constructor(
-    message: string,
+    /** What happened, for logs: the mail id, the recipient's domain, the server's reply (addresses masked). */
+    readonly detail: string,
     readonly mailId: string,
     /** Attempts made, retries included. */
     readonly attempts: number,
@@ -54,8 +66,13 @@ export class MailDeliveryError extends Error {
     /** The SMTP reply code of the last attempt, when the server answered. */
     readonly smtpCode?: number,
   ) {
-    super(message);
+    super(
+      permanent
+        ? "The mail server refused the email, so it was not sent. Sending it again won't help until the address or the mail settings are fixed."
+        : "The email could not be sent: the mail server can't be reached right now. Try again in a few minutes.",
+    );
     this.name = "MailDeliveryError";
+    this.code = permanent ? "mail_refused" : "mail_unavailable";
   }
 }
 

@@ -1,5 +1,6 @@
 // Errors lib/orgs throws. Each carries an HTTP `status` and a stable `code`, so the route wrapper
 // (lib/http) answers them as `{ error: { code, message, fields? } }` without knowing this module.
+import type { z } from "zod";
 
 /** Base class: a refusal the caller can show as it is. */
 export class OrgError extends Error {
@@ -43,12 +44,47 @@ export class ForbiddenError extends OrgError {
   }
 }
 
+/**
+ * The change needs a re-authentication within the last 10 minutes (step-up) and the session's is
+ * older. The same status and code as the route wrapper's own step-up refusal, so forms and clients
+ * treat both alike (a link to /reauth and back); the message says which change asked for it, since
+ * the same form asks only sometimes (making someone an admin doesn't, making them an owner does).
+ */
+export class StepUpRequiredError extends OrgError {
+  override name = "StepUpRequiredError";
+  constructor(change: string) {
+    super(
+      403,
+      "step_up_required",
+      `${change} needs a recent sign-in. Confirm it's you: enter your password or authenticator code again.`,
+    );
+  }
+}
+
 /** The input is well-formed but names something invalid (a reserved slug, a wrong confirmation). */
 export class InvalidInputError extends OrgError {
   override name = "InvalidInputError";
   constructor(message: string, fields: Record<string, string[]>) {
     super(400, "invalid_input", message, fields);
   }
+}
+
+/**
+ * `schema.parse(input)` for what a caller sent, refusing bad input as InvalidInputError (400
+ * `invalid_input`, messages per field, like the route wrapper's own validation) instead of a
+ * ZodError, which the wrapper rightly treats as a bug (500). Endpoints validate with these same
+ * schemas first; this covers any caller that didn't. Only for caller input: a ZodError from parsing
+ * anything else (stored data, config) is a bug and should stay one.
+ */
+export function parseCallerInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fields: Record<string, string[]> = {};
+  for (const issue of parsed.error.issues) {
+    const key = issue.path.length > 0 ? issue.path.join(".") : "_";
+    fields[key] = [...(fields[key] ?? []), issue.message];
+  }
+  throw new InvalidInputError("Some values are missing or invalid. Check the fields marked.", fields);
 }
 
 /** The change conflicts with the current state (slug taken, already a member, last owner…). */

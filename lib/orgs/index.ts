@@ -11,6 +11,7 @@ export {
   InvitationUnusableError,
   NotFoundError,
   OrgError,
+  StepUpRequiredError,
   TooSoonError,
 } from "./errors";
 export {
@@ -50,6 +51,7 @@ export {
   listMyOrganizations,
   type MyOrganization,
   type OrganizationView,
+  organizationName,
   updateOrganization,
   updateOrganizationInput,
 } from "./organizations";

@@ -12,9 +12,18 @@ import {
   InvitationUnusableError,
   NotFoundError,
   OrgError,
+  parseCallerInput,
   TooSoonError,
 } from "./errors";
-import { type Actor, auditBase, isUniqueViolation, lockOrganization, type OrgScope, type Tx } from "./scope";
+import {
+  type Actor,
+  auditBase,
+  isUniqueViolation,
+  lockOrganization,
+  type OrgScope,
+  requireRecentAuthentication,
+  type Tx,
+} from "./scope";
 import { inTransaction, isUuid, refuse } from "./transaction";
 
 /** How long an invitation link works. */
@@ -103,14 +112,15 @@ function checkInvitePermission(role: OrgRole, grantedRole: OrgRole): void {
  * (never the token), records `invitation.created` in the same transaction, then emails the link.
  * Refused: a role above the caller's (admins can't invite owners), an address that already belongs
  * to a member (409 `already_member`) or has a pending invitation (409 `invitation_pending`: resend it).
- * A failed email leaves the invitation in place with `emailSent: false`; resending tries again.
+ * Inviting an owner needs a recent re-authentication (403 `step_up_required`): accepting makes the
+ * invitee an owner, so it is an ownership change. A failed email leaves the invitation in place with `emailSent: false`; resending tries again.
  * The route limits sends per user (`invitation-send-user`).
  */
 export async function createInvitation(
   scope: OrgScope,
   input: CreateInvitationInput,
 ): Promise<SentInvitation> {
-  const { email, role } = createInvitationInput.parse(input);
+  const { email, role } = parseCallerInput(createInvitationInput, input);
   const token = createToken();
   const now = new Date();
   const created = await inTransaction(scope, { type: "organization", id: scope.orgId }, async (tx) => {
@@ -118,6 +128,7 @@ export async function createInvitation(
     // from two concurrent requests (there is no unique constraint on (orgId, email)).
     const actorRole = await lockOrganization(tx, scope);
     checkInvitePermission(actorRole, role);
+    if (role === "OWNER") requireRecentAuthentication(scope, "Inviting an owner");
     const member = await tx.membership.findFirst({
       where: { orgId: scope.orgId, user: { email } },
       select: { id: true },

@@ -12,8 +12,15 @@ import {
   ROLES,
 } from "@/lib/authz";
 import { getDb } from "@/lib/db";
-import { ConflictError, ForbiddenError, NotFoundError, type OrgError } from "./errors";
-import { auditBase, countOwners, lockOrganization, type OrgScope, type Tx } from "./scope";
+import { ConflictError, ForbiddenError, NotFoundError, type OrgError, parseCallerInput } from "./errors";
+import {
+  auditBase,
+  countOwners,
+  lockOrganization,
+  type OrgScope,
+  requireRecentAuthentication,
+  type Tx,
+} from "./scope";
 import { inTransaction, isUuid } from "./transaction";
 
 export const changeRoleInput = z.object({ role: z.enum(ROLES, { error: "Choose Owner, Admin or Member." }) });
@@ -87,14 +94,16 @@ function refusal(role: OrgRole, permission: Permission, facts: PolicyContext): O
 /**
  * Gives a member another role. The rules (policy table, with facts read under the organization's
  * lock): admins can't change owners or make anyone an owner; nobody grants above their own role; the
- * last owner can't be demoted. Records `membership.role_changed`.
+ * last owner can't be demoted. Making someone an owner or demoting an owner also needs a recent
+ * re-authentication (403 `step_up_required`); other role changes don't. Records
+ * `membership.role_changed`.
  */
 export async function changeMemberRole(
   scope: OrgScope,
   membershipId: string,
   role: OrgRole,
 ): Promise<MemberView> {
-  const newRole = changeRoleInput.parse({ role }).role;
+  const newRole = parseCallerInput(changeRoleInput, { role }).role;
   return inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {
     const actorRole = await lockOrganization(tx, scope);
     const target = await findMember(tx, scope, membershipId);
@@ -108,6 +117,9 @@ export async function changeMemberRole(
     if (!can(actorRole, "membership.changeRole", facts)) {
       throw refusal(actorRole, "membership.changeRole", facts);
     }
+    // After the policy: nobody is asked to re-authenticate for a change they may not make anyway.
+    if (newRole === "OWNER") requireRecentAuthentication(scope, "Making someone an owner");
+    if (target.role === "OWNER") requireRecentAuthentication(scope, "Changing an owner's role");
     const updated = await tx.membership.update({
       where: { id: target.id, orgId: scope.orgId },
       data: { role: newRole },
@@ -128,7 +140,8 @@ export async function changeMemberRole(
 
 /**
  * Removes another member from the organization (to remove yourself, leave). Admins can't remove
- * owners; the last owner can't be removed. Records `membership.removed`.
+ * owners; the last owner can't be removed; removing an owner needs a recent re-authentication
+ * (403 `step_up_required`). Records `membership.removed`.
  */
 export async function removeMember(scope: OrgScope, membershipId: string): Promise<void> {
   await inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {
@@ -143,6 +156,7 @@ export async function removeMember(scope: OrgScope, membershipId: string): Promi
       ownerCount: await countOwners(tx, scope.orgId),
     };
     if (!can(actorRole, "membership.remove", facts)) throw refusal(actorRole, "membership.remove", facts);
+    if (target.role === "OWNER") requireRecentAuthentication(scope, "Removing an owner");
     await tx.membership.delete({ where: { id: target.id, orgId: scope.orgId } });
     await recordAuditEvent(
       {
@@ -184,7 +198,8 @@ export async function leaveOrganization(scope: OrgScope): Promise<void> {
 
 /**
  * Makes another member an owner and the caller (an owner) an admin, in one step. Records
- * `org.ownership_transferred`. The route asks for a recent re-authentication (step-up).
+ * `org.ownership_transferred`. The route asks for a recent re-authentication (step-up) every time,
+ * so it declares `stepUp: true` and this function doesn't check it again.
  */
 export async function transferOwnership(scope: OrgScope, membershipId: string): Promise<MemberView> {
   return inTransaction(scope, { type: "membership", id: membershipId }, async (tx) => {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { recordAuditEvent } from "@/lib/audit";
 import { can, type OrgRole } from "@/lib/authz";
 import { getDb } from "@/lib/db";
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "./errors";
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, parseCallerInput } from "./errors";
 import { type Actor, auditBase, isUniqueViolation, lockOrganization, type OrgScope } from "./scope";
 import { slugFromName, slugProblem } from "./slug";
 import { inTransaction, refuse } from "./transaction";
@@ -63,7 +63,7 @@ export async function createOrganization(
   actor: Actor,
   input: CreateOrganizationInput,
 ): Promise<OrganizationView> {
-  const { name, slug: requested } = createOrganizationInput.parse(input);
+  const { name, slug: requested } = parseCallerInput(createOrganizationInput, input);
   if (requested !== undefined) {
     const problem = slugProblem(requested);
     if (problem) throw new InvalidInputError("This URL name can't be used.", { slug: [problem] });
@@ -132,7 +132,7 @@ export async function updateOrganization(
   scope: OrgScope,
   changes: z.input<typeof updateOrganizationInput>,
 ): Promise<OrganizationView> {
-  const { name, requireMfa } = updateOrganizationInput.parse(changes);
+  const { name, requireMfa } = parseCallerInput(updateOrganizationInput, changes);
   const target = { type: "organization", id: scope.orgId };
   return inTransaction(scope, target, async (tx) => {
     const role = await lockOrganization(tx, scope);
@@ -200,7 +200,7 @@ export async function deleteOrganization(
   input: z.input<typeof deleteOrganizationInput>,
   options: DeleteOrganizationOptions = {},
 ): Promise<{ slug: string }> {
-  const { confirmation } = deleteOrganizationInput.parse(input);
+  const { confirmation } = parseCallerInput(deleteOrganizationInput, input);
   const target = { type: "organization", id: scope.orgId };
   const organization = await getOrganization(scope);
   // Checked before beforeDelete (which may call Stripe), and again under the lock below.

@@ -4,7 +4,7 @@ import { recordAuditEvent } from "@/lib/audit";
 import { type PublicUser, publicUserSelect } from "@/lib/auth";
 import { can } from "@/lib/authz";
 import { getDb } from "@/lib/db";
-import { ForbiddenError, NotFoundError } from "./errors";
+import { ForbiddenError, NotFoundError, parseCallerInput } from "./errors";
 import { auditBase, type OrgScope, type Tx } from "./scope";
 import { inTransaction, isUuid, refuse } from "./transaction";
 
@@ -74,7 +74,7 @@ export async function getProject(scope: OrgScope, projectId: string): Promise<Pr
 
 /** Creates a project in the caller's organization, created by the caller. */
 export async function createProject(scope: OrgScope, input: CreateProjectInput): Promise<ProjectView> {
-  const { name, description } = createProjectInput.parse(input);
+  const { name, description } = parseCallerInput(createProjectInput, input);
   if (!can(scope.role, "project.create")) {
     await refuse(
       scope,
@@ -105,7 +105,7 @@ export async function updateProject(
   projectId: string,
   input: UpdateProjectInput,
 ): Promise<ProjectView> {
-  const changes = updateProjectInput.parse(input);
+  const changes = parseCallerInput(updateProjectInput, input);
   return inTransaction(scope, { type: "project", id: projectId }, async (tx) => {
     const project = await findForChange(tx, scope, projectId);
     const facts = { actorUserId: scope.userId, resourceCreatedById: project.createdById };

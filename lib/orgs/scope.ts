@@ -1,9 +1,10 @@
 import "server-only";
 import { isIP } from "node:net";
 import type { AuditEventInput } from "@/lib/audit";
+import { hasRecentAuthentication } from "@/lib/auth";
 import type { OrgRole } from "@/lib/authz";
 import { Prisma } from "@/lib/db";
-import { NotFoundError } from "./errors";
+import { NotFoundError, StepUpRequiredError } from "./errors";
 
 /** Who is acting, as a signed-in user (before any organization is involved). */
 export type Actor = {
@@ -19,7 +20,15 @@ export type Actor = {
  * so nothing outside the organization is ever read or changed. `role` is the role the wrapper
  * loaded; functions that change memberships read it again inside their transaction.
  */
-export type OrgScope = Actor & { orgId: string; role: OrgRole };
+export type OrgScope = Actor & {
+  orgId: string;
+  role: OrgRole;
+  /**
+   * When the caller's session last proved a password or authenticator code (ms since the epoch).
+   * Changes that touch the OWNER role ask for this to be recent (requireRecentAuthentication).
+   */
+  authAt: number;
+};
 
 export type Tx = Prisma.TransactionClient;
 
@@ -53,6 +62,17 @@ export async function lockOrganization(tx: Tx, scope: OrgScope): Promise<OrgRole
   });
   if (!membership) throw new NotFoundError();
   return membership.role;
+}
+
+/**
+ * Throws StepUpRequiredError (403 `step_up_required`) unless the caller re-authenticated within
+ * lib/auth's step-up window. For changes that need it only sometimes (the OWNER role is given, taken
+ * or removed): whether they do depends on the target, which only this module reads, under the
+ * organization's lock. Endpoints that always need it declare `stepUp: true` instead (decision 0024).
+ */
+export function requireRecentAuthentication(scope: OrgScope, change: string): void {
+  if (hasRecentAuthentication(scope.authAt)) return;
+  throw new StepUpRequiredError(change);
 }
 
 /** How many owners the organization has (call after lockOrganization). */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { manageUserAction } from "@/app/admin/users/[userId]/actions";
 import {
   AdminNotFoundError,
   disableUser,
@@ -21,9 +22,17 @@ import {
   startSession,
   verifyEmail,
 } from "@/lib/auth";
+import { logger } from "@/lib/log";
+import { submitAction } from "../support/actions";
 import { testDb } from "../support/db";
 import { linkToken, mailTo } from "../support/mail";
+import { sessionCookieFor } from "../support/sessions";
 import { createTestUser } from "../support/users";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
 
 const limits = { maxAgeSeconds: 30 * 86_400 };
 
@@ -151,6 +160,37 @@ describe("disable, enable and force sign-out", () => {
     expect((await resendVerification(actorOf(admin), user.id, testDb())).changed).toBe(false);
     expect(await mailTo(user.email)).toHaveLength(2);
     expect((await adminEvents(user.id)).filter((e) => e.action.startsWith("admin."))).toHaveLength(2);
+  });
+
+  it("tells the admin the mail server is down when the verification email can't be sent, and reports it", async () => {
+    // Port 1 on loopback: nothing listens there, so every connection is refused at once (lib/mail
+    // tries 3 times, 200 ms and 1 s apart).
+    vi.stubEnv("SMTP_URL", "smtp://127.0.0.1:1");
+    const errors = vi.spyOn(logger, "error");
+    const admin = await createPlatformAdmin();
+    const user = await createTestUser({ emailVerifiedAt: null });
+
+    const outcome = await submitAction(
+      manageUserAction,
+      { userId: user.id, intent: "resend_verification" },
+      { cookie: await sessionCookieFor(admin.id, { mfa: "verified" }) },
+    );
+    expect(outcome).toEqual({
+      status: "error",
+      code: "mail_unavailable",
+      message:
+        "The email could not be sent: the mail server can't be reached right now. Try again in a few minutes.",
+    });
+    // Still an outage on our side: logged as one (and so sent to Sentry), with the technical detail.
+    const outage = errors.mock.calls.find(
+      ([, message]) => message === "a dependency is unavailable: answered 503",
+    );
+    expect(outage?.[0]).toMatchObject({
+      code: "mail_unavailable",
+      err: { detail: expect.stringMatching(/was not delivered after 3 attempts/) },
+    });
+    // The new link was issued and audited before sending: pressing again sends another one.
+    expect((await adminEvents(user.id)).map((e) => e.action)).toEqual(["admin.user.verification_resent"]);
   });
 
   it("does nothing, and audits nothing, when the account is already in that state", async () => {

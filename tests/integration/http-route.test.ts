@@ -270,4 +270,15 @@ describe("route(): input, step-up, rate limit and errors", () => {
       message: expect.stringContaining("req-test-12345"),
     });
   });
+
+  it("answers a ZodError from the handler's own parsing as a bug (500), not as the caller's bad input", async () => {
+    // Say, a stored row or the environment failed its schema: "check the fields marked" would send
+    // the person looking for a mistake they didn't make, and keep the bug out of Sentry.
+    const storedDataBroken = route({ auth: "public", rateLimit: "pages-ip", input: {} }, () =>
+      z.object({ plan: z.enum(["free", "pro"]) }).parse({ plan: "enterprise" }),
+    );
+    const response = await storedDataBroken(appRequest("/x", { ip: freshIp() }));
+    expect(response.status).toBe(500);
+    expect((await response.json()).error.code).toBe("internal_error");
+  });
 });

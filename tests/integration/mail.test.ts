@@ -128,11 +128,19 @@ describe("sendMail retries and failures", () => {
       expect(failure).toMatchObject({ attempts: 1, permanent: true, smtpCode: 550 });
       expect(catcher.attempts()).toBe(1);
       expect(catcher.messages()).toEqual([]);
+      // For the person: a 503 that says retrying won't help, without the server's reply.
+      expect(failure).toMatchObject({
+        status: 503,
+        code: "mail_refused",
+        message: expect.stringMatching(/^The mail server refused the email/),
+      });
+      expect((failure as Error).message).not.toMatch(/Recipient address rejected/);
 
-      // The server quoted the address; neither the log line nor the error message repeats it.
-      expect((failure as Error).message).toMatch(/Recipient address rejected/);
-      expect((failure as Error).message).toContain("@example.com");
-      expect((failure as Error).message).not.toContain("ada.lovelace");
+      // For the logs: the server quoted the address; neither the log line nor the detail repeats it.
+      const { detail } = failure as MailDeliveryError;
+      expect(detail).toMatch(/Recipient address rejected/);
+      expect(detail).toContain("@example.com");
+      expect(detail).not.toContain("ada.lovelace");
       expect(error).toHaveBeenCalledTimes(1);
       expect(error.mock.calls[0]?.[0]).toMatchObject({ recipientDomain: "example.com", smtpCode: 550 });
       expect(loggedText(error)).not.toContain("ada.lovelace");
@@ -159,6 +167,13 @@ describe("sendMail retries and failures", () => {
     const failure = await sendMail(message, smtpConfig("smtp://127.0.0.1:1")).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(MailDeliveryError);
     expect(failure).toMatchObject({ attempts: 3, permanent: false, smtpCode: undefined });
+    // A 503 people can act on ("try again in a few minutes"); the refused connection is in `detail`.
+    expect(failure).toMatchObject({
+      status: 503,
+      code: "mail_unavailable",
+      message: expect.stringMatching(/Try again in a few minutes\.$/),
+      detail: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 });
 

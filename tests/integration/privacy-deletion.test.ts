@@ -408,7 +408,14 @@ describe("the hard delete", () => {
     const membershipIn = async (orgId: string) =>
       (await testDb().membership.findFirstOrThrow({ where: { orgId, userId: user.id } })).id;
     const colleagueIn = (orgId: string) =>
-      ({ orgId, userId: colleague.id, role: "OWNER", ip: "203.0.113.9", userAgent: "vitest" }) as const;
+      ({
+        orgId,
+        userId: colleague.id,
+        role: "OWNER",
+        ip: "203.0.113.9",
+        userAgent: "vitest",
+        authAt: Date.now(),
+      }) as const;
 
     // An admin action, a failed sign-in against their account, a role change, an ownership transfer
     // to them, a removal, and an export of their events: each names them as the target.

@@ -23,6 +23,9 @@ export async function inRequestScope<T>(request: Request, run: () => Promise<T>)
       experimental: {},
       waitUntil: (promise: Promise<unknown>) => pending.push(promise),
       onClose: (callback: () => void) => onClose.push(callback),
+      // revalidatePath() records the paths to refresh on the work store and needs a cache to exist;
+      // nothing is cached in a test, so nothing is ever refreshed from it.
+      incrementalCache: {},
     } as never,
     buildId: "test",
     deploymentId: "test",

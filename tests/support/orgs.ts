@@ -48,8 +48,15 @@ export async function addMember(orgId: string, role: OrgRole): Promise<TestMembe
     email: user.email,
     membershipId: membership.id,
     role,
-    scope: { orgId, userId: user.id, role, ip: "203.0.113.9", userAgent: "vitest" },
+    // Signed in just now: changes that ask for a recent re-authentication go through. A test of
+    // that rule makes the scope stale itself (staleScope).
+    scope: { orgId, userId: user.id, role, ip: "203.0.113.9", userAgent: "vitest", authAt: Date.now() },
   };
+}
+
+/** The scope of a member whose last sign-in or re-authentication was 11 minutes ago. */
+export function staleScope(member: TestMember): OrgScope {
+  return { ...member.scope, authAt: Date.now() - 11 * 60_000 };
 }
 
 /** The error a promise rejects with; fails the test when it resolves. */

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useActionState } from "react";
 import { useFormStatus } from "react-dom";
 import { Button } from "@/components/ui/button";
@@ -9,19 +10,24 @@ type BillingAction = (previous: ActionState, form: FormData) => Promise<ActionSt
 
 /**
  * One button that posts to a billing action (checkout or portal), which redirects to Stripe. A
- * refusal (say, the plan is already running) is shown inside the form, in the action's words.
+ * refusal (say, the plan is already running) is shown inside the form, in the action's words. Both
+ * actions need a recent re-authentication: when it's too old, the refusal links to the step-up page,
+ * which sends the person back to `returnTo`.
  */
 export function BillingButton({
   action,
   fields,
   label,
   pendingLabel,
+  returnTo,
   variant = "primary",
 }: {
   action: BillingAction;
   fields: Record<string, string>;
   label: string;
   pendingLabel: string;
+  /** The billing page's path on this site. */
+  returnTo: string;
   variant?: "primary" | "secondary";
 }) {
   const [state, formAction] = useActionState(action, { status: "idle" });
@@ -32,9 +38,20 @@ export function BillingButton({
       ))}
       <SubmitButton label={label} pendingLabel={pendingLabel} variant={variant} />
       {state.status === "error" ? (
-        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-          {state.message}
-        </p>
+        <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          <p>{state.message}</p>
+          {state.code === "step_up_required" ? (
+            <p className="mt-1">
+              <Link
+                href={`/reauth?next=${encodeURIComponent(returnTo)}`}
+                className="font-semibold underline underline-offset-4"
+              >
+                Confirm it's you
+              </Link>
+              , then try again.
+            </p>
+          ) : null}
+        </div>
       ) : null}
     </form>
   );

@@ -29,6 +29,8 @@ export default async function BillingPage({ params, searchParams }: Props) {
   const canManage = member.permissions.has("billing.manage");
   // One attempt id per rendering: a double submit of the same button makes one Stripe session.
   const attempt = randomUUID();
+  // Where the step-up page sends people back to (checkout and the portal ask for a recent sign-in).
+  const here = `/${member.org.slug}/billing`;
 
   return (
     <div className="max-w-5xl">
@@ -58,6 +60,7 @@ export default async function BillingPage({ params, searchParams }: Props) {
               fields={{ org: member.org.slug, attempt }}
               label="Manage billing"
               pendingLabel="Opening Stripe…"
+              returnTo={here}
               variant="secondary"
             />
             <p className="mt-2 text-xs text-slate-600">
@@ -86,6 +89,7 @@ export default async function BillingPage({ params, searchParams }: Props) {
                     fields={{ org: member.org.slug, plan: id, attempt }}
                     label={`Upgrade to ${plan.name}`}
                     pendingLabel="Opening Stripe Checkout…"
+                    returnTo={here}
                   />
                 ) : null}
                 {billing.mode === "on" && isPaidPlan(id) && !forSale ? (

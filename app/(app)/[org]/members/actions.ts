@@ -3,25 +3,27 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { ROLES } from "@/lib/authz";
 import { limit } from "@/lib/billing";
 import { action } from "@/lib/http";
 import {
   changeMemberRole,
+  changeRoleInput,
   createInvitation,
+  createInvitationInput,
   leaveOrganization,
   removeMember,
   resendInvitation,
   revokeInvitation,
   transferOwnership,
+  transferOwnershipInput,
 } from "@/lib/orgs";
 
 // The forms of the members page. The server checks every rule again in lib/orgs, whatever the page
-// showed: admins can't touch owners, nobody grants above their own role, the last owner stays.
+// showed: admins can't touch owners, nobody grants above their own role, the last owner stays. The
+// fields are validated with lib/orgs' own schemas, so a value it would refuse is a form error here.
 const org = z.object({ org: z.string() });
 const member = org.extend({ membershipId: z.uuid() });
 const invitation = org.extend({ invitationId: z.uuid() });
-const role = z.enum(ROLES, { error: "Choose Owner, Admin or Member." });
 
 const refresh = (slug: string) => revalidatePath(`/${slug}/members`);
 
@@ -30,7 +32,8 @@ export const changeRoleAction = action(
     auth: "member",
     permission: "membership.changeRole",
     rateLimit: "api-user",
-    input: member.extend({ role }),
+    stepUp: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
+    input: member.extend(changeRoleInput.shape),
   },
   async (ctx) => {
     const updated = await changeMemberRole(ctx.scope, ctx.input.membershipId, ctx.input.role);
@@ -40,7 +43,13 @@ export const changeRoleAction = action(
 );
 
 export const removeMemberAction = action(
-  { auth: "member", permission: "membership.remove", rateLimit: "api-user", input: member },
+  {
+    auth: "member",
+    permission: "membership.remove",
+    rateLimit: "api-user",
+    stepUp: { when: "the member removed is an owner (lib/orgs checks the target)" },
+    input: member,
+  },
   async (ctx) => {
     await removeMember(ctx.scope, ctx.input.membershipId);
     refresh(ctx.org.slug);
@@ -62,7 +71,7 @@ export const transferOwnershipAction = action(
     permission: "organization.transferOwnership",
     rateLimit: "api-user",
     stepUp: true,
-    input: member,
+    input: org.extend(transferOwnershipInput.shape),
   },
   async (ctx) => {
     const owner = await transferOwnership(ctx.scope, ctx.input.membershipId);
@@ -76,7 +85,8 @@ export const inviteAction = action(
     auth: "member",
     permission: "invitation.create",
     rateLimit: "invitation-send-user",
-    input: org.extend({ email: z.string().max(320), role }),
+    stepUp: { when: "the invitation is for an owner (lib/orgs checks it)" },
+    input: createInvitationInput.extend(org.shape),
   },
   async (ctx) => {
     await limit(ctx.scope.orgId, "seats");

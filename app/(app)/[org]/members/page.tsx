@@ -40,6 +40,7 @@ export default async function MembersPage({ params }: Props) {
   }));
   const mayLeave = can(me, "membership.leave", { targetRole: me, ownerCount });
   const others = members.filter((entry) => entry.user.id !== member.user.id);
+  // Where the step-up page sends people back to: changes that touch the Owner role ask for it.
   const here = `/${org}/members`;
 
   return (
@@ -65,7 +66,13 @@ export default async function MembersPage({ params }: Props) {
               </div>
               <div className="flex flex-wrap items-start gap-2">
                 {mayChange ? (
-                  <ActionForm action={changeRoleAction} submitLabel="Change role" variant="secondary" inline>
+                  <ActionForm
+                    action={changeRoleAction}
+                    submitLabel="Change role"
+                    variant="secondary"
+                    returnTo={here}
+                    inline
+                  >
                     <input type="hidden" name="org" value={org} />
                     <input type="hidden" name="membershipId" value={entry.id} />
                     <Select
@@ -79,7 +86,12 @@ export default async function MembersPage({ params }: Props) {
                   </ActionForm>
                 ) : null}
                 {mayRemove ? (
-                  <ActionForm action={removeMemberAction} submitLabel={`Remove ${who}`} variant="secondary">
+                  <ActionForm
+                    action={removeMemberAction}
+                    submitLabel={`Remove ${who}`}
+                    variant="secondary"
+                    returnTo={here}
+                  >
                     <input type="hidden" name="org" value={org} />
                     <input type="hidden" name="membershipId" value={entry.id} />
                   </ActionForm>
@@ -134,7 +146,12 @@ export default async function MembersPage({ params }: Props) {
             <div className="mt-6 max-w-xl">
               <QuotaNote usage={seats} quota="seats" orgSlug={org} />
               {seats.reached ? null : (
-                <ActionForm action={inviteAction} submitLabel="Send invitation" className="mt-4">
+                <ActionForm
+                  action={inviteAction}
+                  submitLabel="Send invitation"
+                  returnTo={here}
+                  className="mt-4"
+                >
                   <input type="hidden" name="org" value={org} />
                   <Field label="Email address to invite" name="email" type="email" required />
                   <Select label="Role" name="role" options={grantable} defaultValue="MEMBER" />

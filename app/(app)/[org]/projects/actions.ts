@@ -5,11 +5,13 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { limit } from "@/lib/billing";
 import { action } from "@/lib/http";
-import { createProject, deleteProject, updateProject } from "@/lib/orgs";
+import { createProject, createProjectInput, deleteProject, updateProject } from "@/lib/orgs";
 
 // The forms of the projects pages. lib/orgs validates the fields again and applies the per-object
-// rule (a member may change only a project they created).
-const fields = z.object({ org: z.string(), name: z.string().max(200), description: z.string().max(5000) });
+// rule (a member may change only a project they created). The fields are validated with lib/orgs'
+// schema for a new project, so a value it would refuse is a form error here; the edit form sends
+// the same two fields (name and description), both always present.
+const fields = createProjectInput.extend({ org: z.string() });
 const projectId = z.object({ org: z.string(), projectId: z.uuid() });
 
 export const createProjectAction = action(

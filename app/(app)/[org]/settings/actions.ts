@@ -5,9 +5,15 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { cancelSubscriptionFirst, requireEntitlement } from "@/lib/billing";
 import { action } from "@/lib/http";
-import { deleteOrganization, updateOrganization } from "@/lib/orgs";
+import {
+  deleteOrganization,
+  deleteOrganizationInput,
+  organizationName,
+  updateOrganization,
+} from "@/lib/orgs";
 
-// The forms of the settings page (owners and admins; deleting is for owners, after step-up).
+// The forms of the settings page (owners and admins; deleting is for owners, after step-up). Fields
+// are validated with lib/orgs' own schemas, so a value it would refuse is a form error here.
 const org = z.object({ org: z.string() });
 
 export const renameOrganizationAction = action(
@@ -15,7 +21,7 @@ export const renameOrganizationAction = action(
     auth: "member",
     permission: "organization.update",
     rateLimit: "api-user",
-    input: org.extend({ name: z.string().max(200) }),
+    input: org.extend({ name: organizationName }),
   },
   async (ctx) => {
     const organization = await updateOrganization(ctx.scope, { name: ctx.input.name });
@@ -51,7 +57,7 @@ export const deleteOrganizationAction = action(
     permission: "organization.delete",
     rateLimit: "api-user",
     stepUp: true,
-    input: org.extend({ confirmation: z.string().max(100) }),
+    input: deleteOrganizationInput.extend(org.shape),
   },
   async (ctx) => {
     await deleteOrganization(

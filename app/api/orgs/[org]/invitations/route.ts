@@ -1,5 +1,6 @@
 // Pending invitations (owners and admins), and sending a new one (limited per user: each sends an
-// email to an address the caller chooses). A pending invitation takes a seat of the plan.
+// email to an address the caller chooses). A pending invitation takes a seat of the plan. Inviting
+// an owner needs a recent re-authentication.
 import { z } from "zod";
 import { limit } from "@/lib/billing";
 import { route } from "@/lib/http";
@@ -17,6 +18,7 @@ export const POST = route(
     auth: "member",
     permission: "invitation.create",
     rateLimit: "invitation-send-user",
+    stepUp: { when: "the invitation is for an owner (lib/orgs checks it)" },
     input: { params, body: createInvitationInput },
   },
   async (ctx) => {

@@ -1,6 +1,6 @@
 // One member: change their role, or remove them. lib/orgs applies the policy's rules under the
 // organization's lock (admins can't touch owners, nobody grants above their own role, the last owner
-// stays).
+// stays), and asks for a recent re-authentication when the change gives, takes or removes Owner.
 import { z } from "zod";
 import { route } from "@/lib/http";
 import { changeMemberRole, changeRoleInput, removeMember } from "@/lib/orgs";
@@ -12,6 +12,7 @@ export const PATCH = route(
     auth: "member",
     permission: "membership.changeRole",
     rateLimit: "api-user",
+    stepUp: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
     input: { params, body: changeRoleInput },
   },
   async (ctx) => ({
@@ -20,7 +21,13 @@ export const PATCH = route(
 );
 
 export const DELETE = route(
-  { auth: "member", permission: "membership.remove", rateLimit: "api-user", input: { params } },
+  {
+    auth: "member",
+    permission: "membership.remove",
+    rateLimit: "api-user",
+    stepUp: { when: "the member removed is an owner (lib/orgs checks the target)" },
+    input: { params },
+  },
   async (ctx) => {
     await removeMember(ctx.scope, ctx.input.params.membershipId);
   },
