@@ -195,6 +195,9 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     // Refused on the parts only (a policy without multipart rights): the started upload is aborted,
     // so no orphaned parts stay in the bucket (where they would be stored and billed, unseen).
     s3.fail({ status: 403, code: "AccessDenied", message: "Access Denied", only: ["UploadPart"] });
+    // Backup files are named to the second, and a second one in the same second is refused: start
+    // this one in the next second (the first can finish within the same one on a fast machine).
+    await new Promise((resolve) => setTimeout(resolve, 1_005 - (Date.now() % 1_000)));
     const before = s3.requests().length;
     await expect(createBackup({ databaseUrl: source.url, config })).rejects.toMatchObject({ code: "upload" });
     expect(newRequests(before).map((request) => request.operation)).toContain("AbortMultipartUpload");
