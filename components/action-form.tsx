@@ -1,7 +1,7 @@
 "use client";
 
-import Link from "next/link";
 import { type ReactNode, useActionState } from "react";
+import { StepUpLink } from "@/components/step-up-link";
 import { Button } from "@/components/ui/button";
 import type { ActionState } from "@/lib/http";
 
@@ -66,13 +66,7 @@ export function ActionForm({
           ) : null}
           {state.code === "step_up_required" && returnTo ? (
             <p className="mt-1">
-              <Link
-                href={`/reauth?next=${encodeURIComponent(returnTo)}`}
-                className="font-semibold underline underline-offset-4"
-              >
-                Confirm it's you
-              </Link>
-              , then try again.
+              <StepUpLink returnTo={returnTo} />, then try again.
             </p>
           ) : null}
         </div>

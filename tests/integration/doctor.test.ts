@@ -23,19 +23,10 @@ import { buildContentSecurityPolicy, staticSecurityHeaders } from "@/lib/securit
 import { applyMigrations } from "@/tools/db/apply-migrations";
 import { scanEndpoints } from "@/tools/route-coverage";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
-import { requireService } from "../support/services";
+import { pingRedis, requireService } from "../support/services";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
-const redisUp = await requireService(`Redis at ${REDIS_URL}`, async () => {
-  const { Redis } = await import("ioredis");
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-});
+const redisUp = await requireService(`Redis at ${REDIS_URL}`, () => pingRedis(REDIS_URL));
 
 const HOUR_MS = 60 * 60 * 1000;
 const ROOT = process.cwd();

@@ -6,24 +6,15 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMIT_POLICIES } from "@/lib/ratelimit";
-import { requireService } from "../support/services";
+import { pingRedis, requireService } from "../support/services";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const run = promisify(execFile);
 
-const redisUp = await requireService(`Redis at ${REDIS_URL}`, async () => {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-});
+const redisUp = await requireService(`Redis at ${REDIS_URL}`, () => pingRedis(REDIS_URL));
 
 /** Starts one instance process and resolves with the allowed/refused answers it got. */
 async function instance(key: string, count: number, startAt: number): Promise<boolean[]> {

@@ -19,7 +19,7 @@ import {
   rateLimitedResponse,
 } from "@/lib/ratelimit";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
-import { requireService } from "../support/services";
+import { pingRedis, requireService } from "../support/services";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const PREFIX = `test:ratelimit:${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
@@ -40,7 +40,7 @@ const policies = {
   account: { ...policy("test-account", "closed"), keyKind: "account" as const },
 };
 
-const redisUp = await requireService(`Redis at ${REDIS_URL}`, () => ping(REDIS_URL));
+const redisUp = await requireService(`Redis at ${REDIS_URL}`, () => pingRedis(REDIS_URL));
 const redisServerInstalled = await requireService("the redis-server program", async () => {
   const result = spawnSync("redis-server", ["--version"]);
   if (result.error) throw result.error;
@@ -371,23 +371,6 @@ async function startUpstashStandIn(redisUrl: string, token: string): Promise<str
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
-async function ping(url: string): Promise<void> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  // The socket error (ECONNREFUSED, ...) says more than the "Connection is closed." connect() rejects with.
-  let socketError: Error | undefined;
-  client.on("error", (error: Error) => {
-    socketError = error;
-  });
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (error) {
-    throw socketError ?? error;
-  } finally {
-    client.disconnect();
-  }
-}
-
 function callsOf(commandStats: string, command: string): number {
   const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, "m").exec(commandStats);
   return Number(match?.[1] ?? 0);
@@ -443,7 +426,7 @@ async function startRedisServer(): Promise<{
   });
   for (let attempt = 0; ; attempt++) {
     try {
-      await ping(url);
+      await pingRedis(url);
       break;
     } catch (error) {
       if (attempt === 100) throw new Error(`redis-server on port ${port} did not start: ${String(error)}`);

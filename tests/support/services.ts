@@ -3,6 +3,7 @@
 //
 //   const redisUp = await requireService("Redis at " + url, () => pingRedis(url));
 //   describe.skipIf(!redisUp)("rate limits on Redis", () => { ... });
+import { Redis } from "ioredis";
 
 /**
  * Runs `probe`; true when it resolves. When it throws: with REQUIRE_SERVICES=1 this throws (the
@@ -23,5 +24,23 @@ export async function requireService(name: string, probe: () => Promise<unknown>
       `Skipping tests that need ${name}: not reachable (${reason}). Set REQUIRE_SERVICES=1 to fail instead.`,
     );
     return false;
+  }
+}
+
+/** Connects to the Redis at `url` and pings it once; rejects with the socket's error when it can't. */
+export async function pingRedis(url: string): Promise<void> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // The socket error (ECONNREFUSED, ...) says more than the "Connection is closed." connect() rejects with.
+  let socketError: Error | undefined;
+  client.on("error", (error: Error) => {
+    socketError = error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw socketError ?? error;
+  } finally {
+    client.disconnect();
   }
 }

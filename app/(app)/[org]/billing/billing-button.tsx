@@ -1,8 +1,8 @@
 "use client";
 
-import Link from "next/link";
 import { useActionState } from "react";
 import { useFormStatus } from "react-dom";
+import { StepUpLink } from "@/components/step-up-link";
 import { Button } from "@/components/ui/button";
 import type { ActionState } from "@/lib/http";
 
@@ -42,13 +42,7 @@ export function BillingButton({
           <p>{state.message}</p>
           {state.code === "step_up_required" ? (
             <p className="mt-1">
-              <Link
-                href={`/reauth?next=${encodeURIComponent(returnTo)}`}
-                className="font-semibold underline underline-offset-4"
-              >
-                Confirm it's you
-              </Link>
-              , then try again.
+              <StepUpLink returnTo={returnTo} />, then try again.
             </p>
           ) : null}
         </div>

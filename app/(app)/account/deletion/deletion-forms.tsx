@@ -1,13 +1,12 @@
 "use client";
 
-import Link from "next/link";
 import { useActionState } from "react";
+import { StepUpLink } from "@/components/step-up-link";
 import { Button } from "@/components/ui/button";
 import type { ActionState } from "@/lib/http";
 import { cancelAccountDeletionAction, requestAccountDeletionAction } from "./actions";
 
 const IDLE: ActionState = { status: "idle" };
-const REAUTH_PATH = "/reauth?next=%2Faccount%2Fdeletion";
 
 function FormError({ state }: { state: ActionState }) {
   if (state.status !== "error") return null;
@@ -16,10 +15,7 @@ function FormError({ state }: { state: ActionState }) {
       <p>{state.message}</p>
       {state.code === "step_up_required" ? (
         <p className="mt-1">
-          <Link href={REAUTH_PATH} className="font-semibold underline underline-offset-4">
-            Confirm it's you
-          </Link>
-          , then come back to this page.
+          <StepUpLink returnTo="/account/deletion" />, then come back to this page.
         </p>
       ) : null}
     </div>

@@ -1,8 +1,8 @@
 "use client";
 
-import Link from "next/link";
 import { useActionState, useState } from "react";
 import { FormMessage } from "@/components/form-message";
+import { StepUpLink } from "@/components/step-up-link";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import type { ActionState } from "@/lib/http";
@@ -41,12 +41,7 @@ export function ChangeEmailForm({ askCurrent }: { askCurrent: boolean }) {
       <FormMessage state={state} />
       {state.status === "error" && state.code === "step_up_required" ? (
         <p className="text-sm">
-          <Link
-            href="/reauth?next=/account/email"
-            className="font-semibold text-indigo-700 underline underline-offset-4"
-          >
-            Confirm it's you
-          </Link>
+          <StepUpLink returnTo="/account/email" />
         </p>
       ) : null}
       <Button type="submit" disabled={pending}>

@@ -1,7 +1,7 @@
 "use client";
 
-import Link from "next/link";
 import { type ReactNode, useActionState, useState } from "react";
+import { StepUpLink } from "@/components/step-up-link";
 import { Button } from "@/components/ui/button";
 import type { ActionState } from "@/lib/http";
 import {
@@ -225,9 +225,7 @@ function ErrorMessage({ state, field }: { state: ActionState<unknown>; field?: s
       {state.code === "step_up_required" ? (
         <>
           {" "}
-          <Link href="/reauth?next=/account/mfa" className="font-semibold underline underline-offset-4">
-            Confirm it's you
-          </Link>
+          <StepUpLink returnTo="/account/mfa" />
         </>
       ) : null}
     </p>

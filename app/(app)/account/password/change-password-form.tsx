@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { FormMessage } from "@/components/form-message";
+import { StepUpLink } from "@/components/step-up-link";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import type { ActionState } from "@/lib/http";
@@ -60,12 +61,7 @@ export function ChangePasswordForm({
       <FormMessage state={state} />
       {state.status === "error" && state.code === "step_up_required" ? (
         <p className="text-sm">
-          <Link
-            href="/reauth?next=/account/password"
-            className="font-semibold text-indigo-700 underline underline-offset-4"
-          >
-            Confirm it's you
-          </Link>
+          <StepUpLink returnTo="/account/password" />
         </p>
       ) : null}
       <Button type="submit" disabled={pending}>
