@@ -139,31 +139,24 @@ export function createRateLimiter<Name extends string>(options: {
     }
   }
 
-  async function refund(policyName: Name, key: string): Promise<void> {
+  /**
+   * Gives back (refund) or forgets (reset) a key's count. Best effort: neither is a security check,
+   * so when the store is down the change is logged as dropped instead of failing the request.
+   */
+  async function adjust(operation: "refund" | "reset", policyName: Name, key: string): Promise<void> {
     const limitPolicy = policy(policyName);
     const storeKey = rateLimitKey(limitPolicy.name, limitPolicy.keyKind, key);
     try {
-      await withTimeout(store.refund(storeKey, limitPolicy), timeoutMs, store.kind);
+      await withTimeout(store[operation](storeKey, limitPolicy), timeoutMs, store.kind);
     } catch (error) {
       logger.error(
         { err: error, policy: limitPolicy.name, store: store.kind },
-        "Rate limit store unavailable: a refund was dropped",
+        `Rate limit store unavailable: a ${operation} was dropped`,
       );
     }
   }
-
-  async function reset(policyName: Name, key: string): Promise<void> {
-    const limitPolicy = policy(policyName);
-    const storeKey = rateLimitKey(limitPolicy.name, limitPolicy.keyKind, key);
-    try {
-      await withTimeout(store.reset(storeKey, limitPolicy), timeoutMs, store.kind);
-    } catch (error) {
-      logger.error(
-        { err: error, policy: limitPolicy.name, store: store.kind },
-        "Rate limit store unavailable: a reset was dropped",
-      );
-    }
-  }
+  const refund = (policyName: Name, key: string) => adjust("refund", policyName, key);
+  const reset = (policyName: Name, key: string) => adjust("reset", policyName, key);
 
   return { check, refund, reset, policy, store };
 }
