@@ -96,7 +96,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
   // looks like a finished backup.
   const partialPath = `${filePath}.partial`;
   if (existsSync(filePath)) {
-    throw new BackupError("config", `${filePath} already exists: one backup per second at most.`);
+    throw new BackupError(
+      "config",
+      `${filePath} already exists: another backup started in the same millisecond.`,
+    );
   }
 
   const client = await connect(options.databaseUrl);

@@ -7,18 +7,18 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { BackupError } from "./errors";
 
-const FILE_PATTERN = /^shipshape-(\d{8}T\d{6}Z)\.dump\.enc$/;
+// Milliseconds since this session's change; names from before it carry whole seconds and still count.
+const FILE_PATTERN = /^shipshape-(\d{8}T\d{6}(?:\.\d{3})?Z)\.dump\.enc$/;
 const FILE_SUFFIX = ".dump.enc";
 const MANIFEST_SUFFIX = ".manifest.json";
 export const MANIFEST_VERSION = 1;
 
-/** `shipshape-20250314T093000Z`: the UTC time the backup started, to the second. */
+/**
+ * `shipshape-20250314T093000.123Z`: the UTC time the backup started, to the millisecond, so a drill
+ * (which makes its own backup) can follow a backup at once without their names colliding.
+ */
 export function backupBaseName(startedAt: Date): string {
-  const stamp = startedAt
-    .toISOString()
-    .replace(/\.\d{3}Z$/, "Z")
-    .replaceAll(/[-:]/g, "");
-  return `shipshape-${stamp}`;
+  return `shipshape-${startedAt.toISOString().replaceAll(/[-:]/g, "")}`;
 }
 
 export const backupFileName = (startedAt: Date) => `${backupBaseName(startedAt)}${FILE_SUFFIX}`;
@@ -37,7 +37,7 @@ export async function listBackups(dir: string): Promise<BackupListing[]> {
   for (const fileName of await readdir(dir)) {
     const stamp = FILE_PATTERN.exec(fileName)?.[1];
     if (!stamp) continue;
-    const iso = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13, 15)}Z`;
+    const iso = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13)}`;
     const createdAt = new Date(iso);
     if (Number.isNaN(createdAt.getTime())) continue;
     listings.push({

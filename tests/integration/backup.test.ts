@@ -144,7 +144,7 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
 
   it("writes an encrypted dump and a manifest describing every table, in one snapshot", async () => {
     const { manifest, filePath, manifestPath } = backup;
-    expect(path.basename(filePath)).toMatch(/^shipshape-\d{8}T\d{6}Z\.dump\.enc$/);
+    expect(path.basename(filePath)).toMatch(/^shipshape-\d{8}T\d{6}\.\d{3}Z\.dump\.enc$/);
     expect(JSON.parse(await readFile(manifestPath, "utf8"))).toEqual(manifest);
     // Encrypted: neither pg_dump's "PGDMP" signature nor any table name is visible.
     const bytes = await readFile(filePath);
