@@ -1,6 +1,7 @@
-// Whether the time to answer tells a registered address from an unknown one: signUp and
-// requestPasswordReset (what their server actions await before answering) for registered and
-// unknown addresses, alternating in the same run, with the ratio of the medians. A ratio near 1
+// Whether the time to answer tells a registered address from an unknown one: signUp,
+// requestPasswordReset (what their server actions await before answering) and signInWithPassword
+// with a wrong password (what next-auth's authorize awaits) for registered and unknown addresses,
+// alternating in the same run, with the ratio of the medians. A ratio near 1
 // means the answer's timing doesn't reveal accounts; the mail each sends goes out after the answer
 // (deliverInBackground) and is not part of it.
 //
@@ -49,7 +50,7 @@ try {
   const { applyMigrations } = await import("../tools/db/apply-migrations");
   await applyMigrations({ databaseUrl: benchUrl.toString() });
   const { getDb, disconnectDb } = await import("../lib/db");
-  const { hashPassword, requestPasswordReset, signUp } = await import("../lib/auth");
+  const { hashPassword, requestPasswordReset, signInWithPassword, signUp } = await import("../lib/auth");
 
   // Registered addresses: one per call, since the reset limit counts 3 requests per address an hour.
   const passwordHash = await hashPassword(PASSWORD);
@@ -72,6 +73,11 @@ try {
       requestPasswordReset({ email: registered[i] as string, ip: ip() }),
     "requestPasswordReset, unknown": (i: number) =>
       requestPasswordReset({ email: `nobody-${i}@example.com`, ip: ip() }),
+    // One wrong password per registered address: counted, far from the lockout.
+    "signIn wrong password, registered": (i: number) =>
+      signInWithPassword({ email: registered[i] as string, password: "not the password", ip: ip() }),
+    "signIn wrong password, unknown": (i: number) =>
+      signInWithPassword({ email: `nobody-${i}@example.com`, password: "not the password", ip: ip() }),
   };
   const samples = new Map<string, number[]>(Object.keys(cases).map((name) => [name, []]));
 
@@ -107,7 +113,8 @@ try {
   );
   console.log(
     `p50 ratio registered/new for signUp: ${(median("signUp, registered address") / median("signUp, new address")).toFixed(2)}; ` +
-      `registered/unknown for requestPasswordReset: ${(median("requestPasswordReset, registered") / median("requestPasswordReset, unknown")).toFixed(2)}.`,
+      `registered/unknown for requestPasswordReset: ${(median("requestPasswordReset, registered") / median("requestPasswordReset, unknown")).toFixed(2)}; ` +
+      `registered/unknown for a wrong-password sign-in: ${(median("signIn wrong password, registered") / median("signIn wrong password, unknown")).toFixed(2)}.`,
   );
   await disconnectDb();
 } finally {
