@@ -24,8 +24,9 @@ export type PasswordSignInOutcome = (
     }
 ) & {
   /**
-   * The work left after the answer (see afterAnswer): on the failure that locked the account, the
-   * `auth.lockout` event and the unlock email. Never rejects (failures are logged). next-auth's
+   * The work left after the answer (see afterAnswer): for a wrong password, counting the failure
+   * toward the lockout, and on the failure that locks the account, the `auth.lockout` event and the
+   * unlock email. Never rejects (failures are logged). next-auth's
    * authorize hands it to Next's `after()`; a test or a script awaits it.
    */
   background: Promise<void>;
@@ -35,10 +36,11 @@ type Client = { ip: string; userAgent?: string | null };
 
 /**
  * The whole password sign-in step: per-IP and per-account rate limits (fail closed when their store
- * is down), the credential check with lockout, and a security event for every outcome. The lockout
- * email goes out after the answer (`background`): only an existing account can be locked, so
- * sending it first would make that one answer slower exactly when the email has an account
- * (docs/decisions/0010-identity-flows-without-enumeration.md).
+ * is down), the credential check with lockout, and a security event for every outcome. The failure
+ * count and the lockout email happen after the answer (`background`): only an existing account has
+ * a count to update or can be locked, so doing either first would make the answer slower exactly
+ * when the email has an account (docs/decisions/0010-identity-flows-without-enumeration.md). The
+ * per-account limit, counted before the password check, still bounds parallel guesses.
  *
  * The per-account limit counts guesses, not sign-ins: each attempt is counted before the password
  * is checked (so parallel guesses can't all pass under the limit) and a successful one is refunded.
@@ -95,14 +97,16 @@ export async function signInWithPassword(
     ...client,
     metadata: { method: "password", detail: result.detail },
   });
-  const lockedUserId = result.lockedNow ? result.userId : undefined;
-  if (!lockedUserId) return { ok: false, code: "invalid_credentials", background: NOTHING_LEFT };
+  const { countFailure, userId } = result;
+  if (!countFailure || !userId) return { ok: false, code: "invalid_credentials", background: NOTHING_LEFT };
   return {
     ok: false,
     code: "invalid_credentials",
-    background: afterAnswer({ purpose: "lockout email", userId: lockedUserId }, async () => {
+    // The lockout count, and on the failure that locks, the event and the owner's unlock email.
+    background: afterAnswer({ purpose: "failed sign-in count", userId }, async () => {
+      if (!(await countFailure())) return;
       await recordSecurityEvent({ action: "auth.lockout", actor: { type: "ANONYMOUS" }, target, ...client });
-      await sendUnlockEmail(lockedUserId);
+      await sendUnlockEmail(userId);
     }),
   };
 }

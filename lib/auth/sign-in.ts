@@ -16,8 +16,13 @@ export type PasswordSignInResult =
       detail: "unknown_email" | "wrong_password" | "locked" | "disabled" | "no_password";
       /** The user, when the email matched an account (for the audit event and the lockout email). */
       userId?: string;
-      /** True on the one failure that locked the account, so the owner is emailed exactly once. */
-      lockedNow?: boolean;
+      /**
+       * A wrong password for an account: counts the failure toward the lockout and resolves true
+       * on the one failure that locked the account (so the owner is emailed exactly once). Not done
+       * here: only a registered address has a count to update, so waiting for it before answering
+       * would make its answer slower than an unknown address's. Call it after the answer.
+       */
+      countFailure?: () => Promise<boolean>;
     };
 
 // A real argon2id hash of a random string, made once per process. Verifying against it when the email
@@ -27,9 +32,10 @@ let dummyHash: Promise<string> | undefined;
 const dummyPasswordHash = () => (dummyHash ??= hashPassword(crypto.randomUUID()));
 
 /**
- * Checks an email and password. Every failure looks the same to the caller's user; the `detail` is for
- * logs and the audit trail. Counts failures atomically in the database, so parallel guesses can't
- * slip past the lockout, and upgrades the stored hash when its parameters are outdated.
+ * Checks an email and password. Every failure looks the same to the caller's user, in words and in
+ * time: the `detail` is for logs and the audit trail, and a wrong password's failure is counted by
+ * `countFailure` after the answer (atomically in the database, so parallel guesses are all counted).
+ * Upgrades the stored hash when its parameters are outdated.
  */
 export async function verifyPasswordSignIn(
   db: PrismaClient,
@@ -59,8 +65,14 @@ export async function verifyPasswordSignIn(
   if (!user.passwordHash) return refuse("no_password");
 
   if (!(await verifyPassword(user.passwordHash, input.password))) {
-    const lockedNow = await recordFailedSignIn(db, user.id, now);
-    return { ok: false, reason: "invalid_credentials", detail: "wrong_password", userId: user.id, lockedNow };
+    const userId = user.id;
+    return {
+      ok: false,
+      reason: "invalid_credentials",
+      detail: "wrong_password",
+      userId,
+      countFailure: () => recordFailedSignIn(db, userId, now),
+    };
   }
 
   await db.user.update({

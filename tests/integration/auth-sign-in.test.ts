@@ -4,6 +4,16 @@ import { LOCKOUT, verifyPasswordSignIn } from "@/lib/auth";
 import { testDb } from "../support/db";
 import { createTestUser, TEST_PASSWORD } from "../support/users";
 
+/**
+ * A failed attempt as signInWithPassword finishes it after answering: the check, then the failure
+ * counted toward the lockout. `lockedNow` is true on the failure that locked the account.
+ */
+async function attempt(input: { email: string; password: string; now?: Date }) {
+  const result = await verifyPasswordSignIn(testDb(), input);
+  const lockedNow = !result.ok && result.countFailure ? await result.countFailure() : false;
+  return { ...result, lockedNow };
+}
+
 describe("password sign-in", () => {
   it("accepts the right password, whatever the email's case and spacing", async () => {
     const user = await createTestUser();
@@ -25,6 +35,9 @@ describe("password sign-in", () => {
       await verifyPasswordSignIn(testDb(), { email: oauthOnly.email, password: TEST_PASSWORD }),
     ];
     expect(results.map((r) => r.ok)).toEqual([false, false, false, false]);
+    // Only the wrong password has a failure to count, and it isn't counted until asked to.
+    expect(results.map((r) => !r.ok && r.countFailure !== undefined)).toEqual([false, true, false, false]);
+    expect((await testDb().user.findUniqueOrThrow({ where: { id: known.id } })).failedSignInCount).toBe(0);
     expect(new Set(results.map((r) => (r.ok ? "" : r.reason)))).toEqual(new Set(["invalid_credentials"]));
     expect(results.map((r) => (r.ok ? "" : r.detail))).toEqual([
       "unknown_email",
@@ -39,7 +52,7 @@ describe("password sign-in", () => {
     const now = new Date();
     const outcomes = [];
     for (let i = 0; i < LOCKOUT.maxFailures; i++) {
-      outcomes.push(await verifyPasswordSignIn(testDb(), { email: user.email, password: `wrong ${i}`, now }));
+      outcomes.push(await attempt({ email: user.email, password: `wrong ${i}`, now }));
     }
     expect(outcomes.filter((o) => !o.ok && o.lockedNow)).toHaveLength(1);
     expect(outcomes.at(-1)).toMatchObject({ ok: false, lockedNow: true });
@@ -65,10 +78,10 @@ describe("password sign-in", () => {
     const user = await createTestUser();
     const start = new Date();
     for (let i = 0; i < LOCKOUT.maxFailures - 1; i++) {
-      await verifyPasswordSignIn(testDb(), { email: user.email, password: "wrong", now: start });
+      await attempt({ email: user.email, password: "wrong", now: start });
     }
     const later = new Date(start.getTime() + LOCKOUT.windowMs + 1_000);
-    const result = await verifyPasswordSignIn(testDb(), { email: user.email, password: "wrong", now: later });
+    const result = await attempt({ email: user.email, password: "wrong", now: later });
     expect(result).toMatchObject({ ok: false, detail: "wrong_password", lockedNow: false });
     const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
     expect(row.failedSignInCount).toBe(1);
@@ -78,9 +91,7 @@ describe("password sign-in", () => {
     const user = await createTestUser();
     const guesses = 2 * LOCKOUT.maxFailures;
     const results = await Promise.all(
-      Array.from({ length: guesses }, (_, i) =>
-        verifyPasswordSignIn(testDb(), { email: user.email, password: `guess ${i}` }),
-      ),
+      Array.from({ length: guesses }, (_, i) => attempt({ email: user.email, password: `guess ${i}` })),
     );
     const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
     // Guesses that arrived after the lock are refused as "locked" without being counted.
