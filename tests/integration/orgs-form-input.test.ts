@@ -76,6 +76,13 @@ describe("the organization forms refuse what lib/orgs refuses, as a form error",
       formRefusal("description", "Use at most 2,000 characters."),
     );
     expect(await testDb().project.count({ where: { orgId: org.id } })).toBe(1);
+
+    // A good one is created, and the browser goes to its page (the list's form may be gone now).
+    const created = await create("Launch plan", "Everything for the launch.");
+    const project = await testDb().project.findFirstOrThrow({
+      where: { orgId: org.id, name: "Launch plan" },
+    });
+    expect(created).toEqual({ status: "redirect", to: `/${org.slug}/projects/${project.id}?created=1` });
   });
 
   it("edit project: a blank name, one of 101 characters, a description of 2,001", async () => {

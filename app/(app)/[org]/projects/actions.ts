@@ -20,7 +20,9 @@ export const createProjectAction = action(
     await limit(ctx.scope.orgId, "projects");
     const project = await createProject(ctx.scope, ctx.input);
     revalidatePath(`/${ctx.org.slug}/projects`);
-    return { message: `Created “${project.name}”.` };
+    // To the new project: the list's form may be gone now (the plan's last project), and with it
+    // any message shown there.
+    redirect(`/${ctx.org.slug}/projects/${project.id}?created=1`);
   },
 );
 

@@ -10,10 +10,14 @@ import { deleteProjectAction, updateProjectAction } from "../actions";
 
 export const metadata: Metadata = { title: "Project" };
 
-type Props = { params: Promise<{ org: string; projectId: string }> };
+type Props = {
+  params: Promise<{ org: string; projectId: string }>;
+  searchParams: Promise<{ created?: string }>;
+};
 
-export default async function ProjectPage({ params }: Props) {
+export default async function ProjectPage({ params, searchParams }: Props) {
   const { org, projectId } = await params;
+  const { created } = await searchParams;
   const member = await requirePageMember(org, "project.read");
   const project = await getProject(member.scope, projectId).catch((error: unknown) => {
     if (error instanceof NotFoundError) notFound();
@@ -33,9 +37,17 @@ export default async function ProjectPage({ params }: Props) {
           Projects
         </Link>
       </p>
+      {created === "1" ? (
+        <p role="status" className="mt-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
+          Project created.
+        </p>
+      ) : null}
       <h1 className="mt-2 text-2xl font-bold tracking-tight">{project.name}</h1>
       {project.description ? <p className="mt-2 text-slate-700">{project.description}</p> : null}
-      <p className="mt-1 text-xs text-slate-500">Created by {project.createdBy?.name ?? "a former member"}</p>
+      <p className="mt-1 text-xs text-slate-500">
+        Created by{" "}
+        {project.createdBy ? (project.createdBy.name ?? project.createdBy.email) : "a former member"}
+      </p>
 
       {mayEdit ? (
         <section aria-labelledby="edit-project" className="mt-8">
