@@ -8,6 +8,7 @@ import { UtcTime } from "@/components/utc-time";
 import { getOrganizationDetail } from "@/lib/admin";
 import { getOrgBilling, PLANS, REFUND_REASONS } from "@/lib/billing";
 import { requirePagePlatformAdmin } from "@/lib/http";
+import { DetailHeader } from "../../detail-header";
 import { orNotFound } from "../../or-not-found";
 import { refundChargeAction } from "./actions";
 
@@ -31,15 +32,9 @@ export default async function AdminOrganizationPage({ params }: Props) {
 
   return (
     <div className="max-w-4xl space-y-8">
-      <div>
-        <p className="text-sm">
-          <Link href="/admin/organizations" className="text-indigo-700 underline underline-offset-4">
-            ← Organizations
-          </Link>
-        </p>
-        <h1 className="mt-2 text-2xl font-bold tracking-tight break-all">{org.name}</h1>
+      <DetailHeader back={{ href: "/admin/organizations", label: "Organizations" }} title={org.name}>
         <p className="mt-1 font-mono text-sm text-slate-600">/{org.slug}</p>
-      </div>
+      </DetailHeader>
 
       <dl className="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-[max-content_1fr]">
         <Fact term="Members">{org.members}</Fact>

@@ -6,6 +6,7 @@ import { UtcTime } from "@/components/utc-time";
 import { getUserDetail } from "@/lib/admin";
 import { listAuditEvents } from "@/lib/audit";
 import { requirePagePlatformAdmin } from "@/lib/http";
+import { DetailHeader } from "../../detail-header";
 import { orNotFound } from "../../or-not-found";
 import { UserActions } from "./user-actions";
 
@@ -22,17 +23,11 @@ export default async function AdminUserPage({ params }: Props) {
 
   return (
     <div className="max-w-6xl space-y-8">
-      <div>
-        <p className="text-sm">
-          <Link href="/admin/users" className="text-indigo-700 underline underline-offset-4">
-            ← Users
-          </Link>
-        </p>
-        <h1 className="mt-2 text-2xl font-bold tracking-tight break-all">{user.email}</h1>
+      <DetailHeader back={{ href: "/admin/users", label: "Users" }} title={user.email}>
         {user.isPlatformAdmin ? (
           <p className="mt-1 text-sm font-medium text-slate-700">Platform admin</p>
         ) : null}
-      </div>
+      </DetailHeader>
 
       <dl className="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-[max-content_1fr]">
         <Fact term="Name">{user.name ?? <span className="text-slate-500">not given</span>}</Fact>
