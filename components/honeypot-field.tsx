@@ -1,8 +1,4 @@
-/**
- * The field's name: the server reads it by this name (lib/http's `HONEYPOT_FIELD` for server actions,
- * lib/auth's credentials provider for sign-in).
- */
-export const HONEYPOT_FIELD_NAME = "website";
+import { HONEYPOT_FIELD } from "@/lib/security";
 
 /**
  * The honeypot of public forms: a "website" input that people never see or reach (moved off-screen,
@@ -17,7 +13,7 @@ export function HoneypotField() {
       <label htmlFor="field-website">Website (leave this empty)</label>
       <input
         id="field-website"
-        name={HONEYPOT_FIELD_NAME}
+        name={HONEYPOT_FIELD}
         type="text"
         tabIndex={-1}
         autoComplete="off"

@@ -9,6 +9,7 @@ import { getDb } from "../db";
 import { serverEnv } from "../env";
 import { logger } from "../log";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import { HONEYPOT_FIELD } from "../security";
 import { authConfig } from "./config";
 import type { RequestClient } from "./flow-support";
 import { oauthIdentity, oauthProviders, signInWithOAuth, userIdForOAuthAccount } from "./oauth";
@@ -16,12 +17,6 @@ import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
 import { reportSignInRefusal } from "./sign-in-refusal";
-
-/**
- * The sign-in form's honeypot (components/honeypot-field.tsx), the name lib/http's action wrapper
- * reads too: people never see it, form bots fill it in.
- */
-const HONEYPOT_CREDENTIAL = "website";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(3).max(320),
@@ -56,13 +51,13 @@ export function authOptions(): NextAuthOptions {
         credentials: {
           email: { type: "email" },
           password: { type: "password" },
-          [HONEYPOT_CREDENTIAL]: { type: "text" },
+          [HONEYPOT_FIELD]: { type: "text" },
         },
         async authorize(credentials, request) {
           // A bot: answered like a wrong password, without looking at the account or the password.
           // Logged as the action wrapper logs it; not audited (it happens before any rate limit and
           // concerns no account, so each hit would be an audit row a bot writes at will).
-          if (credentials?.[HONEYPOT_CREDENTIAL]) {
+          if (credentials?.[HONEYPOT_FIELD]) {
             logger.info({ event: "honeypot.tripped" }, "form honeypot filled in: answered without acting");
             return null;
           }

@@ -5,7 +5,13 @@ import { serverEnv } from "../env";
 import { logger } from "../log";
 import { authConfig } from "./config";
 import type { CurrentUser } from "./current-user";
-import { checkedSessionUser, type SessionClaims, SessionRevokedError, type SessionUser } from "./session";
+import {
+  checkedSessionUser,
+  type SessionClaims,
+  SessionRevokedError,
+  type SessionUser,
+  setBounded,
+} from "./session";
 import { sessionCookieNameFor } from "./session-renewal";
 
 /**
@@ -100,11 +106,7 @@ async function decodedClaims(cookies: CookieList, now = Date.now()): Promise<Ses
   > | null;
   // decode() has checked `exp`; a token without one is not a session this app issued.
   if (!isSessionClaims(decoded) || typeof decoded.exp !== "number") return null;
-  if (decodedTokens.size >= DECODED_TOKENS_MAX) {
-    const oldest = decodedTokens.keys().next().value;
-    if (oldest !== undefined) decodedTokens.delete(oldest);
-  }
-  decodedTokens.set(token, { claims: decoded, expiresAtMs: decoded.exp * 1000 });
+  setBounded(decodedTokens, token, { claims: decoded, expiresAtMs: decoded.exp * 1000 }, DECODED_TOKENS_MAX);
   return decoded;
 }
 

@@ -93,16 +93,22 @@ function awaitsRevocationCommit(userId: string, rowSessionVersion: number): bool
   return true;
 }
 
+/**
+ * Sets `key` in a map used as a bounded cache: past `max` entries the one set longest ago goes. A
+ * Map iterates in insertion order, and deleting the key first moves it to the end of that order.
+ */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) {
+    const setLongestAgo = map.keys().next().value;
+    if (setLongestAgo !== undefined) map.delete(setLongestAgo);
+  }
+  map.set(key, value);
+}
+
 function cacheSessionUser(userId: string, user: SessionUser, now: number): void {
   if (awaitsRevocationCommit(userId, user.sessionVersion)) return;
-  // Deleting first moves the user to the end of the map's order, so the first key is the row
-  // fetched longest ago.
-  userCache.delete(userId);
-  if (userCache.size >= SESSION_USERS_MAX) {
-    const fetchedLongestAgo = userCache.keys().next().value;
-    if (fetchedLongestAgo !== undefined) userCache.delete(fetchedLongestAgo);
-  }
-  userCache.set(userId, { ...user, fetchedAt: now });
+  setBounded(userCache, userId, { ...user, fetchedAt: now }, SESSION_USERS_MAX);
 }
 
 async function sessionUser(db: PrismaClient, userId: string, now: number): Promise<SessionUser | null> {
@@ -209,11 +215,6 @@ export async function revokeAllSessions(db: Pick<PrismaClient, "user">, userId: 
     select: { sessionVersion: true },
   });
   // Bounded like the cache: a revocation whose user is never read again would otherwise stay.
-  uncommittedRevocations.delete(userId);
-  if (uncommittedRevocations.size >= SESSION_USERS_MAX) {
-    const oldest = uncommittedRevocations.keys().next().value;
-    if (oldest !== undefined) uncommittedRevocations.delete(oldest);
-  }
-  uncommittedRevocations.set(userId, { sessionVersion, revokedAt: Date.now() });
+  setBounded(uncommittedRevocations, userId, { sessionVersion, revokedAt: Date.now() }, SESSION_USERS_MAX);
   userCache.delete(userId);
 }

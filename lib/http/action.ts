@@ -9,7 +9,7 @@ import type { OrgMembership, PolicyContext } from "../authz";
 import { logger, withRequestContext } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
-import { REQUEST_ID_HEADER, resolveRequestId } from "../security";
+import { HONEYPOT_FIELD, REQUEST_ID_HEADER, resolveRequestId } from "../security";
 import {
   applyRateLimit,
   authenticate,
@@ -37,8 +37,7 @@ export type ActionState<Data = unknown> =
 
 export const IDLE: ActionState = { status: "idle" };
 
-/** The name of the honeypot field: visually hidden, left empty by people, filled in by form bots. */
-export const HONEYPOT_FIELD = "website";
+export { HONEYPOT_FIELD };
 
 export type ActionDeclaration<S extends z.ZodType> = Declaration & {
   /** The form's fields, parsed from FormData (repeated names become arrays). Member actions need `org`. */

@@ -1,3 +1,4 @@
 // Edge-safe (no Node APIs): proxy.ts and next.config.ts import this module.
 export { buildContentSecurityPolicy, type CspOptions, createNonce, staticSecurityHeaders } from "./headers";
+export { HONEYPOT_FIELD } from "./honeypot";
 export { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";

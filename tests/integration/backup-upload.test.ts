@@ -4,7 +4,6 @@
 
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -201,7 +200,12 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     expect(s3.openUploads()).toBe(0);
     const local = (await readdir(dir)).filter((name) => name.endsWith(".dump.enc"));
     expect(local).toHaveLength(2);
-    for (const name of local) expect(existsSync(path.join(dir, name))).toBe(true);
+    // Both local backups are kept whole: each still matches its manifest.
+    for (const name of local) {
+      const file = path.join(dir, name);
+      const manifest = await readManifest(file.replace(/\.dump\.enc$/, ".manifest.json"));
+      await expect(verifyChecksum(file, manifest)).resolves.toBeUndefined();
+    }
   });
 
   it("a wrong secret: the signature is refused and the message names the key settings, not the secret", async () => {

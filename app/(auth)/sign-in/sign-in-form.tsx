@@ -3,8 +3,9 @@
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
-import { HONEYPOT_FIELD_NAME, HoneypotField } from "@/components/honeypot-field";
+import { HoneypotField } from "@/components/honeypot-field";
 import { Button } from "@/components/ui/button";
+import { HONEYPOT_FIELD } from "@/lib/security";
 
 const inputClass =
   "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-slate-900 shadow-sm focus-visible:border-indigo-600";
@@ -45,7 +46,7 @@ export function SignInForm({
     const result = await signIn("credentials", {
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
-      [HONEYPOT_FIELD_NAME]: String(form.get(HONEYPOT_FIELD_NAME) ?? ""),
+      [HONEYPOT_FIELD]: String(form.get(HONEYPOT_FIELD) ?? ""),
       redirect: false,
     });
     setPending(false);
