@@ -8,6 +8,7 @@ import {
   type AuditViewScope,
   InvalidAuditQueryError,
   listAuditEvents,
+  PSEUDONYM_PREFIX,
   parseAuditFilter,
 } from "@/lib/audit";
 
@@ -341,7 +342,7 @@ export function EventTable({ events, platform }: { events: AuditEventView[]; pla
                   <span>
                     <span className="text-slate-500">{event.target.type}</span>{" "}
                     {event.target.label ??
-                      (event.target.type === "user" && event.target.id.startsWith("pseudonym:") ? (
+                      (event.target.type === "user" && event.target.id.startsWith(PSEUDONYM_PREFIX) ? (
                         <span className="text-slate-500 italic">deleted user</span>
                       ) : (
                         <span className="font-mono text-xs">{event.target.id}</span>

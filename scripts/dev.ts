@@ -67,7 +67,8 @@ async function main(): Promise<void> {
   // Links in mail must point where this dev server listens: without an APP_URL of its own, derive it
   // from the port (`npm run dev -- --port 4000`), for Next and for the worker in this process.
   const nextArgs = process.argv.slice(2);
-  const derivedAppUrl = process.env.APP_URL ? undefined : appUrl(nextArgs, inheritedEnv);
+  const listenUrl = appUrl(nextArgs, inheritedEnv);
+  const derivedAppUrl = process.env.APP_URL ? undefined : listenUrl;
   if (derivedAppUrl) process.env.APP_URL = derivedAppUrl;
 
   // 1. The database.
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   if (worker.line) database.describe.push(worker.line);
 
   // 3. The app.
-  printBanner([...database.describe, `App        ${appUrl(nextArgs, inheritedEnv)}`]);
+  printBanner([...database.describe, `App        ${listenUrl}`]);
   const next = spawn(process.execPath, [NEXT_BIN, "dev", ...nextArgs], {
     cwd: REPO_ROOT,
     env: { ...inheritedEnv, ...database.env, ...(derivedAppUrl ? { APP_URL: derivedAppUrl } : {}) },

@@ -104,7 +104,7 @@ function check(kind: "route" | "action", exportName: string, value: unknown): Om
       rateLimit.exempt.trim().length > 0);
   if (!rateLimitOk) return report("declares no rate-limit policy (or an exemption with its reason)");
   if (!marked.inputDeclared) return report("declares no input schema (declare {} or z.object({}) for none)");
-  if (marked.stepUp !== undefined && stepUpOf(marked) === "when: ") {
+  if (stepUpOf(marked) === "when: ") {
     return report("declares a conditional step-up without saying when it applies");
   }
   return report(null);

@@ -22,7 +22,10 @@ export const GENESIS_HASH = "0".repeat(64);
 export const AUDIT_LOCK_NAMESPACE = 1635083380;
 
 /** Prefix of an actorId or user targetId that a user's hard delete replaced (audit_pseudonymize_user). */
-const PSEUDONYM_PREFIX = "pseudonym:";
+export const PSEUDONYM_PREFIX = "pseudonym:";
+
+/** A UUID in its text form: how the audit log tells a User.id from a name or a pseudonym. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The canonical form recordAuditEvent hashes new events with (the row's hashVersion):

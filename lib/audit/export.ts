@@ -1,6 +1,7 @@
 import "server-only";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { UUID_PATTERN } from "./chain";
 import {
   AUDIT_EVENT_COLUMNS,
   type AuditEventView,
@@ -90,7 +91,7 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
 
   // Exporting one user's events is about that user: they are the event's target, where their hard
   // delete pseudonymizes them (metadata holds no user ids).
-  const filteredUser = resolved.actorId && UUID.test(resolved.actorId) ? resolved.actorId : null;
+  const filteredUser = resolved.actorId && UUID_PATTERN.test(resolved.actorId) ? resolved.actorId : null;
   await recordAuditEvent(
     {
       action: "audit.exported",
@@ -102,7 +103,7 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
       metadata: {
         format: "csv",
         scope: input.scope.kind,
-        filter: filterForAudit(resolved),
+        filter: filterForAudit(resolved, filteredUser),
         rows,
         truncated,
         maxRows,
@@ -121,15 +122,16 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
   };
 }
 
-/** The filter as the export's audit event records it: ids and instants, never an email. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The filter as ids and instants. A user filtered on is named by the event's target, not here. */
-function filterForAudit(resolved: ResolvedAuditFilter): Record<string, unknown> {
+/**
+ * The filter as ids and instants, never an email. A user filtered on (`filteredUser`) is named by
+ * the event's target, not here.
+ */
+function filterForAudit(resolved: ResolvedAuditFilter, filteredUser: string | null): Record<string, unknown> {
   const { actorId } = resolved;
   return {
     ...(actorId !== undefined && {
-      actorId: actorId === null ? "(no matching user)" : UUID.test(actorId) ? "(the target user)" : actorId,
+      actorId:
+        actorId === null ? "(no matching user)" : actorId === filteredUser ? "(the target user)" : actorId,
     }),
     ...(resolved.action !== undefined && { action: resolved.action }),
     ...(resolved.from !== undefined && { from: resolved.from }),

@@ -10,6 +10,7 @@ export {
   auditEventHash,
   type ChainedEvent,
   GENESIS_HASH,
+  PSEUDONYM_PREFIX,
 } from "./chain";
 export { type AuditConfig, auditEnvSchema } from "./config";
 export {

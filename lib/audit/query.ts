@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
 import { AUDIT_ACTIONS } from "./actions";
-import type { AuditActorType } from "./chain";
+import { type AuditActorType, PSEUDONYM_PREFIX, UUID_PATTERN } from "./chain";
 
 // Reading the audit log: filters, cursor pagination and the one public shape of an event. The scope
 // (one organization, or the whole platform) is part of every query's `where`, so an organization's
@@ -205,8 +205,6 @@ export interface ResolvedAuditFilter {
   orgId?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Checks the filter, resolves an email to its user's id and an organization's slug to its id, and
  * returns the query's `where` with the scope in it. Throws InvalidAuditQueryError for a bad filter.
@@ -268,7 +266,7 @@ function escapeLike(text: string): string {
 }
 
 async function resolveActorId(actor: string, db: PrismaClient): Promise<string | null> {
-  if (UUID.test(actor)) return actor.toLowerCase();
+  if (UUID_PATTERN.test(actor)) return actor.toLowerCase();
   if (actor.includes("@")) {
     const user = await db.user.findUnique({
       where: { email: actor.trim().toLowerCase() },
@@ -412,15 +410,14 @@ export async function listAuditEvents(
 
 // --- Presentation ------------------------------------------------------------------------------
 
-const PSEUDONYM_PREFIX = "pseudonym:";
-
 /** Rows into their public shape, with the emails of users who still exist and the orgs' slugs. */
 export async function presentAuditEvents(rows: AuditEventRow[], db: PrismaClient): Promise<AuditEventView[]> {
   const userIds = new Set<string>();
   const orgIds = new Set<string>();
   for (const row of rows) {
-    if (row.actorType === "USER" && row.actorId && UUID.test(row.actorId)) userIds.add(row.actorId);
-    if (row.targetType === "user" && row.targetId && UUID.test(row.targetId)) userIds.add(row.targetId);
+    if (row.actorType === "USER" && row.actorId && UUID_PATTERN.test(row.actorId)) userIds.add(row.actorId);
+    if (row.targetType === "user" && row.targetId && UUID_PATTERN.test(row.targetId))
+      userIds.add(row.targetId);
     if (row.orgId) orgIds.add(row.orgId);
   }
   const [users, orgs] = await Promise.all([

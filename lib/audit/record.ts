@@ -13,6 +13,7 @@ import {
   auditEventHash,
   type ChainedEvent,
   GENESIS_HASH,
+  UUID_PATTERN,
   uuidv7,
 } from "./chain";
 
@@ -243,8 +244,6 @@ async function append(tx: Prisma.TransactionClient, event: PreparedEvent): Promi
   return { id: chained.id, chain: chained.chain as AuditChain, seq: chained.seq, at, hash };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The guard that keeps user ids out of metadata, outside production: a user's hard delete
  * pseudonymizes the actor and a "user" target, never metadata, so a User.id there would outlive the
@@ -256,7 +255,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function refuseUserIdsInMetadata(event: PreparedEvent, db: AuditDb): Promise<void> {
   const uuids = new Set<string>();
   const walk = (value: unknown): void => {
-    if (typeof value === "string" && UUID.test(value)) uuids.add(value.toLowerCase());
+    if (typeof value === "string" && UUID_PATTERN.test(value)) uuids.add(value.toLowerCase());
     else if (Array.isArray(value)) value.forEach(walk);
     else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
   };

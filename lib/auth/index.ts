@@ -70,7 +70,13 @@ export {
   resetPassword,
 } from "./password-reset";
 export { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-in";
-export { type AccountUser, accountUserSelect, type PublicUser, publicUserSelect } from "./public-user";
+export {
+  type AccountUser,
+  accountUserSelect,
+  displayName,
+  type PublicUser,
+  publicUserSelect,
+} from "./public-user";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
   checkSession,

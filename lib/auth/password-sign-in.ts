@@ -1,26 +1,21 @@
 import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
-import {
-  checkRateLimit,
-  type RateLimitPolicyName,
-  type RateLimitRefusal,
-  refundRateLimit,
-  UNKNOWN_CLIENT_IP,
-} from "../ratelimit";
+import { checkRateLimit, type RateLimitPolicyName, refundRateLimit, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { afterAnswer, NOTHING_LEFT } from "./flow-support";
 import { verifyPasswordSignIn } from "./sign-in";
+import type { SignInRefusal } from "./sign-in-refusal";
 import { sendUnlockEmail } from "./unlock";
 
 export type PasswordSignInOutcome = (
   | { ok: true; userId: string }
-  /** invalid_credentials for every wrong-credential case; rate_limited / unavailable before checking. */
+  /** Every wrong-credential case alike. */
   | { ok: false; code: "invalid_credentials" }
   /** Refused before the password was checked; `refusal` gives the answer its status and headers. */
   | {
       ok: false;
       code: "rate_limited" | "unavailable";
-      refusal: { policy: RateLimitPolicyName; decision: RateLimitRefusal };
+      refusal: SignInRefusal;
     }
 ) & {
   /**

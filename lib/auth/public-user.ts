@@ -52,3 +52,6 @@ export const accountUserSelect = {
 
 /** A user as their owner and platform admins see the account. */
 export type AccountUser = Prisma.UserGetPayload<{ select: typeof accountUserSelect }>;
+
+/** How the app names a user to other people: their name, or their address when they gave none. */
+export const displayName = (user: Pick<PublicUser, "name" | "email">): string => user.name ?? user.email;

@@ -15,12 +15,13 @@ import {
  * handler, which runs next-auth inside `captureSignInRefusal`, rewrites the answer's status and
  * headers. The body stays next-auth's, so the sign-in form reads the error as before.
  */
-type Refused = { policy: RateLimitPolicyName; decision: RateLimitRefusal };
+/** A sign-in refused by a rate limit: which policy, and its decision (for the status and headers). */
+export type SignInRefusal = { policy: RateLimitPolicyName; decision: RateLimitRefusal };
 
-const current = new AsyncLocalStorage<{ refused?: Refused }>();
+const current = new AsyncLocalStorage<{ refused?: SignInRefusal }>();
 
 /** Called by authorize(); does nothing outside captureSignInRefusal (scripts, tests of lib code). */
-export function reportSignInRefusal(refused: Refused): void {
+export function reportSignInRefusal(refused: SignInRefusal): void {
   const holder = current.getStore();
   if (holder) holder.refused = refused;
 }
@@ -30,7 +31,7 @@ export function reportSignInRefusal(refused: Refused): void {
  * refusal's status and headers around next-auth's body.
  */
 export async function captureSignInRefusal(handle: () => Promise<Response>): Promise<Response> {
-  const holder: { refused?: Refused } = {};
+  const holder: { refused?: SignInRefusal } = {};
   const response = await current.run(holder, handle);
   if (!holder.refused) return response;
   const { policy, decision } = holder.refused;

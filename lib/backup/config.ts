@@ -8,7 +8,7 @@ import { KEY_ID } from "./format";
 // encryption key through requireEncryptionKey / requireKeyring.
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
-export const DEFAULT_S3_PREFIX = "shipshape-backups/";
+const DEFAULT_S3_PREFIX = "shipshape-backups/";
 const KEY_HELP = "Generate one with `openssl rand -base64 32` and keep a copy outside the server.";
 
 function decodeKey(encoded: string): Buffer | undefined {

@@ -11,7 +11,6 @@ export {
   backupEnvSchema,
   checkBackupKeyIds,
   checkBackupUploadEnv,
-  DEFAULT_S3_PREFIX,
   readBackupConfig,
   requireEncryptionKey,
 } from "./config";

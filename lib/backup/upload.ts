@@ -26,7 +26,7 @@ export interface BackupUploadResult {
 }
 
 /** The SDK's error shape, as far as a message needs it. */
-type SdkError = Error & { $metadata?: { httpStatusCode?: number }; code?: string; Code?: string };
+type SdkError = Error & { $metadata?: { httpStatusCode?: number }; code?: string };
 
 /** What to tell a person about a failed request: which setting to check, or that the service is down. */
 function hint(error: SdkError, config: BackupUploadConfig): string {

@@ -68,6 +68,7 @@ export {
   updateProjectInput,
 } from "./projects";
 export type { Actor, OrgScope } from "./scope";
+export { OWNER_STEP_UP } from "./scope";
 export {
   RESERVED_SLUGS,
   SLUG_MAX_LENGTH,

@@ -75,6 +75,16 @@ export function requireRecentAuthentication(scope: OrgScope, change: string): vo
   throw new StepUpRequiredError(change);
 }
 
+/**
+ * The `stepUp` declarations of the endpoints whose step-up lib/orgs decides (the Owner role changes),
+ * shared by the API routes and the forms so both describe the same check.
+ */
+export const OWNER_STEP_UP = {
+  changeRole: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
+  removeMember: { when: "the member removed is an owner (lib/orgs checks the target)" },
+  invite: { when: "the invitation is for an owner (lib/orgs checks it)" },
+} as const;
+
 /** How many owners the organization has (call after lockOrganization). */
 export function countOwners(tx: Tx, orgId: string): Promise<number> {
   return tx.membership.count({ where: { orgId, role: "OWNER" } });

@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { pseudonymizeAuditUser, recordAuditEvent, recordSecurityEvent } from "../audit";
+import { PSEUDONYM_PREFIX, pseudonymizeAuditUser, recordAuditEvent, recordSecurityEvent } from "../audit";
 import { forgetSessionUser, revokeAllSessions } from "../auth";
 import { getDb, type Prisma, type PrismaClient } from "../db";
 import { logger } from "../log";
@@ -252,7 +252,7 @@ export async function hardDeleteAccount(
 
 /** The id the audit log uses for a deleted user: the same pseudonym pseudonymizeAuditUser writes. */
 export function auditPseudonym(userId: string): string {
-  return `pseudonym:${createHash("sha256").update(userId, "utf8").digest("hex")}`;
+  return `${PSEUDONYM_PREFIX}${createHash("sha256").update(userId, "utf8").digest("hex")}`;
 }
 
 async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<void> {

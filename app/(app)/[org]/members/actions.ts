@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { displayName } from "@/lib/auth";
 import { limit } from "@/lib/billing";
 import { action } from "@/lib/http";
 import {
@@ -11,6 +12,7 @@ import {
   createInvitation,
   createInvitationInput,
   leaveOrganization,
+  OWNER_STEP_UP,
   removeMember,
   resendInvitation,
   revokeInvitation,
@@ -32,13 +34,13 @@ export const changeRoleAction = action(
     auth: "member",
     permission: "membership.changeRole",
     rateLimit: "api-user",
-    stepUp: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
+    stepUp: OWNER_STEP_UP.changeRole,
     input: member.extend(changeRoleInput.shape),
   },
   async (ctx) => {
     const updated = await changeMemberRole(ctx.scope, ctx.input.membershipId, ctx.input.role);
     refresh(ctx.org.slug);
-    return { message: `${updated.user.name ?? updated.user.email} is now ${updated.role.toLowerCase()}.` };
+    return { message: `${displayName(updated.user)} is now ${updated.role.toLowerCase()}.` };
   },
 );
 
@@ -47,7 +49,7 @@ export const removeMemberAction = action(
     auth: "member",
     permission: "membership.remove",
     rateLimit: "api-user",
-    stepUp: { when: "the member removed is an owner (lib/orgs checks the target)" },
+    stepUp: OWNER_STEP_UP.removeMember,
     input: member,
   },
   async (ctx) => {
@@ -76,7 +78,7 @@ export const transferOwnershipAction = action(
   async (ctx) => {
     const owner = await transferOwnership(ctx.scope, ctx.input.membershipId);
     refresh(ctx.org.slug);
-    return { message: `${owner.user.name ?? owner.user.email} is now an owner, and you are an admin.` };
+    return { message: `${displayName(owner.user)} is now an owner, and you are an admin.` };
   },
 );
 
@@ -85,7 +87,7 @@ export const inviteAction = action(
     auth: "member",
     permission: "invitation.create",
     rateLimit: "invitation-send-user",
-    stepUp: { when: "the invitation is for an owner (lib/orgs checks it)" },
+    stepUp: OWNER_STEP_UP.invite,
     input: createInvitationInput.extend(org.shape),
   },
   async (ctx) => {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { ActionForm } from "@/components/action-form";
 import { QuotaNote } from "@/components/plan-allowance";
 import { Field, Select } from "@/components/ui/field";
+import { displayName } from "@/lib/auth";
 import { can, type OrgRole, ROLE_RANK, ROLES } from "@/lib/authz";
 import { quotaUsage } from "@/lib/billing";
 import { requirePageMember } from "@/lib/http";
@@ -52,7 +53,7 @@ export default async function MembersPage({ params }: Props) {
           const facts = { targetRole: entry.role, ownerCount };
           const mayChange = can(me, "membership.changeRole", facts);
           const mayRemove = !self && can(me, "membership.remove", facts);
-          const who = entry.user.name ?? entry.user.email;
+          const who = displayName(entry.user);
           return (
             <li key={entry.id} className="flex flex-wrap items-center justify-between gap-4 p-4">
               <div>
@@ -118,9 +119,7 @@ export default async function MembersPage({ params }: Props) {
                     <p className="text-sm text-slate-600">
                       {ROLE_LABELS[invitation.role]} ·{" "}
                       {invitation.expired ? "expired" : `expires ${dateFormat.format(invitation.expiresAt)}`}
-                      {invitation.invitedBy
-                        ? ` · invited by ${invitation.invitedBy.name ?? invitation.invitedBy.email}`
-                        : ""}
+                      {invitation.invitedBy ? ` · invited by ${displayName(invitation.invitedBy)}` : ""}
                     </p>
                   </div>
                   <div className="flex flex-wrap items-start gap-2">
@@ -183,7 +182,7 @@ export default async function MembersPage({ params }: Props) {
               name="membershipId"
               options={others.map((entry) => ({
                 value: entry.id,
-                label: entry.user.name ?? entry.user.email,
+                label: displayName(entry.user),
               }))}
             />
           </ActionForm>

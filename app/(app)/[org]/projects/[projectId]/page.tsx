@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "@/components/action-form";
 import { Field, TextArea } from "@/components/ui/field";
+import { displayName } from "@/lib/auth";
 import { can } from "@/lib/authz";
 import { requirePageMember } from "@/lib/http";
 import { getProject, NotFoundError } from "@/lib/orgs";
@@ -45,8 +46,7 @@ export default async function ProjectPage({ params, searchParams }: Props) {
       <h1 className="mt-2 text-2xl font-bold tracking-tight">{project.name}</h1>
       {project.description ? <p className="mt-2 text-slate-700">{project.description}</p> : null}
       <p className="mt-1 text-xs text-slate-500">
-        Created by{" "}
-        {project.createdBy ? (project.createdBy.name ?? project.createdBy.email) : "a former member"}
+        Created by {project.createdBy ? displayName(project.createdBy) : "a former member"}
       </p>
 
       {mayEdit ? (

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { limit } from "@/lib/billing";
 import { route } from "@/lib/http";
-import { createInvitation, createInvitationInput, listPendingInvitations } from "@/lib/orgs";
+import { createInvitation, createInvitationInput, listPendingInvitations, OWNER_STEP_UP } from "@/lib/orgs";
 
 const params = z.object({ org: z.string() });
 
@@ -18,7 +18,7 @@ export const POST = route(
     auth: "member",
     permission: "invitation.create",
     rateLimit: "invitation-send-user",
-    stepUp: { when: "the invitation is for an owner (lib/orgs checks it)" },
+    stepUp: OWNER_STEP_UP.invite,
     input: { params, body: createInvitationInput },
   },
   async (ctx) => {

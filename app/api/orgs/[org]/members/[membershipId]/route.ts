@@ -3,7 +3,7 @@
 // stays), and asks for a recent re-authentication when the change gives, takes or removes Owner.
 import { z } from "zod";
 import { route } from "@/lib/http";
-import { changeMemberRole, changeRoleInput, removeMember } from "@/lib/orgs";
+import { changeMemberRole, changeRoleInput, OWNER_STEP_UP, removeMember } from "@/lib/orgs";
 
 const params = z.object({ org: z.string(), membershipId: z.uuid() });
 
@@ -12,7 +12,7 @@ export const PATCH = route(
     auth: "member",
     permission: "membership.changeRole",
     rateLimit: "api-user",
-    stepUp: { when: "the role given or taken away is Owner (lib/orgs checks the target)" },
+    stepUp: OWNER_STEP_UP.changeRole,
     input: { params, body: changeRoleInput },
   },
   async (ctx) => ({
@@ -25,7 +25,7 @@ export const DELETE = route(
     auth: "member",
     permission: "membership.remove",
     rateLimit: "api-user",
-    stepUp: { when: "the member removed is an owner (lib/orgs checks the target)" },
+    stepUp: OWNER_STEP_UP.removeMember,
     input: { params },
   },
   async (ctx) => {
