@@ -1,23 +1,14 @@
 // The code checks fail closed: with the rate-limit store down, no TOTP, recovery or step-up guess is
 // even checked. The app's limiter is pointed at a Redis port where nothing listens.
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthFlowError, reauthenticate, verifyMfaChallenge } from "@/lib/auth";
 import { disconnectRateLimiter } from "@/lib/ratelimit";
 import { testDb } from "../support/db";
+import { closedPort } from "../support/services";
 import { createTestUser, TEST_PASSWORD } from "../support/users";
 
 const previousRedisUrl = process.env.REDIS_URL;
 const client = { ip: "203.0.113.7" };
-
-/** A loopback port nothing listens on: bound once by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   await disconnectRateLimiter();

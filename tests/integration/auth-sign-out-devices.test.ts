@@ -1,52 +1,15 @@
 // "Sign out of all devices" on /account/sessions, through its server actions as a browser submits
-// them: the action wrapper reads this request's cookies and headers (next/headers, stood in for
-// below with a cookie jar the test keeps), checks the session, and the action rewrites or clears
-// this browser's cookie. Other devices are the same user's other session cookies.
-import { beforeEach, describe, expect, it, vi } from "vitest";
+// them, in Next's own request scope (tests/support/actions.ts): the action wrapper reads this
+// request's cookies and headers, checks the session, and the action rewrites or clears this
+// browser's cookie, which the test reads from the Set-Cookie values Next would send back. Other
+// devices are the same user's other session cookies.
+import { describe, expect, it } from "vitest";
 import { signOutAllDevicesAction, signOutOtherDevicesAction } from "@/app/(app)/account/sessions/actions";
 import { currentUserFromRequest, sessionCookieName } from "@/lib/auth";
-import { IDLE } from "@/lib/http";
+import { submitAction } from "../support/actions";
 import { testDb } from "../support/db";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { createTestUser, freshIp } from "../support/users";
-
-/** The browser submitting the action: its cookies (name → value) and request headers. */
-const thisBrowser = vi.hoisted(() => ({ cookies: new Map<string, string>(), headers: new Headers() }));
-vi.mock("next/headers", () => ({
-  async cookies() {
-    return {
-      getAll: () => [...thisBrowser.cookies].map(([name, value]) => ({ name, value })),
-      get: (name: string) => {
-        const value = thisBrowser.cookies.get(name);
-        return value === undefined ? undefined : { name, value };
-      },
-      // As a browser treats Set-Cookie: an expiry in the past deletes the cookie.
-      set(name: string, value: string, options: { expires?: Date } = {}) {
-        if (options.expires && options.expires.getTime() <= Date.now()) thisBrowser.cookies.delete(name);
-        else thisBrowser.cookies.set(name, value);
-      },
-    };
-  },
-  async headers() {
-    return thisBrowser.headers;
-  },
-}));
-
-beforeEach(() => {
-  thisBrowser.cookies.clear();
-  thisBrowser.headers = new Headers({ "x-forwarded-for": freshIp(), "user-agent": "vitest" });
-});
-
-/** Signs this browser in as `userId` (the cookie next-auth would have set at sign-in). */
-async function signInThisBrowser(userId: string): Promise<void> {
-  const [name, value] = splitCookie(await sessionCookieFor(userId));
-  thisBrowser.cookies.set(name, value);
-}
-
-function splitCookie(cookie: string): [string, string] {
-  const equals = cookie.indexOf("=");
-  return [cookie.slice(0, equals), cookie.slice(equals + 1)];
-}
 
 /** Who a request carrying `cookie` is signed in as (null: signed out), as every route checks it. */
 async function signedInAs(cookie: string | undefined): Promise<string | null> {
@@ -55,10 +18,18 @@ async function signedInAs(cookie: string | undefined): Promise<string | null> {
   return user?.id ?? null;
 }
 
-const thisBrowsersCookie = () => {
-  const value = thisBrowser.cookies.get(sessionCookieName());
-  return value === undefined ? undefined : `${sessionCookieName()}=${value}`;
-};
+/**
+ * The session cookie among an action's Set-Cookie values: `cookie` as the browser would send it
+ * back (`name=value`), and `expired` when its expiry is past, which makes the browser delete it.
+ */
+function sessionCookieSet(setCookie: string[]): { cookie: string; expired: boolean } | undefined {
+  const header = setCookie.find((value) => value.startsWith(`${sessionCookieName()}=`));
+  if (!header) return undefined;
+  const [cookie = "", ...attributes] = header.split(";").map((part) => part.trim());
+  const expires = attributes.find((attribute) => /^expires=/i.test(attribute));
+  const expired = expires !== undefined && Date.parse(expires.slice("expires=".length)) <= Date.now();
+  return { cookie, expired };
+}
 
 function revocationsOf(userId: string) {
   return testDb().auditEvent.findMany({
@@ -72,11 +43,18 @@ describe("sign out of other devices", () => {
     const user = await createTestUser();
     const laptop = await sessionCookieFor(user.id);
     const phone = await sessionCookieFor(user.id);
-    await signInThisBrowser(user.id);
-    const before = thisBrowsersCookie();
+    const before = await sessionCookieFor(user.id);
+    const ip = freshIp();
     expect(await signedInAs(laptop)).toBe(user.id);
 
-    expect(await signOutOtherDevicesAction(IDLE, new FormData())).toEqual({
+    let setCookie: string[] = [];
+    expect(
+      await submitAction(
+        signOutOtherDevicesAction,
+        {},
+        { cookie: before, ip, onSetCookie: (sent) => (setCookie = sent) },
+      ),
+    ).toEqual({
       status: "ok",
       message: "Your other devices are signed out. This one stays signed in.",
     });
@@ -84,15 +62,13 @@ describe("sign out of other devices", () => {
     expect(await signedInAs(laptop)).toBeNull();
     expect(await signedInAs(phone)).toBeNull();
     // This browser got a new cookie, which works; the one it had before is as revoked as the others.
-    expect(thisBrowsersCookie()).not.toBe(before);
-    expect(await signedInAs(thisBrowsersCookie())).toBe(user.id);
+    const after = sessionCookieSet(setCookie);
+    expect(after).toMatchObject({ expired: false });
+    expect(after?.cookie).not.toBe(before);
+    expect(await signedInAs(after?.cookie)).toBe(user.id);
     expect(await signedInAs(before)).toBeNull();
     expect(await revocationsOf(user.id)).toEqual([
-      {
-        actorType: "USER",
-        actorIp: thisBrowser.headers.get("x-forwarded-for"),
-        metadata: { scope: "other_devices" },
-      },
+      { actorType: "USER", actorIp: ip, metadata: { scope: "other_devices" } },
     ]);
   });
 });
@@ -101,32 +77,31 @@ describe("sign out of all devices", () => {
   it("ends every session, this browser's too, sends it to sign-in, and records auth.sessions.revoked", async () => {
     const user = await createTestUser();
     const laptop = await sessionCookieFor(user.id);
-    await signInThisBrowser(user.id);
-    const before = thisBrowsersCookie();
+    const before = await sessionCookieFor(user.id);
+    const ip = freshIp();
 
-    // Submitted as a plain <form action>: the action answers with a redirect to the sign-in page.
-    const redirect = await signOutAllDevicesAction(new FormData()).then(
-      () => undefined,
-      (thrown: unknown) => thrown,
-    );
-    expect(redirect).toMatchObject({ digest: expect.stringMatching(/^NEXT_REDIRECT;[a-z]+;\/sign-in;/) });
+    // The action answers with a redirect to the sign-in page, and clears this browser's cookie.
+    let setCookie: string[] = [];
+    expect(
+      await submitAction(
+        signOutAllDevicesAction,
+        {},
+        { cookie: before, ip, onSetCookie: (sent) => (setCookie = sent) },
+      ),
+    ).toEqual({ status: "redirect", to: "/sign-in" });
+    expect(sessionCookieSet(setCookie)).toEqual({ cookie: `${sessionCookieName()}=`, expired: true });
 
-    expect(thisBrowsersCookie()).toBeUndefined();
     expect(await signedInAs(before)).toBeNull();
     expect(await signedInAs(laptop)).toBeNull();
     expect(await revocationsOf(user.id)).toEqual([
-      {
-        actorType: "USER",
-        actorIp: thisBrowser.headers.get("x-forwarded-for"),
-        metadata: { scope: "all_devices" },
-      },
+      { actorType: "USER", actorIp: ip, metadata: { scope: "all_devices" } },
     ]);
   });
 
   it("is refused without a session, and signs nobody out", async () => {
     const user = await createTestUser();
     const laptop = await sessionCookieFor(user.id);
-    expect(await signOutOtherDevicesAction(IDLE, new FormData())).toMatchObject({
+    expect(await submitAction(signOutAllDevicesAction, {})).toMatchObject({
       status: "error",
       code: "unauthenticated",
     });

@@ -5,13 +5,15 @@ import { logger } from "@/lib/log";
 import { listDevMail } from "@/lib/mail";
 import { testDb } from "../support/db";
 import { linkToken, mailTo } from "../support/mail";
-import { signInThroughNextAuth as signInAsTheFormDoes } from "../support/next-auth-requests";
+import { signInThroughNextAuth } from "../support/next-auth-requests";
 import { type SmtpCatcher, startSmtpCatcher } from "../support/smtp-catcher";
 import { createTestUser, freshIp, lockOutBySignInFailures, TEST_PASSWORD } from "../support/users";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
+  // SMTP_URL, set by a test: the mail settings are read from the environment on each send.
+  vi.unstubAllEnvs();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -39,15 +41,12 @@ async function slowMailServer(): Promise<{ catcher: SmtpCatcher; contacted: Prom
     else waiting.push(client);
   });
   await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
-  const previousSmtpUrl = process.env.SMTP_URL;
-  process.env.SMTP_URL = `smtp://127.0.0.1:${(front.address() as { port: number }).port}`;
+  vi.stubEnv("SMTP_URL", `smtp://127.0.0.1:${(front.address() as { port: number }).port}`);
   const answer = () => {
     answering = true;
     for (const client of waiting.splice(0)) forward(client);
   };
   cleanups.push(async () => {
-    if (previousSmtpUrl === undefined) delete process.env.SMTP_URL;
-    else process.env.SMTP_URL = previousSmtpUrl;
     answer();
     front.close();
     await catcher.stop();
@@ -56,8 +55,7 @@ async function slowMailServer(): Promise<{ catcher: SmtpCatcher; contacted: Prom
 }
 
 /** A password sign-in as the sign-in form sends it, from a client address of its own. */
-const signInThroughNextAuth = (email: string, password: string) =>
-  signInAsTheFormDoes({ email, password }, freshIp());
+const formSignIn = (email: string, password: string) => signInThroughNextAuth({ email, password }, freshIp());
 
 const lockoutMailsTo = (catcher: SmtpCatcher, email: string) =>
   catcher.messages().filter((mail) => mail.envelope.to.includes(email) && /locked/i.test(mail.subject));
@@ -128,10 +126,10 @@ describe("lockout email and unlock link", () => {
     const user = await createTestUser();
     const mailServer = await slowMailServer();
     for (let i = 1; i < LOCKOUT.maxFailures; i++) {
-      const attempt = await signInThroughNextAuth(user.email, `wrong ${i}`);
+      const attempt = await formSignIn(user.email, `wrong ${i}`);
       expect((await attempt.finished).status).toBe(401);
     }
-    const locking = await signInThroughNextAuth(user.email, "wrong again");
+    const locking = await formSignIn(user.email, "wrong again");
     const first = await Promise.race([
       locking.answered.then(() => "the answer"),
       mailServer.contacted.then(() => "a connection to the mail server"),
@@ -168,13 +166,8 @@ describe("lockout email and unlock link", () => {
       refuseRecipient: (address) =>
         address === user.email ? { code: 550, message: "5.1.1 Mailbox unavailable" } : undefined,
     });
-    const previousSmtpUrl = process.env.SMTP_URL;
-    process.env.SMTP_URL = catcher.url;
-    cleanups.push(async () => {
-      if (previousSmtpUrl === undefined) delete process.env.SMTP_URL;
-      else process.env.SMTP_URL = previousSmtpUrl;
-      await catcher.stop();
-    });
+    vi.stubEnv("SMTP_URL", catcher.url);
+    cleanups.push(() => catcher.stop());
     const error = vi.spyOn(logger, "error");
 
     await lockOutBySignInFailures(user.email);

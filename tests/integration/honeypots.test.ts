@@ -16,39 +16,17 @@ import { unlockAccountAction } from "@/app/(auth)/unlock/actions";
 import { verifyEmailAction } from "@/app/(auth)/verify-email/actions";
 import { createToken, hashToken } from "@/lib/auth";
 import type { Prisma } from "@/lib/db";
-import { type ActionState, HONEYPOT_FIELD, IDLE, type WrappedAction } from "@/lib/http";
+import { HONEYPOT_FIELD, type WrappedAction } from "@/lib/http";
 import { listDevMail } from "@/lib/mail";
+import { submitAction } from "../support/actions";
 import { testDb } from "../support/db";
-import { signInThroughNextAuth } from "../support/next-auth-requests";
-import { inRequestScope } from "../support/next-request";
-import { appRequest } from "../support/sessions";
+import { setsSessionCookie, signInThroughNextAuth } from "../support/next-auth-requests";
 import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 
 /** What a form bot types into every field it finds. */
 const BOT = "https://cheap-pills.example";
 /** A new password the policy accepts. */
 const NEW_PASSWORD = "pebble harbour lantern quiet";
-
-type Outcome = { state: ActionState } | { redirectTo: string };
-
-/**
- * Posts a form to a server action as a browser would, and returns what the browser gets: the form's
- * new state, or where redirect() sends it (Next's redirect error carries the URL in its digest).
- */
-async function post(action: WrappedAction<unknown>, fields: Record<string, string>): Promise<Outcome> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  const request = appRequest("/", { method: "POST", ip: freshIp(), headers: { "user-agent": "vitest" } });
-  try {
-    return { state: await inRequestScope(request, () => action(IDLE, form)) };
-  } catch (error) {
-    const digest = (error as { digest?: unknown }).digest;
-    if (typeof digest === "string" && digest.startsWith("NEXT_REDIRECT;")) {
-      return { redirectTo: digest.split(";")[2] as string };
-    }
-    throw error;
-  }
-}
 
 const mailCount = async () => (await listDevMail()).length;
 
@@ -81,13 +59,13 @@ describe("the honeypot of a form that answers on the page", () => {
   it("sign-up: a bot gets the inbox message, and no account or mail is made", async () => {
     const email = `bot-${Date.now()}@example.com`;
     const mailsBefore = await mailCount();
-    const bot = await post(signUpAction, { email, password: TEST_PASSWORD, [HONEYPOT_FIELD]: BOT });
+    const bot = await submitAction(signUpAction, { email, password: TEST_PASSWORD, [HONEYPOT_FIELD]: BOT });
     expect(await testDb().user.count({ where: { email } })).toBe(0);
     expect(await mailCount()).toBe(mailsBefore);
 
-    const person = await post(signUpAction, { email, password: TEST_PASSWORD });
+    const person = await submitAction(signUpAction, { email, password: TEST_PASSWORD });
     expect(bot).toEqual(person);
-    expect(person).toEqual({ state: { status: "ok", message: expect.stringContaining("Check your inbox") } });
+    expect(person).toEqual({ status: "ok", message: expect.stringContaining("Check your inbox") });
     expect(await testDb().user.count({ where: { email } })).toBe(1);
     expect(await mailCount()).toBe(mailsBefore + 1);
   });
@@ -95,16 +73,14 @@ describe("the honeypot of a form that answers on the page", () => {
   it("forgot-password: a bot gets the link-on-its-way message, and no link is made or mailed", async () => {
     const user = await createTestUser();
     const mailsBefore = await mailCount();
-    const bot = await post(requestPasswordResetAction, { email: user.email, [HONEYPOT_FIELD]: BOT });
+    const bot = await submitAction(requestPasswordResetAction, { email: user.email, [HONEYPOT_FIELD]: BOT });
     expect(await testDb().authToken.count({ where: { userId: user.id } })).toBe(0);
     expect(await securityEventsAbout(user.id)).toBe(0);
     expect(await mailCount()).toBe(mailsBefore);
 
-    const person = await post(requestPasswordResetAction, { email: user.email });
+    const person = await submitAction(requestPasswordResetAction, { email: user.email });
     expect(bot).toEqual(person);
-    expect(person).toEqual({
-      state: { status: "ok", message: expect.stringContaining("we sent it a link") },
-    });
+    expect(person).toEqual({ status: "ok", message: expect.stringContaining("we sent it a link") });
     expect(await testDb().authToken.count({ where: { userId: user.id, purpose: "PASSWORD_RESET" } })).toBe(1);
     expect(await mailCount()).toBe(mailsBefore + 1);
   });
@@ -180,8 +156,8 @@ describe("the honeypot of a form an emailed link opens", () => {
       const fields = { token, ...link.fields };
       const mailsBefore = await mailCount();
 
-      const bot = await post(link.action, { ...fields, [HONEYPOT_FIELD]: BOT });
-      expect(bot).toEqual({ redirectTo: link.success });
+      const bot = await submitAction(link.action, { ...fields, [HONEYPOT_FIELD]: BOT });
+      expect(bot).toEqual({ status: "redirect", to: link.success });
       // Nothing moved: the account row (updatedAt included), the token, the audit log, the mailbox.
       expect(await testDb().user.findUniqueOrThrow({ where: { id: user.id } })).toEqual(user);
       expect(await tokenSpent(token)).toBe(false);
@@ -189,7 +165,7 @@ describe("the honeypot of a form an emailed link opens", () => {
       expect(await mailCount()).toBe(mailsBefore);
 
       // The same link in a person's hands: the same answer, and it works.
-      expect(await post(link.action, fields)).toEqual(bot);
+      expect(await submitAction(link.action, fields)).toEqual(bot);
       const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
       expect(after[link.changes]).not.toEqual(user[link.changes]);
       expect(await tokenSpent(token)).toBe(true);
@@ -201,8 +177,7 @@ describe("the honeypot of the sign-in form", () => {
   /** Signs in with the credentials provider as next-auth/react's signIn() does; returns its answer. */
   async function signIn(fields: Record<string, string>) {
     const response = await (await signInThroughNextAuth(fields, freshIp())).finished;
-    const setsSession = response.headers.getSetCookie().some((header) => header.includes("session-token="));
-    return { status: response.status, body: await response.json(), setsSession };
+    return { status: response.status, body: await response.json(), setsSession: setsSessionCookie(response) };
   }
 
   it("answers like a wrong password, without checking the password or counting a failure", async () => {

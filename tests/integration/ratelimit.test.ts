@@ -19,7 +19,7 @@ import {
   rateLimitedResponse,
 } from "@/lib/ratelimit";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
-import { pingRedis, requireService } from "../support/services";
+import { closedPort, pingRedis, requireService } from "../support/services";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const PREFIX = `test:ratelimit:${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
@@ -221,7 +221,7 @@ describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
   });
 
   it("fails closed for an auth policy (503) and open for a general one when Redis is killed", async () => {
-    const sink = await startSentrySink(await freePort());
+    const sink = await startSentrySink(await closedPort());
     cleanups.push(async () => {
       sink.closeAllConnections();
       await new Promise((resolve) => sink.close(resolve));
@@ -376,14 +376,6 @@ function callsOf(commandStats: string, command: string): number {
   return Number(match?.[1] ?? 0);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A TCP server that accepts connections and never writes a byte. */
 async function listenSilently(): Promise<Server> {
   const sockets = new Set<import("node:net").Socket>();
@@ -403,7 +395,7 @@ async function startRedisServer(): Promise<{
   admin: Redis;
   kill: () => Promise<void>;
 }> {
-  const port = await freePort();
+  const port = await closedPort();
   const child = spawn(
     "redis-server",
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

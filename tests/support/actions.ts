@@ -15,11 +15,12 @@ type FormAction = (previous: ActionState, form: FormData) => Promise<ActionState
 /**
  * Submits `fields` to a server action as a form post from a browser with `cookie` (a session cookie
  * from sessionCookieFor) and, unless given, a fresh client address, so per-IP limits don't carry over.
+ * `onSetCookie` hears the Set-Cookie values the action's cookie changes add up to (see inRequestScope).
  */
 export async function submitAction(
   action: FormAction,
   fields: Record<string, string>,
-  options: { cookie?: string; ip?: string } = {},
+  options: { cookie?: string; ip?: string; onSetCookie?: (setCookie: string[]) => void } = {},
 ): Promise<ActionOutcome> {
   const headers = new Headers({ "x-forwarded-for": options.ip ?? freshIp(), "user-agent": "vitest" });
   if (options.cookie) headers.set("cookie", options.cookie);
@@ -27,7 +28,9 @@ export async function submitAction(
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   try {
-    return await inRequestScope(request, () => action({ status: "idle" }, form));
+    return await inRequestScope(request, () => action({ status: "idle" }, form), {
+      onSetCookie: options.onSetCookie,
+    });
   } catch (error) {
     // redirect() ends an action by throwing; the browser would follow it.
     if (isRedirectError(error)) return { status: "redirect", to: getURLFromRedirectError(error) };

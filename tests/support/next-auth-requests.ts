@@ -54,3 +54,8 @@ export async function signInThroughNextAuth(
     form: { ...fields, csrfToken, callbackUrl: "/account", json: "true" },
   });
 }
+
+/** Whether `response` sets next-auth's session cookie (`[__Secure-]next-auth.session-token=`), so signs the browser in. */
+export function setsSessionCookie(response: Response): boolean {
+  return response.headers.getSetCookie().some((cookie) => cookie.includes("session-token="));
+}

@@ -12,8 +12,14 @@ import { createWorkStore } from "next/dist/server/async-storage/work-store";
 /**
  * Calls `run` as part of handling `request`, then finishes the request: the after() work runs and is
  * awaited. Returns what `run` returned, or rethrows what it threw (redirect() throws, for one).
+ * `onSetCookie` hears the cookies the code sets or deletes through cookies(): after each change, every
+ * cookie changed so far, as Set-Cookie header values (so its last call has the response's full set).
  */
-export async function inRequestScope<T>(request: Request, run: () => Promise<T>): Promise<T> {
+export async function inRequestScope<T>(
+  request: Request,
+  run: () => Promise<T>,
+  options: { onSetCookie?: (setCookie: string[]) => void } = {},
+): Promise<T> {
   const url = new URL(request.url);
   const pending: Promise<unknown>[] = [];
   const onClose: (() => void)[] = [];
@@ -35,7 +41,8 @@ export async function inRequestScope<T>(request: Request, run: () => Promise<T>)
     { headers: request.headers } as never,
     url as never,
     { tags: [], expirationsByCacheKind: new Map() } as never,
-    undefined, // no cookie updates to send back
+    // Next's MutableRequestCookiesAdapter calls this after each cookies().set()/delete().
+    options.onSetCookie,
     undefined, // no draft mode
     undefined, // no hot reloading
   );

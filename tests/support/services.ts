@@ -3,6 +3,7 @@
 //
 //   const redisUp = await requireService("Redis at " + url, () => pingRedis(url));
 //   describe.skipIf(!redisUp)("rate limits on Redis", () => { ... });
+import { createServer } from "node:net";
 import { Redis } from "ioredis";
 
 /**
@@ -43,4 +44,16 @@ export async function pingRedis(url: string): Promise<void> {
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * A loopback port nothing listens on: bound once by the OS, then released. Connecting to it is
+ * refused (a service that is down); a test may also start its own server on it.
+ */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -12,6 +12,7 @@ import {
 } from "@/lib/auth";
 import { encodeBlocklist, PasswordBlocklist } from "@/lib/auth/password-blocklist";
 import { logger } from "@/lib/log";
+import { closedPort } from "../support/services";
 
 const PASSPHRASE = "glacier tambourine oxide ferry lunch";
 const codes = (password: string, options: Parameters<typeof passwordProblems>[1] = {}) =>
@@ -206,9 +207,7 @@ describe("pwnedPasswordCount", () => {
     const hanging = await localApi(() => {}); // accepts the request and never answers
     expect(await pwnedPasswordCount(password, { apiUrl: hanging, timeoutMs: 200 })).toBeNull();
 
-    const closed = await localApi(() => {});
-    const server = servers.pop() as Server;
-    await new Promise((resolve) => server.close(resolve));
+    const closed = `http://127.0.0.1:${await closedPort()}`;
     expect(await pwnedPasswordCount(password, { apiUrl: closed })).toBeNull();
   });
 });
@@ -283,9 +282,7 @@ describe("PWNED_PASSWORDS_CHECK set in the environment", () => {
   });
 
   it("accepts the password when the API can't be reached, and logs a warning that names the API", async () => {
-    const unreachable = await localApi(() => {});
-    const server = servers.pop() as Server;
-    await new Promise((resolve) => server.close(resolve));
+    const unreachable = `http://127.0.0.1:${await closedPort()}`;
     const warn = vi.spyOn(logger, "warn");
 
     const policy = await policyLoadedWith({
