@@ -12,30 +12,15 @@
 // - a newcomer who never verified their address, for the admin's "resend verification email".
 // All have the demo password.
 import { randomUUID } from "node:crypto";
-import { encryptSecret, generateTotpSecret, hashPassword } from "../../lib/auth";
+import { encryptSecret, generateTotpSecret } from "../../lib/auth";
 import { createPrismaClient } from "../../lib/db";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
 import { stripeId, TEST_PRICES } from "../support/stripe-events";
+import { userMaker } from "./setup-users";
 
 const db = createPrismaClient({ DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_POOL_MAX: 1 });
 try {
   const tag = randomUUID().slice(0, 8);
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-  /** A user with the demo password; verified unless `verified: false`. */
-  const newUser = (
-    label: string,
-    name: string,
-    extra: { verified?: boolean; isPlatformAdmin?: boolean } = {},
-  ) =>
-    db.user.create({
-      data: {
-        email: `${label}-${tag}@example.com`,
-        name,
-        emailVerifiedAt: extra.verified === false ? null : new Date(),
-        passwordHash,
-        isPlatformAdmin: extra.isPlatformAdmin ?? false,
-      },
-    });
+  const newUser = await userMaker(db, tag);
   const admin = await newUser("ops", "Ops Admin", { isPlatformAdmin: true });
   const totpSecret = generateTotpSecret();
   await db.user.update({

@@ -3,26 +3,15 @@
 // organization on the Pro plan that requires MFA of its members, with a member who hasn't either.
 // Fresh accounts each run, with the demo password.
 import { randomUUID } from "node:crypto";
-import { hashPassword } from "../../lib/auth";
 import { createPrismaClient } from "../../lib/db";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
 import { stripeId, TEST_PRICES } from "../support/stripe-events";
+import { userMaker } from "./setup-users";
 
 const db = createPrismaClient({ DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_POOL_MAX: 1 });
 try {
   const tag = randomUUID().slice(0, 8);
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const newUser = (label: string, name: string, isPlatformAdmin = false) =>
-    db.user.create({
-      data: {
-        email: `${label}-${tag}@example.com`,
-        name,
-        emailVerifiedAt: new Date(),
-        passwordHash,
-        isPlatformAdmin,
-      },
-    });
-  const admin = await newUser("new-admin", "Nova Admin", true);
+  const newUser = await userMaker(db, tag);
+  const admin = await newUser("new-admin", "Nova Admin", { isPlatformAdmin: true });
   const member = await newUser("strict-member", "Sam Member");
   // Requiring MFA is a paid feature: the organization is on Pro, as a completed checkout leaves it.
   const org = await db.organization.create({

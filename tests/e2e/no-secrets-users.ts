@@ -9,72 +9,24 @@
 // organization, and a colleague who is a member of it and created a project there. The admin has also
 // invited someone (the invitation's token is stored hashed). All have the demo password.
 import { randomUUID } from "node:crypto";
-import {
-  createToken,
-  encryptSecret,
-  generateRecoveryCodes,
-  generateTotpSecret,
-  hashPassword,
-  hashToken,
-} from "../../lib/auth";
+import { createToken, hashToken } from "../../lib/auth";
 import { createPrismaClient } from "../../lib/db";
-import { DEMO_PASSWORD } from "../../prisma/demo-data";
+import { giveEverySecret } from "../support/secrets";
+import { userMaker } from "./setup-users";
 
 const db = createPrismaClient({ DATABASE_URL: process.env.DATABASE_URL as string, DATABASE_POOL_MAX: 1 });
-const PURPOSES = [
-  "EMAIL_VERIFICATION",
-  "PASSWORD_RESET",
-  "ACCOUNT_UNLOCK",
-  "EMAIL_CHANGE",
-  "EMAIL_CHANGE_UNDO",
-] as const;
-
-/**
- * A verified user with the demo password, MFA on, recovery codes and one pending token of each
- * kind; returns the user, their TOTP secret, and every secret stored for them with its plaintext.
- */
-async function userWithEverySecret(email: string, name: string, isPlatformAdmin: boolean) {
-  const user = await db.user.create({
-    data: {
-      email,
-      name,
-      emailVerifiedAt: new Date(),
-      passwordHash: await hashPassword(DEMO_PASSWORD),
-      isPlatformAdmin,
-    },
-  });
-  const totpSecret = generateTotpSecret();
-  const mfaSecretEncrypted = encryptSecret(totpSecret, `user:${user.id}:totp`);
-  await db.user.update({ where: { id: user.id }, data: { mfaSecretEncrypted, mfaEnabledAt: new Date() } });
-  const recovery = await generateRecoveryCodes();
-  await db.recoveryCode.createMany({
-    data: recovery.hashes.map((codeHash) => ({ userId: user.id, codeHash })),
-  });
-  const tokens = PURPOSES.map((purpose) => ({ purpose, token: createToken() }));
-  await db.authToken.createMany({
-    data: tokens.map(({ purpose, token }) => ({
-      userId: user.id,
-      purpose,
-      tokenHash: hashToken(token),
-      email: purpose.startsWith("EMAIL_CHANGE") ? `new-${email}` : null,
-      expiresAt: new Date(Date.now() + 60 * 60_000),
-    })),
-  });
-  const secrets = [
-    user.passwordHash as string,
-    mfaSecretEncrypted,
-    totpSecret,
-    ...recovery.hashes,
-    ...recovery.codes,
-    ...tokens.flatMap(({ token }) => [token, hashToken(token)]),
-  ];
-  return { user, totpSecret, secrets };
-}
 
 try {
   const tag = randomUUID().slice(0, 8);
-  const admin = await userWithEverySecret(`keeper-${tag}@example.com`, "Kit Keeper", true);
-  const colleague = await userWithEverySecret(`colleague-${tag}@example.com`, "Cleo Colleague", false);
+  const newUser = await userMaker(db, tag);
+  /** A verified user with every secret: the user, their TOTP secret, and every secret stored with its plaintext. */
+  const userWithEverySecret = async (label: string, name: string, isPlatformAdmin: boolean) => {
+    const user = await newUser(label, name, { isPlatformAdmin });
+    const given = await giveEverySecret(db, user.id, user.passwordHash as string);
+    return { user, totpSecret: given.totpSecret, secrets: [...given.stored, ...given.plaintexts] };
+  };
+  const admin = await userWithEverySecret("keeper", "Kit Keeper", true);
+  const colleague = await userWithEverySecret("colleague", "Cleo Colleague", false);
   const org = await db.organization.create({ data: { slug: `secrets-${tag}`, name: `Secrets ${tag}` } });
   await db.membership.create({ data: { userId: admin.user.id, orgId: org.id, role: "OWNER" } });
   await db.membership.create({ data: { userId: colleague.user.id, orgId: org.id, role: "MEMBER" } });

@@ -6,13 +6,11 @@
 // prefix and the secret columns' names. The API's answers are checked the same way by
 // tests/integration/no-secrets-in-responses.test.ts.
 import { generateSync } from "otplib";
+import { SECRET_MARKERS } from "../support/secrets";
 import { e2eDatabaseUrl, expect, runSetupScript, skipWithout, submitSignIn, test, visit } from "./fixtures";
 
 // Form posts render a page on the server before navigating: allow for a busy machine.
 const NAVIGATION = { timeout: 20_000 };
-
-/** Strings that are never in a page whatever the data: the argon2 prefix and the secret columns' names. */
-const MARKERS = ["$argon2", "passwordHash", "mfaSecret", "tokenHash", "codeHash"];
 
 type Users = {
   admin: { id: string; email: string; totpSecret: string };
@@ -67,7 +65,7 @@ test.describe("no secret in any page", () => {
       expect(new URL(page.url()).pathname, `${path} redirected`).toBe(path.split("?")[0]);
       const html = await response.text();
       expect(html, `${path} should show ${shows}`).toContain(shows);
-      const leaked = [...MARKERS, ...secrets].filter((secret) => html.includes(secret));
+      const leaked = [...SECRET_MARKERS, ...secrets].filter((secret) => html.includes(secret));
       expect(leaked, `${path} carries stored secrets`).toEqual([]);
     }
     expect(problems.cspViolations).toEqual([]);

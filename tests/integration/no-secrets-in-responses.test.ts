@@ -15,20 +15,14 @@ import { randomBytes } from "node:crypto";
 import { unzipSync } from "fflate";
 import { NextRequest } from "next/server";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import {
-  createToken,
-  encryptSecret,
-  generateRecoveryCodes,
-  generateTotpSecret,
-  hashPassword,
-  hashToken,
-} from "@/lib/auth";
+import { createToken, hashPassword, hashToken } from "@/lib/auth";
 import { buildDataExport, requestDataExport } from "@/lib/privacy";
 import { scanEndpoints } from "@/tools/route-coverage";
 import { putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
 import { inRequestScope } from "../support/next-request";
 import { createTestOrg, uniqueSlug } from "../support/orgs";
+import { giveEverySecret, SECRET_MARKERS } from "../support/secrets";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { freshIp, TEST_PASSWORD } from "../support/users";
 
@@ -41,9 +35,6 @@ type Handler = (
   request: Request,
   context?: { params: Promise<Record<string, unknown>> },
 ) => Promise<Response>;
-
-/** Strings that are never in an answer whatever the data: the argon2 prefix and the secret columns' names. */
-const MARKERS = ["$argon2", "passwordHash", "mfaSecret", "tokenHash", "codeHash"];
 
 /** GET endpoints that don't answer 2xx on purpose, with the status they answer. */
 const GET_NOT_2XX: Record<string, number> = {
@@ -69,34 +60,6 @@ const ANSWERS_WITHOUT_A_BODY: Record<string, string> = {
   "DELETE app/api/orgs/[org]/projects/[projectId]/route.ts": "204 No Content",
 };
 
-/** A user's every kind of stored secret, and their plaintexts (which must never appear either). */
-async function giveEverySecret(userId: string): Promise<string[]> {
-  const totpSecret = generateTotpSecret();
-  const recovery = await generateRecoveryCodes();
-  await testDb().user.update({
-    where: { id: userId },
-    data: {
-      passwordHash: await hashPassword(TEST_PASSWORD),
-      mfaEnabledAt: new Date(),
-      mfaSecretEncrypted: encryptSecret(totpSecret, `user:${userId}:totp`),
-    },
-  });
-  await testDb().recoveryCode.createMany({ data: recovery.hashes.map((codeHash) => ({ userId, codeHash })) });
-  const tokens = (
-    ["EMAIL_VERIFICATION", "PASSWORD_RESET", "ACCOUNT_UNLOCK", "EMAIL_CHANGE", "EMAIL_CHANGE_UNDO"] as const
-  ).map((purpose) => ({ purpose, token: createToken() }));
-  await testDb().authToken.createMany({
-    data: tokens.map(({ purpose, token }) => ({
-      userId,
-      purpose,
-      tokenHash: hashToken(token),
-      email: purpose.startsWith("EMAIL_CHANGE") ? `new-${randomBytes(4).toString("hex")}@example.com` : null,
-      expiresAt: new Date(Date.now() + 60 * 60_000),
-    })),
-  });
-  return [totpSecret, ...recovery.codes, ...tokens.map(({ token }) => token)];
-}
-
 async function seed() {
   const { org, owner, member } = await createTestOrg(["OWNER", "MEMBER"]);
   const caller = owner();
@@ -104,9 +67,11 @@ async function seed() {
   // Every paid feature and a seat to spare, so the audit export and a new invitation go through.
   await putOnPaidPlan(org.id);
   await testDb().user.update({ where: { id: caller.userId }, data: { isPlatformAdmin: true } });
+  // Every kind of stored secret for both; their plaintexts must never appear either.
+  const passwordHash = await hashPassword(TEST_PASSWORD);
   const plaintexts = [
-    ...(await giveEverySecret(caller.userId)),
-    ...(await giveEverySecret(colleague.userId)),
+    ...(await giveEverySecret(testDb(), caller.userId, passwordHash)).plaintexts,
+    ...(await giveEverySecret(testDb(), colleague.userId, passwordHash)).plaintexts,
   ];
 
   const invitationToken = createToken();
@@ -293,7 +258,7 @@ describe("no secret in any response", () => {
       user: { id: caller.userId, mfa: "verified" },
     });
 
-    const secrets = [...MARKERS, ...plaintexts, ...(await storedSecrets(seeded))];
+    const secrets = [...SECRET_MARKERS, ...plaintexts, ...(await storedSecrets(seeded))];
     for (const { endpoint, status, text } of answers) {
       const leaked = secrets.filter((secret) => text.includes(secret));
       expect(leaked, `${endpoint} answered ${status} with stored secrets`).toEqual([]);

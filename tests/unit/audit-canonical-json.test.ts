@@ -117,10 +117,6 @@ describe("auditEventHash", () => {
     expect(auditEventHash({ ...base, targetType: "user" })).not.toBe(original);
   });
 
-  it("tells the versions apart: the same event relabelled with the other version does not verify", () => {
-    expect(auditEventHash(v2)).not.toBe(auditEventHash(event));
-  });
-
   it("is unchanged when the actor id is replaced by its pseudonym, and only by that one", () => {
     for (const base of [event, v2]) {
       expect(auditEventHash({ ...base, actorId: `pseudonym:${sha256(userId)}` })).toBe(auditEventHash(base));
