@@ -2,23 +2,23 @@
 // app's rate limiter and its own connection, share one Redis (REDIS_URL). Each fires as many
 // concurrent sign-in attempts at one account as the policy allows; together they must get exactly
 // the limit through, not twice it (which is what two in-memory stores would allow).
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMIT_POLICIES } from "@/lib/ratelimit";
 import { pingRedis, requireService } from "../support/services";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const run = promisify(execFile);
 
 const redisUp = await requireService(`Redis at ${REDIS_URL}`, () => pingRedis(REDIS_URL));
 
-/** Starts one instance process and resolves with the allowed/refused answers it got. */
-async function instance(key: string, count: number, startAt: number): Promise<boolean[]> {
-  const { stdout } = await run(
+type Instance = { ready: Promise<void>; go(): void; answers: Promise<boolean[]> };
+
+/** Starts one instance process: `ready` once it is connected, `go()` to fire, `answers` what it got. */
+function startInstance(key: string, count: number): Instance {
+  const child = spawn(
     path.join(ROOT, "node_modules/.bin/tsx"),
     [
       "--conditions=react-server",
@@ -26,26 +26,48 @@ async function instance(key: string, count: number, startAt: number): Promise<bo
       "sign-in-account",
       key,
       String(count),
-      String(startAt),
     ],
     {
       cwd: ROOT,
       env: { ...process.env, REDIS_URL, UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "" },
+      stdio: ["pipe", "pipe", "inherit"],
     },
   );
-  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as boolean[];
+  let output = "";
+  let markReady = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes("ready\n")) markReady();
+  });
+  const answers = new Promise<boolean[]>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`instance exited with ${code}:\n${output}`));
+      resolve(JSON.parse(output.trim().split("\n").at(-1) ?? "[]") as boolean[]);
+    });
+  });
+  return {
+    ready: Promise.race([ready, answers.then(() => undefined)]),
+    go: () => child.stdin.write("go\n"),
+    answers,
+  };
 }
 
 describe.runIf(redisUp)("rate limits across two app instances on one Redis", () => {
   it("lets exactly the limit through when two processes race on one account", async () => {
     const { limit } = RATE_LIMIT_POLICIES["sign-in-account"];
     const account = `two-instances-${randomBytes(4).toString("hex")}@example.com`;
-    // Far enough ahead for both processes to load the app and connect.
-    const startAt = Date.now() + 4_000;
-    const [first, second] = await Promise.all([
-      instance(account, limit, startAt),
-      instance(account, limit, startAt),
-    ]);
+    const instances = [startInstance(account, limit), startInstance(account, limit)];
+    // Both loaded and connected before either fires, so their checks really race.
+    await Promise.all(instances.map((instance) => instance.ready));
+    for (const instance of instances) instance.go();
+    const [first, second] = (await Promise.all(instances.map((instance) => instance.answers))) as [
+      boolean[],
+      boolean[],
+    ];
     expect(first).toHaveLength(limit);
     expect(second).toHaveLength(limit);
     const allowed = [...first, ...second].filter(Boolean).length;
