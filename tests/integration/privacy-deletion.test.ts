@@ -138,7 +138,16 @@ async function userWithFootprint() {
       createdAt: new Date(),
       orgId: solo.id,
       outcome: "PROCESSED",
-      payload: { data: { object: { id: "in_1", customer_email: user.email.toUpperCase() } } },
+      // The address as Stripe wrote it, and the user id an older refund carried in its metadata.
+      payload: {
+        data: {
+          object: {
+            id: "in_1",
+            customer_email: user.email.toUpperCase(),
+            metadata: { requestedBy: user.id },
+          },
+        },
+      },
     },
   });
   // Mail queued to them and not sent yet (no worker runs in this test).
