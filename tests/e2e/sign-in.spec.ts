@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { DEMO_PASSWORD } from "../../prisma/demo-data";
-import { expect, signIn, test, visit } from "./fixtures";
+import { expect, signedInPage, test, visit } from "./fixtures";
 
 const sessionCookieOf = async (page: Page) =>
   (await page.context().cookies()).find((cookie) => cookie.name.endsWith("next-auth.session-token"));
@@ -35,24 +35,34 @@ test.describe("sign-in", () => {
 
   test("session fixation: a session cookie planted before sign-in is replaced by one the server mints", async ({
     page,
+    browser,
   }) => {
-    // The attacker picks a session value and plants it in the victim's browser (a shared computer, a
-    // sibling subdomain): the server never signed it, so it identifies nobody.
-    await visit(page, "/");
-    const planted = { name: "next-auth.session-token", value: "attacker-chosen-session-id", url: page.url() };
+    // The attacker signs in to their own account and plants that session in the victim's browser (a
+    // shared computer, a sibling subdomain), hoping the victim signs in on top of it. Planted after
+    // the sign-in page has loaded, since the page sends a signed-in visitor away.
+    const attackerPage = await signedInPage(browser, "member@example.com");
+    const attackers = await sessionCookieOf(attackerPage);
+    expect(attackers?.value).toBeTruthy();
+    await visit(page, "/sign-in");
+    const planted = { name: attackers?.name as string, value: attackers?.value as string, url: page.url() };
     await page.context().addCookies([planted]);
 
-    await signIn(page, "owner@example.com");
+    // The form as it was loaded (submitSignIn would load the page again, with the cookie now set).
+    await page.getByLabel("Email").fill("owner@example.com");
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page).toHaveURL(/\/account$/, { timeout: 20_000 });
     await expect(page.getByText("Signed in as")).toContainText("owner@example.com");
     const minted = await sessionCookieOf(page);
     expect(minted?.value).toBeTruthy();
     expect(minted?.value).not.toBe(planted.value);
 
-    // What the attacker knows opens nothing: with the planted value back, the account is closed.
+    // What the attacker holds still opens only their own account, never the victim's.
     await page.context().clearCookies();
     await page.context().addCookies([planted]);
     await visit(page, "/account");
-    await expect(page).toHaveURL(/\/sign-in/);
+    await expect(page.getByText("Signed in as")).toContainText("member@example.com");
+    await attackerPage.context().close();
   });
 
   test("a wrong password and an unknown email get the same message", async ({ page }) => {
