@@ -7,6 +7,7 @@ import { type RateLimitPolicyName, refundRateLimit } from "../ratelimit";
 import { decryptSecret, encryptSecret } from "./encryption";
 import { AuthFlowError } from "./errors";
 import { auditClient, enforceLimits, type RequestClient } from "./flow-support";
+import { hasRecentAuthentication, type Reauthentication, reauthenticatedBy } from "./reauthentication";
 import { generateRecoveryCodes, matchRecoveryCode } from "./recovery-codes";
 import { revokeAllSessions } from "./session";
 import { generateTotpSecret, totpQrCode, totpUri, verifyTotp } from "./totp";
@@ -133,9 +134,22 @@ export type PendingEnrolment = {
 
 /**
  * The started, unconfirmed enrolment, to show on the set-up page, or null. The secret is shown only
- * while enrolment is pending: once MFA is on, it never leaves the server again.
+ * while enrolment is pending: once MFA is on, it never leaves the server again. And only to a
+ * session that proved who it is within the step-up window (`authAt`, from the session), like
+ * starting and confirming enrolment: someone else holding an old session must not learn the secret
+ * the owner is about to trust. Throws AuthFlowError 403 `step_up_required` otherwise.
  */
-export async function pendingEnrolment(userId: string): Promise<PendingEnrolment | null> {
+export async function pendingEnrolment(
+  userId: string,
+  session: { authAt: number },
+): Promise<PendingEnrolment | null> {
+  if (!hasRecentAuthentication(session.authAt)) {
+    throw new AuthFlowError(
+      403,
+      "step_up_required",
+      "Confirm it's you: enter your password or authenticator code again to see the set-up key.",
+    );
+  }
   const user = await getDb().user.findUniqueOrThrow({
     where: { id: userId },
     select: { email: true, mfaEnabledAt: true, mfaSecretEncrypted: true },
@@ -247,16 +261,20 @@ export async function disableMfa(userId: string, client: RequestClient): Promise
   return { sessionVersion };
 }
 
-export type MfaChallengeResult =
+type MfaChallengeOutcome =
   | { method: "totp" }
   /** `recoveryCodesLeft`: tell the person, and urge new codes when few are left. */
   | { method: "recovery_code"; recoveryCodesLeft: number };
+
+/** How the challenge was passed, and the proof to set the session's authAt with (updateCurrentSession). */
+export type MfaChallengeResult = MfaChallengeOutcome & { reauthentication: Reauthentication };
 
 /**
  * The sign-in challenge: a 6-digit TOTP code, or one of the recovery codes (single use). Counts
  * against `totp-account`, giving the hit back when the code is right; records `auth.mfa.challenged` (succeeded or failed) and
  * `auth.recovery_code.used`. Throws AuthFlowError 400 `invalid_code` for a wrong, replayed or spent
- * code. On success, mark the session verified (updateCurrentSession).
+ * code. On success, mark the session verified and re-authenticated (updateCurrentSession with
+ * `mfa: "verified"` and the returned `reauthentication`).
  */
 export async function verifyMfaChallenge(
   userId: string,
@@ -269,7 +287,7 @@ export async function verifyMfaChallenge(
   if (!user.mfaEnabledAt) throw notOn();
 
   const method = looksLikeTotpCode(input) ? "totp" : "recovery_code";
-  const result: MfaChallengeResult | null =
+  const result: MfaChallengeOutcome | null =
     method === "totp"
       ? (await spendTotpCode(db, user, input))
         ? { method }
@@ -301,7 +319,7 @@ export async function verifyMfaChallenge(
       metadata: { remaining: result.recoveryCodesLeft },
     });
   }
-  return result;
+  return { ...result, reauthentication: reauthenticatedBy(userId, result.method) };
 }
 
 /** Six digits (spaces and dashes allowed): a TOTP code; anything else is tried as a recovery code. */

@@ -6,6 +6,7 @@ import { getDb } from "../db";
 import { serverEnv } from "../env";
 import { type AuthConfig, authConfig } from "./config";
 import { auditClient, type RequestClient } from "./flow-support";
+import type { Reauthentication } from "./reauthentication";
 import { revokeAllSessions, type SessionClaims } from "./session";
 import { isSessionClaims, sessionClaimsFrom, sessionCookieName, sessionTokenFrom } from "./session-token";
 
@@ -15,8 +16,15 @@ import { isSessionClaims, sessionClaimsFrom, sessionCookieName, sessionTokenFrom
 // the cookie itself: decode it with the same secret, apply the change, encode it with the same
 // lifetime, and set it under the same name and options next-auth uses. See decision 0013.
 
-/** What may change in a live session. */
-export type SessionPatch = Partial<Pick<SessionClaims, "mfa" | "authAt" | "sv">>;
+/**
+ * What may change in a live session. authAt is not in it: it moves only with a `reauthentication`,
+ * which only lib/auth's credential checks produce (reauthentication.ts), so no caller can refresh
+ * it after anything else (issue 11: confirming a new authenticator did).
+ */
+export type SessionPatch = Partial<Pick<SessionClaims, "mfa" | "sv">> & {
+  /** A credential of this session's user just proved: sets authAt to its time. */
+  reauthentication?: Reauthentication;
+};
 
 /** next-auth splits a token longer than this over several cookies; ours are ~500 characters. */
 const COOKIE_CHUNK_SIZE = 3933;
@@ -69,12 +77,15 @@ export async function patchSessionToken(
   });
   const version = patch.sv ?? decoded.sv;
   if (!user || user.disabledAt || user.sessionVersion !== version) throw new NoCurrentSessionError();
+  // Someone else's proof doesn't re-authenticate this session.
+  if (patch.reauthentication && patch.reauthentication.userId !== decoded.uid)
+    throw new NoCurrentSessionError();
 
   const claims: SessionClaims = {
     uid: decoded.uid,
     sv: version,
     signedInAt: decoded.signedInAt,
-    authAt: patch.authAt ?? decoded.authAt,
+    authAt: patch.reauthentication?.at ?? decoded.authAt,
     mfa: patch.mfa ?? decoded.mfa,
   };
   return { token: await encodeSessionToken(claims, config), claims };
@@ -93,8 +104,9 @@ function cookieOptions(config: AuthConfig, now: number) {
 
 /**
  * Changes the session of the current request (a server action or route handler) and writes the
- * new cookie: after the MFA challenge `{ mfa: "verified", authAt: Date.now() }`, after a step-up
- * `{ authAt: Date.now() }`, after revoking every session but this one `{ sv: newSessionVersion }`.
+ * new cookie: after the MFA challenge `{ mfa: "verified", reauthentication }`, after a step-up
+ * `{ reauthentication }` (both from lib/auth's credential check), after revoking every session but
+ * this one `{ sv: newSessionVersion }`.
  * Throws NoCurrentSessionError (401) when the request has no session that may be patched.
  */
 export async function updateCurrentSession(patch: SessionPatch): Promise<SessionClaims> {

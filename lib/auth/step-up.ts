@@ -5,24 +5,16 @@ import { AuthFlowError } from "./errors";
 import { auditClient, type RequestClient } from "./flow-support";
 import { limitAttempts, verifyUserTotp } from "./mfa";
 import { verifyPassword } from "./password";
+import { type Reauthentication, reauthenticatedBy } from "./reauthentication";
 
 // Step-up re-authentication: before a sensitive change (password, email, turning MFA off, deleting
 // the account, billing and ownership changes) the person proves again that they are who the session
 // says, with their password or, when MFA is on, a TOTP code. Success sets the session's authAt
-// (updateCurrentSession); the route wrapper's `stepUp: true` then admits the change for 10 minutes.
+// (updateCurrentSession with the returned Reauthentication: reauthentication.ts says what counts);
+// the route wrapper's `stepUp: true` then admits the change for 10 minutes.
 // Changes that ask only sometimes (the Owner role in lib/orgs) check hasRecentAuthentication there.
 
-/** A re-authentication counts for sensitive changes this long. */
-export const STEP_UP_MAX_AGE_MS = 10 * 60_000;
-
-/**
- * Whether a session that last proved a password or code at `authAt` (ms) may make a sensitive change
- * now. authAt is set by the server inside the encrypted session, so a time slightly ahead of `now`
- * is another instance's clock, not a forgery: it counts as recent.
- */
-export function hasRecentAuthentication(authAt: number, now = Date.now()): boolean {
-  return now - authAt <= STEP_UP_MAX_AGE_MS;
-}
+export { hasRecentAuthentication, STEP_UP_MAX_AGE_MS } from "./reauthentication";
 
 export type ReauthProof = { password: string } | { code: string };
 
@@ -42,13 +34,13 @@ export async function reauthMethods(userId: string): Promise<ReauthMethods> {
  * also against `totp-account`), both failing closed. A wrong answer doesn't count toward the sign-in
  * lockout (the session holder is already signed in; the rate limit caps guessing), and throws
  * AuthFlowError 400 `invalid_credentials`. Records `auth.reauth.succeeded` / `auth.reauth.failed`.
- * On success, set the session's authAt with updateCurrentSession.
+ * On success, returns the Reauthentication to hand to updateCurrentSession, which sets the session's authAt.
  */
 export async function reauthenticate(
   userId: string,
   proof: ReauthProof,
   client: RequestClient,
-): Promise<void> {
+): Promise<Reauthentication> {
   await limitAttempts("reauth-account", userId, client);
   const method = "password" in proof ? "password" : "totp";
   let ok: boolean;
@@ -76,6 +68,7 @@ export async function reauthenticate(
       [method === "password" ? "password" : "code"]: [message],
     });
   }
+  return reauthenticatedBy(userId, method);
 }
 
 /**

@@ -36,7 +36,7 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 async function enrolledUser() {
   const user = await createTestUser();
   await startMfaEnrolment(user.id);
-  const { secret } = (await pendingEnrolment(user.id)) ?? { secret: "" };
+  const { secret } = (await pendingEnrolment(user.id, { authAt: Date.now() })) ?? { secret: "" };
   const { recoveryCodes } = await confirmMfaEnrolment(user.id, codeIn(secret), client);
   return { user, secret, recoveryCodes };
 }
@@ -59,7 +59,7 @@ describe("MFA enrolment", () => {
     await startMfaEnrolment(user.id);
 
     vi.stubEnv("APP_NAME", "Acme Cloud");
-    const pending = await pendingEnrolment(user.id).finally(() => vi.unstubAllEnvs());
+    const pending = await pendingEnrolment(user.id, { authAt: Date.now() }).finally(() => vi.unstubAllEnvs());
     expect(pending?.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(pending?.qrCodeDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
     // The authenticator app lists the entry under the product's name (APP_NAME) and the address.
@@ -101,7 +101,7 @@ describe("MFA enrolment", () => {
     expect(sessionVersion).toBe(row.sessionVersion + 1);
     await expect(checkSession(testDb(), before, limits)).rejects.toThrow(SessionRevokedError);
     // Once MFA is on, the secret is never shown again.
-    expect(await pendingEnrolment(user.id)).toBeNull();
+    expect(await pendingEnrolment(user.id, { authAt: Date.now() })).toBeNull();
     expect(await refusal(startMfaEnrolment(user.id))).toBe("mfa_already_enabled");
 
     expect(await events(user.id, "auth.mfa.enrolled")).toHaveLength(1);
@@ -113,9 +113,9 @@ describe("MFA enrolment", () => {
   it("refuses a code from a key replaced by starting over, and turns MFA on once when two confirmations race", async () => {
     const user = await createTestUser();
     await startMfaEnrolment(user.id);
-    const replaced = (await pendingEnrolment(user.id))?.secret as string;
+    const replaced = (await pendingEnrolment(user.id, { authAt: Date.now() }))?.secret as string;
     await startMfaEnrolment(user.id);
-    const first = (await pendingEnrolment(user.id))?.secret as string;
+    const first = (await pendingEnrolment(user.id, { authAt: Date.now() }))?.secret as string;
     expect(first).not.toBe(replaced);
     expect(await refusal(confirmMfaEnrolment(user.id, codeIn(replaced), client))).toBe("invalid_code");
 
@@ -146,7 +146,7 @@ describe("MFA sign-in challenge", () => {
     // The code that confirmed enrolment was spent.
     expect(await refusal(verifyMfaChallenge(user.id, codeIn(secret), client))).toBe("invalid_code");
     const next = codeIn(secret, 1);
-    expect(await verifyMfaChallenge(user.id, next, client)).toEqual({ method: "totp" });
+    expect(await verifyMfaChallenge(user.id, next, client)).toMatchObject({ method: "totp" });
     expect(await refusal(verifyMfaChallenge(user.id, next, client))).toBe("invalid_code");
 
     const challenged = (await events(user.id, "auth.mfa.challenged")).map((e) => e.metadata);
@@ -170,12 +170,12 @@ describe("MFA sign-in challenge", () => {
   it("accepts each recovery code once, in any case and without the dash, and says how many are left", async () => {
     const { user, recoveryCodes } = await enrolledUser();
     const [first, second] = recoveryCodes as [string, string];
-    expect(await verifyMfaChallenge(user.id, first, client)).toEqual({
+    expect(await verifyMfaChallenge(user.id, first, client)).toMatchObject({
       method: "recovery_code",
       recoveryCodesLeft: 9,
     });
     expect(await refusal(verifyMfaChallenge(user.id, first, client))).toBe("invalid_code");
-    expect(await verifyMfaChallenge(user.id, second.toUpperCase().replace("-", " "), client)).toEqual({
+    expect(await verifyMfaChallenge(user.id, second.toUpperCase().replace("-", " "), client)).toMatchObject({
       method: "recovery_code",
       recoveryCodesLeft: 8,
     });

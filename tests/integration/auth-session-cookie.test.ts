@@ -7,6 +7,7 @@ import {
   NoCurrentSessionError,
   patchSessionToken,
   readAuthConfig,
+  reauthenticate,
   revokeAllSessions,
   type SessionClaims,
   STEP_UP_MAX_AGE_MS,
@@ -15,7 +16,7 @@ import {
 import { route } from "@/lib/http";
 import { testDb } from "../support/db";
 import { appRequest, sessionCookieFor } from "../support/sessions";
-import { createTestUser, freshIp } from "../support/users";
+import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 
 const tokenOf = (cookie: string) => cookie.slice(cookie.indexOf("=") + 1);
 const cookieOf = (token: string) => `${sessionCookieName()}=${token}`;
@@ -32,6 +33,10 @@ async function call(handler: typeof whoAmI, token: string) {
   const response = await handler(appRequest("/api/x", { cookie: cookieOf(token), ip: freshIp() }));
   return { status: response.status, body: await response.json() };
 }
+
+/** A real step-up by `userId`'s password: the only kind of value that moves a session's authAt. */
+const proofBy = (userId: string) =>
+  reauthenticate(userId, { password: TEST_PASSWORD }, { ip: freshIp(), userAgent: "vitest" });
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {
@@ -54,7 +59,10 @@ describe("an MFA-pending session", () => {
     });
     expect(await call(challengeOnly, pending)).toEqual({ status: 200, body: { mfa: "pending" } });
 
-    const { token, claims } = await patchSessionToken(pending, { mfa: "verified", authAt: Date.now() });
+    const { token, claims } = await patchSessionToken(pending, {
+      mfa: "verified",
+      reauthentication: await proofBy(user.id),
+    });
     expect(claims).toMatchObject({ uid: user.id, mfa: "verified" });
     expect(await call(whoAmI, token)).toEqual({ status: 200, body: { id: user.id } });
   });
@@ -65,7 +73,8 @@ describe("patchSessionToken", () => {
     const user = await createTestUser();
     const signedInAt = Date.now() - 60_000;
     const original = tokenOf(await sessionCookieFor(user.id, { signedInAt, authAt: signedInAt }));
-    const { token } = await patchSessionToken(original, { authAt: signedInAt + 1 });
+    const reauthentication = await proofBy(user.id);
+    const { token } = await patchSessionToken(original, { reauthentication });
     const config = readAuthConfig(process.env);
     const decoded = (await decode({ token, secret: config.authSecret })) as SessionClaims & {
       iat: number;
@@ -76,7 +85,7 @@ describe("patchSessionToken", () => {
       uid: user.id,
       sv: 1,
       signedInAt,
-      authAt: signedInAt + 1,
+      authAt: reauthentication.at,
       mfa: "none",
     });
     // next-auth's idle expiry, counted from now.
@@ -92,8 +101,19 @@ describe("patchSessionToken", () => {
       status: 403,
       body: { error: { code: "step_up_required" } },
     });
-    const { token } = await patchSessionToken(stale, { authAt: Date.now() });
+    const { token } = await patchSessionToken(stale, { reauthentication: await proofBy(user.id) });
     expect(await call(sensitive, token)).toEqual({ status: 200, body: { done: true } });
+  });
+
+  it("refuses another user's re-authentication", async () => {
+    const user = await createTestUser();
+    const someoneElse = await createTestUser();
+    const stale = tokenOf(
+      await sessionCookieFor(user.id, { authAt: Date.now() - STEP_UP_MAX_AGE_MS - 1_000 }),
+    );
+    expect(await refusal(patchSessionToken(stale, { reauthentication: await proofBy(someoneElse.id) }))).toBe(
+      "unauthenticated",
+    );
   });
 
   it("keeps this session after revoking all others only with the new version, never revives a revoked one", async () => {
@@ -104,7 +124,9 @@ describe("patchSessionToken", () => {
     const { sessionVersion } = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
 
     // Without the new version (or with a stale one), a revoked session stays revoked.
-    expect(await refusal(patchSessionToken(other, { authAt: Date.now() }))).toBe("unauthenticated");
+    expect(await refusal(patchSessionToken(other, { reauthentication: await proofBy(user.id) }))).toBe(
+      "unauthenticated",
+    );
     expect(await refusal(patchSessionToken(other, { sv: sessionVersion - 1 }))).toBe("unauthenticated");
 
     const { token } = await patchSessionToken(mine, { sv: sessionVersion });
@@ -116,11 +138,15 @@ describe("patchSessionToken", () => {
     const disabled = await createTestUser();
     const token = tokenOf(await sessionCookieFor(disabled.id));
     await testDb().user.update({ where: { id: disabled.id }, data: { disabledAt: new Date() } });
-    expect(await refusal(patchSessionToken(token, { authAt: Date.now() }))).toBe("unauthenticated");
+    expect(await refusal(patchSessionToken(token, { reauthentication: await proofBy(disabled.id) }))).toBe(
+      "unauthenticated",
+    );
 
     const user = await createTestUser();
     const old = tokenOf(await sessionCookieFor(user.id, { signedInAt: Date.now() - 31 * 86_400_000 }));
-    expect(await refusal(patchSessionToken(old, { authAt: Date.now() }))).toBe("unauthenticated");
+    expect(await refusal(patchSessionToken(old, { reauthentication: await proofBy(user.id) }))).toBe(
+      "unauthenticated",
+    );
     expect(await refusal(patchSessionToken("not-a-token", { mfa: "verified" }))).toBe("unauthenticated");
   });
 });

@@ -55,7 +55,7 @@ describe("step-up re-authentication", () => {
   it("accepts a TOTP code when MFA is on, once (no replay)", async () => {
     const user = await createTestUser();
     await startMfaEnrolment(user.id);
-    const secret = (await pendingEnrolment(user.id))?.secret as string;
+    const secret = (await pendingEnrolment(user.id, { authAt: Date.now() }))?.secret as string;
     await confirmMfaEnrolment(user.id, codeIn(secret), client);
     expect(await reauthMethods(user.id)).toEqual({ password: true, totp: true });
 

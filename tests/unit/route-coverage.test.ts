@@ -49,8 +49,11 @@ describe("endpoint coverage", { timeout: 60_000 }, () => {
       "app/(app)/[org]/members/actions.ts transferOwnershipAction: always",
       "app/(app)/[org]/settings/actions.ts deleteOrganizationAction: always",
       "app/(app)/account/deletion/actions.ts requestAccountDeletionAction: always",
+      // Adding a factor is a change, not a proof of identity (AGENTS.md rule 19).
+      "app/(app)/account/mfa/actions.ts confirmMfaEnrolmentAction: always",
       "app/(app)/account/mfa/actions.ts disableMfaAction: always",
       "app/(app)/account/mfa/actions.ts regenerateRecoveryCodesAction: always",
+      "app/(app)/account/mfa/actions.ts startMfaEnrolmentAction: always",
       "app/admin/organizations/[org]/actions.ts refundChargeAction: always",
       "app/api/admin/orgs/[org]/refunds/route.ts POST: always",
       "app/api/orgs/[org]/invitations/route.ts POST: when",

@@ -23,8 +23,12 @@ export const reauthWithPasswordAction = action(
     }),
   },
   async ({ user, input, ip, userAgent }) => {
-    await reauthenticate(user.id, { password: input.password }, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
-    await updateCurrentSession({ authAt: Date.now() });
+    const reauthentication = await reauthenticate(
+      user.id,
+      { password: input.password },
+      { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent },
+    );
+    await updateCurrentSession({ reauthentication });
     redirect(safeReturnPath(input.next));
   },
 );
@@ -39,8 +43,12 @@ export const reauthWithCodeAction = action(
     }),
   },
   async ({ user, input, ip, userAgent }) => {
-    await reauthenticate(user.id, { code: input.code }, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
-    await updateCurrentSession({ authAt: Date.now() });
+    const reauthentication = await reauthenticate(
+      user.id,
+      { code: input.code },
+      { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent },
+    );
+    await updateCurrentSession({ reauthentication });
     redirect(safeReturnPath(input.next));
   },
 );

@@ -15,6 +15,8 @@ import { UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
 // Turning MFA on and off, and new recovery codes. lib/auth counts code checks against
 // `totp-account`; the declared policy is the general per-user one. Enrolling and disabling end every
 // other session and keep this one (updateCurrentSession with the new sessionVersion).
+// Adding a factor is a sensitive change, not a proof of identity: starting and confirming enrolment
+// need a step-up, and confirming leaves the session's authAt as it was (lib/auth/reauthentication.ts).
 
 /** Why the enrolment walkthrough was opened: an organization's slug, or "admin". */
 const required = z
@@ -24,7 +26,7 @@ const required = z
   .catch(undefined);
 
 export const startMfaEnrolmentAction = action(
-  { auth: "user", rateLimit: "api-user", input: z.object({ required }) },
+  { auth: "user", rateLimit: "api-user", stepUp: true, input: z.object({ required }) },
   async ({ user, input }) => {
     await startMfaEnrolment(user.id);
     redirect(input.required ? `/account/mfa?required=${encodeURIComponent(input.required)}` : "/account/mfa");
@@ -35,6 +37,7 @@ export const confirmMfaEnrolmentAction = action(
   {
     auth: "user",
     rateLimit: "api-user",
+    stepUp: true,
     input: z.object({
       code: z.string().trim().min(1, { error: "Enter the 6-digit code your app shows." }).max(64),
     }),
@@ -44,7 +47,7 @@ export const confirmMfaEnrolmentAction = action(
       ip: ip ?? UNKNOWN_CLIENT_IP,
       userAgent,
     });
-    await updateCurrentSession({ sv: sessionVersion, mfa: "verified", authAt: Date.now() });
+    await updateCurrentSession({ sv: sessionVersion, mfa: "verified" });
     return { message: "Two-factor authentication is on.", data: { recoveryCodes } };
   },
 );

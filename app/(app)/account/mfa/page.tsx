@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PublicPage } from "@/components/public-page";
-import { mfaStatus, pendingEnrolment } from "@/lib/auth";
+import { StepUpLink } from "@/components/step-up-link";
+import { hasRecentAuthentication, mfaStatus, pendingEnrolment } from "@/lib/auth";
 import { requirePageUser } from "@/lib/http";
 import { MfaPanel } from "./mfa-panel";
 
@@ -23,7 +24,10 @@ export default async function MfaPage({ searchParams }: { searchParams: Promise<
   const returnTo = required ? `/account/mfa?required=${required}` : "/account/mfa";
   const user = await requirePageUser({ returnTo });
   const status = await mfaStatus(user.id);
-  const pending = status.enrolmentStarted ? await pendingEnrolment(user.id) : null;
+  // The set-up key is shown only to a session that proved who it is within the step-up window, as
+  // starting and confirming enrolment require (lib/auth/reauthentication.ts).
+  const keyNeedsStepUp = status.enrolmentStarted && !hasRecentAuthentication(user.authAt);
+  const pending = status.enrolmentStarted && !keyNeedsStepUp ? await pendingEnrolment(user.id, user) : null;
   const codesLeft = typeof params.codesLeft === "string" ? Number.parseInt(params.codesLeft, 10) : Number.NaN;
   const continueTo = required === "admin" ? "/admin" : required ? `/${required}` : null;
 
@@ -68,6 +72,12 @@ export default async function MfaPage({ searchParams }: { searchParams: Promise<
           >
             You signed in with a recovery code. It can't be used again: you have {codesLeft} left.
             {codesLeft <= 3 ? " Get new codes below before you run out." : null}
+          </p>
+        ) : null}
+        {keyNeedsStepUp ? (
+          <p role="status" className="mt-6 rounded-md bg-amber-50 px-3 py-2 text-amber-900">
+            Your set-up is waiting for its first code. Confirm it's you to see the set-up key again:{" "}
+            <StepUpLink returnTo={returnTo} />
           </p>
         ) : null}
         <MfaPanel

@@ -26,7 +26,7 @@ export const verifyMfaCodeAction = action(
   async ({ user, input, ip, userAgent }) => {
     if (user.mfa !== "pending") redirect("/account");
     const result = await verifyMfaChallenge(user.id, input.code, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
-    await updateCurrentSession({ mfa: "verified", authAt: Date.now() });
+    await updateCurrentSession({ mfa: "verified", reauthentication: result.reauthentication });
     // After a recovery code, the MFA page says how many are left and offers new ones.
     redirect(
       result.method === "recovery_code" ? `/account/mfa?codesLeft=${result.recoveryCodesLeft}` : "/account",
