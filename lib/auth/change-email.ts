@@ -4,7 +4,7 @@ import { getDb, Prisma } from "../db";
 import { appLink, confirmEmailChangeMail, emailChangedMail } from "../mail";
 import { confirmIdentity } from "./confirm-identity";
 import { normalizeEmail } from "./email";
-import { issueEmailToken, spendEmailToken } from "./email-links";
+import { endLinksAfter, issueEmailToken, spendEmailToken } from "./email-links";
 import { authFlowErrors } from "./errors";
 import {
   afterAnswer,
@@ -216,6 +216,7 @@ async function endSessionsAfterAddressChange(
   metadata: { via: "confirmation_link" | "undo_link"; fromDomain: string; toDomain: string },
 ): Promise<void> {
   await revokeAllSessions(tx, userId);
+  await endLinksAfter(tx, userId, ["email"]);
   const actor = { type: "USER" as const, id: userId };
   await recordSecurityEvent({ action: "auth.email.changed", actor, ...auditClient(client), metadata }, tx);
   await recordSecurityEvent(

@@ -3,6 +3,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { appLink, passwordChangedMail } from "../mail";
 import { confirmIdentity } from "./confirm-identity";
+import { endLinksAfter } from "./email-links";
 import { auditClient, type RequestClient, requireAcceptablePassword, sendAfterAnswer } from "./flow-support";
 import { hashPassword } from "./password";
 import { revokeAllSessions } from "./session";
@@ -47,6 +48,7 @@ export async function changePassword(
   const sessionVersion = await db.$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     await revokeAllSessions(tx, user.id);
+    await endLinksAfter(tx, user.id, ["password"]);
     const actor = { type: "USER" as const, id: user.id };
     await recordSecurityEvent({ action: "auth.password.changed", actor, ...auditClient(input) }, tx);
     await recordSecurityEvent(

@@ -4,6 +4,7 @@ import { getDb, type Prisma } from "../db";
 import { logger } from "../log";
 import { appLink, mfaChangedMail, readMailConfig, sendMail } from "../mail";
 import { type RateLimitPolicyName, refundRateLimit } from "../ratelimit";
+import { endLinksAfter } from "./email-links";
 import { decryptSecret, encryptSecret } from "./encryption";
 import { AuthFlowError } from "./errors";
 import { auditClient, enforceLimits, type RequestClient } from "./flow-support";
@@ -208,6 +209,7 @@ export async function confirmMfaEnrolment(
     }
     await replaceRecoveryCodes(tx, userId, hashes);
     await revokeAllSessions(tx, userId);
+    await endLinksAfter(tx, userId, ["mfa"]);
     await recordSecurityEvent(
       { action: "auth.mfa.enrolled", actor: { type: "USER", id: userId }, ...auditClient(client) },
       tx,
@@ -251,6 +253,7 @@ export async function disableMfa(userId: string, client: RequestClient): Promise
     if (count !== 1) throw notOn();
     await tx.recoveryCode.deleteMany({ where: { userId } });
     await revokeAllSessions(tx, userId);
+    await endLinksAfter(tx, userId, ["mfa"]);
     await recordSecurityEvent(
       { action: "auth.mfa.disabled", actor: { type: "USER", id: userId }, ...auditClient(client) },
       tx,

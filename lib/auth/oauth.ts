@@ -6,6 +6,7 @@ import { recordSecurityEvent } from "../audit";
 import { getDb, Prisma, type PrismaClient } from "../db";
 import { type AuthConfig, authConfig, type OAuthProviderId } from "./config";
 import { normalizeEmail } from "./email";
+import { endLinksAfter } from "./email-links";
 import { auditClient, type RequestClient } from "./flow-support";
 import { revokeAllSessions } from "./session";
 
@@ -200,6 +201,7 @@ export async function linkOAuthIdentity(
           });
           await tx.recoveryCode.deleteMany({ where: { userId: existing.id } });
           await revokeAllSessions(tx, existing.id);
+          await endLinksAfter(tx, existing.id, ["password", "mfa"]);
         }
         await tx.oAuthAccount.create({ data: { ...link, userId: existing.id } });
         return { ok: true, userId: existing.id, via: "linked" } as const;

@@ -4,7 +4,7 @@ import { getDb } from "../db";
 import { appLink, passwordChangedMail, passwordResetMail } from "../mail";
 import { resetRateLimit } from "../ratelimit";
 import { normalizeEmail } from "./email";
-import { findUsableEmailToken, issueEmailToken, spendEmailToken } from "./email-links";
+import { endLinksAfter, findUsableEmailToken, issueEmailToken, spendEmailToken } from "./email-links";
 import { authFlowErrors } from "./errors";
 import {
   afterAnswer,
@@ -127,8 +127,9 @@ export async function resetPassword(
       },
       select: { id: true, email: true, name: true },
     });
-    // Any other link still out there (there should be none) dies with this one.
-    await tx.authToken.deleteMany({ where: { userId: user.id, purpose: "PASSWORD_RESET", usedAt: null } });
+    // Any other reset link still out there dies with this one, and so does every link a new
+    // password breaks (LINKS_ENDED_BY).
+    await endLinksAfter(tx, user.id, ["password"]);
     await revokeAllSessions(tx, user.id);
     const actor = { type: "USER" as const, id: user.id };
     await recordSecurityEvent({ action: "auth.password_reset.completed", actor, ...auditClient(input) }, tx);

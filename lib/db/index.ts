@@ -5,7 +5,7 @@ import { PrismaClient } from "./generated/client";
 
 export type { DbConfig } from "./config";
 export { dbEnvSchema } from "./config";
-export { Prisma, PrismaClient, Role } from "./generated/client";
+export { AuthTokenPurpose, Prisma, PrismaClient, Role } from "./generated/client";
 
 /**
  * Builds a Prisma client over node-postgres. The pool size follows the backend: PGlite serves one
