@@ -24,6 +24,7 @@ export const SECURITY_EVENT_LOG_LEVELS = {
   "auth.email_change.requested": "info",
   "auth.email.changed": "info",
   "auth.sessions.revoked": "info",
+  "auth.signed_out": "info",
   "auth.rate_limited": "warn",
   "authz.denied": "warn",
 } as const satisfies Record<string, "info" | "warn">;

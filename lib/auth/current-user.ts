@@ -9,6 +9,8 @@ import { currentUserFromCookies, requestCookies } from "./session-token";
  */
 export type CurrentUser = {
   id: string;
+  /** This session's id (its UserSession row): "this device" on the sessions page. */
+  sessionId: string;
   email: string;
   name: string | null;
   emailVerified: boolean;

@@ -83,14 +83,13 @@ export {
   forgetSessionUser,
   revokeAllSessions,
   SESSION_CHECK_CACHE_MS,
+  SESSION_LAST_SEEN_RESOLUTION_MS,
   type SessionClaims,
   SessionRevokedError,
   startSession,
 } from "./session";
 export {
-  currentSession,
   encodeSessionToken,
-  lastSignIn,
   NoCurrentSessionError,
   patchSessionToken,
   type SessionPatch,
@@ -113,6 +112,7 @@ export {
 export { createToken, hashToken, tokensEqual } from "./tokens";
 export { generateTotpSecret, type TotpVerification, totpQrCode, totpUri, verifyTotp } from "./totp";
 export { sendUnlockEmail, UNLOCK_TOKEN_TTL_MS, type UnlockResult, unlockAccount } from "./unlock";
+export { endOtherSession, listSessions, pruneEndedSessions, type SessionSummary } from "./user-sessions";
 export {
   prepareVerificationEmail,
   resendVerificationEmail,

@@ -17,6 +17,7 @@ import { signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
 import { reportSignInRefusal } from "./sign-in-refusal";
+import { endSignedOutSession } from "./user-sessions";
 
 const credentialsSchema = z.object({
   email: z.string().trim().min(3).max(320),
@@ -79,6 +80,15 @@ export function authOptions(): NextAuthOptions {
       }),
       ...oauthProviders(config),
     ],
+    events: {
+      // Sign-out ends the session on the server, not only this browser's cookie: a copy of the
+      // cookie stops working too. next-auth logs a failure here and clears the cookie anyway.
+      async signOut({ token }) {
+        const claims = token as Record<string, unknown> | null;
+        if (!isSessionClaims(claims)) return;
+        await endSignedOutSession({ userId: claims.uid, sessionId: claims.sid }, await requestClient());
+      },
+    },
     callbacks: {
       /** OAuth only (credentials were checked in authorize): link or create the account, or refuse. */
       async signIn({ account, profile }) {
@@ -100,7 +110,7 @@ export function authOptions(): NextAuthOptions {
           if (!userId) throw new SessionRevokedError("user_gone");
           await getDb().user.update({ where: { id: userId }, data: { lastSignInAt: new Date() } });
           // A fresh token: next-auth's defaults (name, email, picture) stay out of the cookie.
-          return { sub: userId, ...(await startSession(getDb(), userId)) };
+          return { sub: userId, ...(await startSession(getDb(), userId, Date.now(), await requestClient())) };
         }
         if (!isSessionClaims(current)) throw new SessionRevokedError("revoked");
         try {

@@ -8,7 +8,7 @@ import { type AuthConfig, authConfig } from "./config";
 import { auditClient, type RequestClient } from "./flow-support";
 import type { Reauthentication } from "./reauthentication";
 import { revokeAllSessions, type SessionClaims } from "./session";
-import { isSessionClaims, sessionClaimsFrom, sessionCookieName, sessionTokenFrom } from "./session-token";
+import { isSessionClaims, sessionCookieName, sessionTokenFrom } from "./session-token";
 
 // Changing the session of the request being handled. next-auth 4 keeps the session in an encrypted
 // JWT cookie and only rewrites it at sign-in and on its own /api/auth/session endpoint, so a server
@@ -34,9 +34,9 @@ export async function encodeSessionToken(
   claims: SessionClaims,
   config: Pick<AuthConfig, "authSecret" | "sessionIdleSeconds"> = authConfig(),
 ): Promise<string> {
-  const { uid, sv, signedInAt, authAt, mfa } = claims;
+  const { uid, sid, sv, signedInAt, authAt, mfa } = claims;
   return encode({
-    token: { sub: uid, uid, sv, signedInAt, authAt, mfa },
+    token: { sub: uid, uid, sid, sv, signedInAt, authAt, mfa },
     secret: config.authSecret,
     maxAge: config.sessionIdleSeconds,
   });
@@ -55,8 +55,9 @@ export class NoCurrentSessionError extends Error {
 /**
  * Applies `patch` to the session in `token` and returns the new token. The session must still be
  * good: decryptable, within its absolute lifetime, and of a user who isn't disabled. Its version must
- * be the user's current one, or, when the patch sets `sv` (keeping this session after revoking all
- * the others), the patch's version must be. So a revoked session can't be brought back.
+ * be the user's current one and its UserSession row live, or, when the patch sets `sv` (keeping this
+ * session after revoking all the others, which ended its row too), the patch's version must be: the
+ * device then gets a new session row, with the same start. So a revoked session can't be brought back.
  */
 export async function patchSessionToken(
   token: string,
@@ -77,12 +78,28 @@ export async function patchSessionToken(
   });
   const version = patch.sv ?? decoded.sv;
   if (!user || user.disabledAt || user.sessionVersion !== version) throw new NoCurrentSessionError();
+  const row = await getDb().userSession.findUnique({
+    where: { id: decoded.sid },
+    select: { userId: true, device: true, endedAt: true },
+  });
+  if (!row || row.userId !== decoded.uid) throw new NoCurrentSessionError();
+  const keptAcrossRevocation = patch.sv !== undefined && patch.sv !== decoded.sv;
+  if (!keptAcrossRevocation && row.endedAt) throw new NoCurrentSessionError();
   // Someone else's proof doesn't re-authenticate this session.
   if (patch.reauthentication && patch.reauthentication.userId !== decoded.uid)
     throw new NoCurrentSessionError();
 
+  const sid = keptAcrossRevocation
+    ? (
+        await getDb().userSession.create({
+          data: { userId: decoded.uid, device: row.device, createdAt: new Date(decoded.signedInAt) },
+          select: { id: true },
+        })
+      ).id
+    : decoded.sid;
   const claims: SessionClaims = {
     uid: decoded.uid,
+    sid,
     sv: version,
     signedInAt: decoded.signedInAt,
     authAt: patch.reauthentication?.at ?? decoded.authAt,
@@ -146,11 +163,6 @@ function expireSessionCookies(
   }
 }
 
-/** The checked claims of the current request's session (when it started, when it last re-authenticated), or null. */
-export async function currentSession(): Promise<SessionClaims | null> {
-  return sessionClaimsFrom(await cookies());
-}
-
 /**
  * "Sign out of all devices": bumps sessionVersion (every session ends, on every instance within
  * SESSION_CHECK_CACHE_MS) and records `auth.sessions.revoked`. With `keepCurrent`, this device
@@ -183,10 +195,4 @@ export async function signOutDevices(
   expireSessionCookies(await cookies(), sessionCookieName(), cookieOptions(authConfig(), Date.now()), {
     chunksOnly: false,
   });
-}
-
-/** When the user last signed in on any device (password or OAuth), or null. */
-export async function lastSignIn(userId: string): Promise<Date | null> {
-  const user = await getDb().user.findUnique({ where: { id: userId }, select: { lastSignInAt: true } });
-  return user?.lastSignInAt ?? null;
 }

@@ -71,6 +71,9 @@ export function isSessionClaims(
   return (
     token !== null &&
     typeof token.uid === "string" &&
+    // Sessions issued before session ids (decision 0026) had none: they can't be ended one by one,
+    // so they are refused (their holders sign in once more).
+    typeof token.sid === "string" &&
     typeof token.sv === "number" &&
     typeof token.signedInAt === "number" &&
     typeof token.authAt === "number" &&
@@ -132,11 +135,6 @@ async function checkedSession(
   }
 }
 
-/** The checked session's claims (see checkedSession), or null. */
-export async function sessionClaimsFrom(cookies: CookieList): Promise<SessionClaims | null> {
-  return (await checkedSession(cookies))?.claims ?? null;
-}
-
 /**
  * The signed-in user of these cookies, or null: the one place the CurrentUser shape is built, from
  * the session's claims and the (cached) user row the session was checked against.
@@ -147,6 +145,7 @@ export async function currentUserFromCookies(cookies: CookieList): Promise<Curre
   const { claims, user } = session;
   return {
     id: claims.uid,
+    sessionId: claims.sid,
     email: user.email,
     name: user.name,
     emailVerified: user.emailVerified,

@@ -1,5 +1,6 @@
 import "server-only";
 import type { PrismaClient } from "../db";
+import { describeDevice } from "./device";
 
 /**
  * What Shipshape keeps in the session (a JWT, signed and encrypted by next-auth, in an httpOnly
@@ -8,6 +9,8 @@ import type { PrismaClient } from "../db";
 export type SessionClaims = {
   /** User id. */
   uid: string;
+  /** The session's UserSession row: ending it ends this session for every copy of the cookie. */
+  sid: string;
   /** The user's sessionVersion when the session started; bumping it revokes the session. */
   sv: number;
   /** When the session started (ms), for the absolute lifetime. */
@@ -17,6 +20,12 @@ export type SessionClaims = {
   /** "pending": MFA is on and this session hasn't passed the TOTP challenge yet. */
   mfa: "none" | "pending" | "verified";
 };
+
+/**
+ * How stale a session's lastSeenAt may get while it is in use: it is written at most this often per
+ * session and instance, so using the app doesn't mean a write per request.
+ */
+export const SESSION_LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
 /** Why a session is no longer valid. The reason is logged; the user is simply signed out. */
 export class SessionRevokedError extends Error {
@@ -65,10 +74,25 @@ export type SessionUser = {
 const globalForSessions = globalThis as unknown as {
   shipshapeSessionUsers?: Map<string, SessionUser & { fetchedAt: number }>;
   shipshapeUncommittedRevocations?: Map<string, { sessionVersion: number; revokedAt: number }>;
+  shipshapeSessionRows?: Map<string, SessionRow & { fetchedAt: number }>;
+  shipshapeSessionsEndedHere?: Map<string, number>;
 };
 globalForSessions.shipshapeSessionUsers ??= new Map();
 globalForSessions.shipshapeUncommittedRevocations ??= new Map();
+globalForSessions.shipshapeSessionRows ??= new Map();
+globalForSessions.shipshapeSessionsEndedHere ??= new Map();
 const userCache = globalForSessions.shipshapeSessionUsers;
+
+/** A session's UserSession row as the check sees it; cached like the user row, per session id. */
+type SessionRow = { userId: string; ended: boolean; lastSeenAt: number };
+const sessionRowCache = globalForSessions.shipshapeSessionRows;
+
+/**
+ * Sessions ended on this instance (endSession, after its commit), by when: refused here at once,
+ * even if a request that read the row just before the commit caches it as live afterwards. Needed
+ * only while such a cached row could last (SESSION_CHECK_CACHE_MS); bounded like the caches.
+ */
+const sessionsEndedHere = globalForSessions.shipshapeSessionsEndedHere;
 
 /**
  * Revocations made in this process whose transaction may not have committed yet: the
@@ -154,18 +178,32 @@ export function forgetSessionUser(userId: string): void {
   userCache.delete(userId);
 }
 
-/** The claims of a session that starts now, after a successful password or OAuth sign-in. */
+/**
+ * The claims of a session that starts now, after a successful password or OAuth sign-in, and its
+ * UserSession row (the device is described from `client.userAgent`).
+ */
 export async function startSession(
   db: PrismaClient,
   userId: string,
   now = Date.now(),
+  client: { userAgent?: string | null } = {},
 ): Promise<SessionClaims> {
   const user = await db.user.findUniqueOrThrow({
     where: { id: userId },
     select: { sessionVersion: true, mfaEnabledAt: true },
   });
+  const session = await db.userSession.create({
+    data: {
+      userId,
+      device: describeDevice(client.userAgent),
+      createdAt: new Date(now),
+      lastSeenAt: new Date(now),
+    },
+    select: { id: true },
+  });
   return {
     uid: userId,
+    sid: session.id,
     sv: user.sessionVersion,
     signedInAt: now,
     authAt: now,
@@ -175,8 +213,9 @@ export async function startSession(
 
 /**
  * Checks a session on every request: within its absolute lifetime, the user still exists and isn't
- * disabled, and no revocation (password change or reset, MFA change, email change, "sign out
- * everywhere") happened since it started. Throws SessionRevokedError otherwise.
+ * disabled, no revocation (password change or reset, MFA change, email change, "sign out
+ * everywhere") happened since it started, and the session itself wasn't ended (sign-out, the
+ * sessions page). Throws SessionRevokedError otherwise.
  */
 export async function checkSession(
   db: PrismaClient,
@@ -199,7 +238,75 @@ export async function checkedSessionUser(
   if (!user) throw new SessionRevokedError("user_gone");
   if (user.disabled) throw new SessionRevokedError("disabled");
   if (user.sessionVersion !== claims.sv) throw new SessionRevokedError("revoked");
+  if (!(await sessionIsLive(db, claims, now))) throw new SessionRevokedError("revoked");
   return user;
+}
+
+/** Whether the session's row exists, is this user's and hasn't ended; notes when it was last seen. */
+async function sessionIsLive(db: PrismaClient, claims: SessionClaims, now: number): Promise<boolean> {
+  const endedHereAt = sessionsEndedHere.get(claims.sid);
+  if (endedHereAt !== undefined) {
+    if (now - endedHereAt <= SESSION_CHECK_CACHE_MS) return false;
+    sessionsEndedHere.delete(claims.sid);
+  }
+  const cached = sessionRowCache.get(claims.sid);
+  const row =
+    cached && now - cached.fetchedAt < SESSION_CHECK_CACHE_MS
+      ? cached
+      : await readSessionRow(db, claims.sid, now);
+  if (!row) return false;
+  return !row.ended && row.userId === claims.uid;
+}
+
+async function readSessionRow(db: PrismaClient, sessionId: string, now: number): Promise<SessionRow | null> {
+  const found = await db.userSession.findUnique({
+    where: { id: sessionId },
+    select: { userId: true, endedAt: true, lastSeenAt: true },
+  });
+  if (!found) {
+    sessionRowCache.delete(sessionId);
+    return null;
+  }
+  const row: SessionRow = {
+    userId: found.userId,
+    ended: found.endedAt !== null,
+    lastSeenAt: found.lastSeenAt.getTime(),
+  };
+  if (!row.ended && now - row.lastSeenAt > SESSION_LAST_SEEN_RESOLUTION_MS) {
+    // Conditional: an ended session stays as it ended.
+    await db.userSession.updateMany({
+      where: { id: sessionId, endedAt: null },
+      data: { lastSeenAt: new Date(now) },
+    });
+    row.lastSeenAt = now;
+  }
+  setBounded(sessionRowCache, sessionId, { ...row, fetchedAt: now }, SESSION_USERS_MAX);
+  return row;
+}
+
+/**
+ * Ends one session of a user (sign-out, the sessions page): every copy of its cookie is refused,
+ * on this instance from the commit on, on the others within SESSION_CHECK_CACHE_MS. Pass the
+ * transaction that records the event; call forgetEndedSession with the id after it commits.
+ * Returns the session's device, or null when there was no live session of this user with that id.
+ */
+export async function endSession(
+  db: Pick<PrismaClient, "userSession">,
+  userId: string,
+  sessionId: string,
+): Promise<{ device: string } | null> {
+  const [ended] = await db.userSession.updateManyAndReturn({
+    where: { id: sessionId, userId, endedAt: null },
+    data: { endedAt: new Date() },
+    select: { device: true },
+  });
+  return ended ?? null;
+}
+
+/** After endSession's transaction committed: this instance refuses the session at once. */
+export function forgetEndedSession(sessionId: string, now = Date.now()): void {
+  setBounded(sessionsEndedHere, sessionId, now, SESSION_USERS_MAX);
+  sessionRowCache.delete(sessionId);
 }
 
 /**
@@ -208,12 +315,18 @@ export async function checkedSessionUser(
  * This instance refuses the old sessions from the commit on, also when a request read the user's
  * row in between (uncommittedRevocations); other instances within SESSION_CHECK_CACHE_MS.
  */
-export async function revokeAllSessions(db: Pick<PrismaClient, "user">, userId: string): Promise<void> {
+export async function revokeAllSessions(
+  db: Pick<PrismaClient, "user" | "userSession">,
+  userId: string,
+): Promise<void> {
   const { sessionVersion } = await db.user.update({
     where: { id: userId },
     data: { sessionVersion: { increment: 1 } },
     select: { sessionVersion: true },
   });
+  // The rows end too, so the sessions page lists none of them; a device kept signed in gets a new
+  // session (patchSessionToken with the new version).
+  await db.userSession.updateMany({ where: { userId, endedAt: null }, data: { endedAt: new Date() } });
   // Bounded like the cache: a revocation whose user is never read again would otherwise stay.
   setBounded(uncommittedRevocations, userId, { sessionVersion, revokedAt: Date.now() }, SESSION_USERS_MAX);
   userCache.delete(userId);

@@ -1,4 +1,5 @@
 import "server-only";
+import { pruneEndedSessions } from "../auth";
 import { getDb, type PrismaClient } from "../db";
 import { logger } from "../log";
 import { pruneDataExports } from "../privacy";
@@ -30,6 +31,12 @@ export const RETENTION_RULES: RetentionRule[] = [
       });
       return { deleted: count };
     },
+  },
+  {
+    name: "user-sessions",
+    rule: () =>
+      "UserSession rows that ended (sign-out, revocation), or that no cookie can still use: unused for AUTH_SESSION_IDLE_DAYS or started more than AUTH_SESSION_MAX_DAYS ago",
+    run: (db, _config, now) => pruneEndedSessions(db, now),
   },
   {
     name: "invitations",

@@ -3,6 +3,8 @@ import {
   AuthFlowError,
   changePassword,
   checkSession,
+  encodeSessionToken,
+  patchSessionToken,
   SessionRevokedError,
   startSession,
   verifyPassword,
@@ -46,8 +48,11 @@ describe("change password", () => {
     await expect(checkSession(testDb(), otherDevice, sessionLimits)).rejects.toEqual(
       new SessionRevokedError("revoked"),
     );
-    // A session carrying the returned version (the re-issued current one) is valid.
-    const reissued = { ...otherDevice, sv: result.sessionVersion };
+    // The current session re-issued with the returned version (a new session row, same start) is valid.
+    const { claims: reissued } = await patchSessionToken(await encodeSessionToken(otherDevice), {
+      sv: result.sessionVersion,
+    });
+    expect(reissued).toMatchObject({ sv: result.sessionVersion, signedInAt: otherDevice.signedInAt });
     expect(await checkSession(testDb(), reissued, sessionLimits)).toEqual(reissued);
 
     expect((await mailTo(user.email)).map((mail) => mail.subject)).toEqual([

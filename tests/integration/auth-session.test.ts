@@ -36,6 +36,7 @@ describe("sessions", () => {
     const withMfa = await createUser({ mfaEnabledAt: new Date() });
     expect(await startSession(testDb(), plain.id, 1_000)).toEqual({
       uid: plain.id,
+      sid: expect.any(String),
       sv: 1,
       signedInAt: 1_000,
       authAt: 1_000,

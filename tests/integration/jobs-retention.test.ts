@@ -102,6 +102,7 @@ describe("pruning expired records", () => {
     const config = readJobsConfig({ STRIPE_EVENT_RETENTION_DAYS: "90" });
     expect(RETENTION_RULES.map((rule) => rule.rule(config))).toEqual([
       expect.stringContaining("7 days past expiresAt"),
+      expect.stringContaining("UserSession rows that ended"),
       expect.stringContaining("30 days past expiresAt"),
       expect.stringContaining("more than 90 days ago"),
       expect.stringContaining("DataExport archives at expiresAt"),

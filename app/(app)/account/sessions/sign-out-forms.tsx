@@ -3,7 +3,7 @@
 import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
 import type { ActionState } from "@/lib/http";
-import { signOutAllDevicesAction, signOutOtherDevicesAction } from "./actions";
+import { endSessionAction, signOutAllDevicesAction, signOutOtherDevicesAction } from "./actions";
 
 const idle: ActionState = { status: "idle" };
 
@@ -43,6 +43,20 @@ export function SignOutEverywhereForm() {
     <form action={formAction}>
       <Button type="submit" disabled={pending}>
         {pending ? "Signing out…" : "Sign out of all devices"}
+      </Button>
+      <Outcome state={state} />
+    </form>
+  );
+}
+
+/** Ends one other session (a row of the list); the page reloads without it. */
+export function EndSessionForm({ sessionId, device }: { sessionId: string; device: string }) {
+  const [state, formAction, pending] = useActionState(endSessionAction, idle);
+  return (
+    <form action={formAction}>
+      <input type="hidden" name="sessionId" value={sessionId} />
+      <Button type="submit" variant="secondary" disabled={pending} aria-label={`Sign out ${device}`}>
+        {pending ? "Signing out…" : "Sign out"}
       </Button>
       <Outcome state={state} />
     </form>
