@@ -2,11 +2,14 @@
 // of its cookie, on every instance within the session cache's window; the sessions page lists the
 // account's sessions and ends one without touching the others. Sign-in and sign-out go through
 // next-auth's real route handler; the sessions page through its server actions as a browser posts them.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { endSessionAction } from "@/app/(app)/account/sessions/actions";
 import { GET as listOrganizations } from "@/app/api/orgs/route";
 import {
   checkSession,
+  endOtherSession,
   listSessions,
   readAuthConfig,
   SESSION_CHECK_CACHE_MS,
@@ -41,6 +44,39 @@ async function refusalOf(promise: Promise<unknown>): Promise<string> {
     if (error instanceof SessionRevokedError) return error.reason;
     throw error;
   }
+}
+
+/**
+ * Another app instance (tests/support/session-instance.ts): a separate process with its own session
+ * cache on the same database. It checks `claims` at once (`first`); `checkAt(now)` asks it again as
+ * of `now` and resolves with its answer.
+ */
+function otherInstance(claims: object) {
+  const child = spawn(
+    path.resolve("node_modules/.bin/tsx"),
+    ["--conditions=react-server", "tests/support/session-instance.ts", JSON.stringify(claims)],
+    { cwd: path.resolve("."), env: process.env, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const waiting: ((line: string) => void)[] = [];
+  let buffered = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      waiting.shift()?.(line);
+    }
+  });
+  const nextLine = () => new Promise<string>((resolve) => waiting.push(resolve));
+  return {
+    first: nextLine(),
+    checkAt(now: number) {
+      const answer = nextLine();
+      child.stdin.write(`${now}\n`);
+      return answer;
+    },
+    stop: () => child.stdin.end(),
+  };
 }
 
 /** The session id inside a cookie made by sessionCookieFor (one session row per call). */
@@ -93,6 +129,28 @@ describe("signing out", () => {
     expect(await refusalOf(checkSession(testDb(), claims, { ...limits, now: afterTheWindow }))).toBe(
       "revoked",
     );
+  });
+});
+
+describe("ending a session with another app instance running", () => {
+  it("is honoured by the other process once its cache window has passed", async () => {
+    const user = await createTestUser();
+    const phone = await startSession(testDb(), user.id);
+    const here = await startSession(testDb(), user.id);
+    const instance = otherInstance(phone);
+    try {
+      // The other instance has checked the phone's session: it caches it as live.
+      expect(await instance.first).toBe("accepted");
+      await endOtherSession(
+        { userId: user.id, currentSessionId: here.sid, sessionId: phone.sid },
+        { ip: freshIp(), userAgent: "vitest" },
+      );
+      // This instance refuses it at once; the other one within SESSION_CHECK_CACHE_MS.
+      expect(await refusalOf(checkSession(testDb(), phone, limits))).toBe("revoked");
+      expect(await instance.checkAt(Date.now() + SESSION_CHECK_CACHE_MS + 1)).toBe("revoked");
+    } finally {
+      instance.stop();
+    }
   });
 });
 
