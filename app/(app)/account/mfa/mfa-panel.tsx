@@ -46,6 +46,8 @@ export function MfaPanel({ enabled, enabledSince, recoveryCodesLeft, pending, re
   );
   const [disableState, disableAction, disabling] = useActionState(disableMfaAction, idle);
   const [savedCodes, setSavedCodes] = useState<string[] | null>(null);
+  // Back here after a step-up, still in the walkthrough an organization or the admin area asked for.
+  const returnTo = required ? `/account/mfa?required=${encodeURIComponent(required)}` : "/account/mfa";
 
   const codes = recoveryCodesOf(regenerateState) ?? recoveryCodesOf(confirmState);
   if (codes && codes !== savedCodes) {
@@ -110,7 +112,7 @@ export function MfaPanel({ enabled, enabledSince, recoveryCodesLeft, pending, re
                   required
                   className={inputClass}
                 />
-                <ErrorMessage state={confirmState} field="code" />
+                <ErrorMessage state={confirmState} field="code" returnTo={returnTo} />
                 <Button type="submit" disabled={confirming}>
                   {confirming ? "Checking…" : "Turn on two-factor authentication"}
                 </Button>
@@ -125,7 +127,7 @@ export function MfaPanel({ enabled, enabledSince, recoveryCodesLeft, pending, re
         )}
         <form action={startAction} className="mt-6">
           {required ? <input type="hidden" name="required" value={required} /> : null}
-          <ErrorMessage state={startState} />
+          <ErrorMessage state={startState} returnTo={returnTo} />
           <Button type="submit" variant={pending ? "secondary" : "primary"} disabled={starting}>
             {pending ? "Start over with a new key" : "Set up two-factor authentication"}
           </Button>
@@ -156,7 +158,7 @@ export function MfaPanel({ enabled, enabledSince, recoveryCodesLeft, pending, re
           Each one signs you in once if you lose your phone. New codes replace all the old ones.
         </p>
         <form action={regenerateAction} className="mt-4">
-          <ErrorMessage state={regenerateState} />
+          <ErrorMessage state={regenerateState} returnTo={returnTo} />
           <Button type="submit" variant="secondary" disabled={regenerating}>
             {regenerating ? "Making new codes…" : "Get new recovery codes"}
           </Button>
@@ -170,7 +172,7 @@ export function MfaPanel({ enabled, enabledSince, recoveryCodesLeft, pending, re
           Your account will be protected by your password only. Your other devices will be signed out.
         </p>
         <form action={disableAction} className="mt-4">
-          <ErrorMessage state={disableState} />
+          <ErrorMessage state={disableState} returnTo={returnTo} />
           <Button type="submit" variant="secondary" disabled={disabling}>
             {disabling ? "Turning off…" : "Turn off two-factor authentication"}
           </Button>
@@ -216,7 +218,15 @@ function Notice({ children }: { children: ReactNode }) {
 }
 
 /** An action's error; a missing step-up links to the re-authentication page and back. */
-function ErrorMessage({ state, field }: { state: ActionState<unknown>; field?: string }) {
+function ErrorMessage({
+  state,
+  field,
+  returnTo,
+}: {
+  state: ActionState<unknown>;
+  field?: string;
+  returnTo: string;
+}) {
   if (state.status !== "error") return null;
   const message = (field && state.fields?.[field]?.[0]) || state.message;
   return (
@@ -225,7 +235,7 @@ function ErrorMessage({ state, field }: { state: ActionState<unknown>; field?: s
       {state.code === "step_up_required" ? (
         <>
           {" "}
-          <StepUpLink returnTo="/account/mfa" />
+          <StepUpLink returnTo={returnTo} />
         </>
       ) : null}
     </p>
