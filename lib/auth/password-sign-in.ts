@@ -2,9 +2,10 @@ import "server-only";
 import { recordSecurityEvent } from "../audit";
 import { getDb } from "../db";
 import { checkRateLimit, type RateLimitPolicyName, refundRateLimit, UNKNOWN_CLIENT_IP } from "../ratelimit";
+import { type KnownDevice, knownDevice } from "./device-cookie";
 import { afterAnswer, NOTHING_LEFT } from "./flow-support";
 import { verifyPasswordSignIn } from "./sign-in";
-import type { SignInRefusal } from "./sign-in-refusal";
+import type { SignInRefusal } from "./sign-in-answer";
 import { sendUnlockEmail } from "./unlock";
 
 export type PasswordSignInOutcome = (
@@ -42,37 +43,42 @@ type Client = { ip: string; userAgent?: string | null };
  * Otherwise a person signing in on several devices, or a team sharing a demo account, would be
  * refused with the right password. The per-IP limit keeps every attempt: one address may carry many
  * people, and an attacker who owns one account must not earn more guesses at others by using it.
+ *
+ * `cookie` is the request's Cookie header. A browser holding a valid device cookie of this email's
+ * account (device-cookie.ts, decision 0025) is counted against its own budget, `sign-in-device`,
+ * instead of `sign-in-account` and the lockout, so the owner's known browser still signs in while
+ * an attacker keeps the account locked for everyone else. Past that budget it is counted like any
+ * unknown browser.
  */
 export async function signInWithPassword(
-  input: { email: string; password: string } & Client,
+  input: { email: string; password: string; cookie?: string | null } & Client,
 ): Promise<PasswordSignInOutcome> {
   // The audit log stores real addresses only; "unknown" (no trusted proxy header) is left out.
   const client = { ip: input.ip === UNKNOWN_CLIENT_IP ? null : input.ip, userAgent: input.userAgent ?? null };
-  const limits: [RateLimitPolicyName, string][] = [
-    ["sign-in-ip", input.ip],
-    ["sign-in-account", input.email],
-  ];
-  for (const [policy, key] of limits) {
-    const decision = await checkRateLimit(policy, key);
-    if (!decision.allowed) {
-      await recordSecurityEvent({
-        action: "auth.rate_limited",
-        actor: { type: "ANONYMOUS" },
-        ...client,
-        metadata: { policy, reason: decision.reason },
-      });
-      return {
-        ok: false,
-        code: decision.reason === "store_unavailable" ? "unavailable" : "rate_limited",
-        refusal: { policy, decision },
-        background: NOTHING_LEFT,
-      };
-    }
+  const device = knownDevice(input.cookie, input.email);
+  let refusal: SignInRefusal | null = await countAgainst("sign-in-ip", input.ip, client);
+  // A device past its budget (refused as "limited") falls back to the account's limit; a store
+  // that is down refuses either way.
+  let trustedDevice: KnownDevice | null = null;
+  if (!refusal && device) {
+    refusal = await countAgainst("sign-in-device", device.nonce, client);
+    if (!refusal) trustedDevice = device;
+    else if (refusal.decision.reason === "limited") refusal = null;
+  }
+  if (!refusal && !trustedDevice) refusal = await countAgainst("sign-in-account", input.email, client);
+  if (refusal) {
+    return {
+      ok: false,
+      code: refusal.decision.reason === "store_unavailable" ? "unavailable" : "rate_limited",
+      refusal,
+      background: NOTHING_LEFT,
+    };
   }
 
-  const result = await verifyPasswordSignIn(getDb(), input);
+  const result = await verifyPasswordSignIn(getDb(), { ...input, knownDeviceOf: trustedDevice?.userId });
   if (result.ok) {
-    await refundRateLimit("sign-in-account", input.email);
+    if (trustedDevice) await refundRateLimit("sign-in-device", trustedDevice.nonce);
+    else await refundRateLimit("sign-in-account", input.email);
     await recordSecurityEvent({
       action: "auth.sign_in.succeeded",
       actor: { type: "USER", id: result.userId },
@@ -104,4 +110,21 @@ export async function signInWithPassword(
       await sendUnlockEmail(userId);
     }),
   };
+}
+
+/** Counts the attempt under `policy`; a refusal is recorded as an `auth.rate_limited` event and returned. */
+async function countAgainst(
+  policy: RateLimitPolicyName,
+  key: string,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<SignInRefusal | null> {
+  const decision = await checkRateLimit(policy, key);
+  if (decision.allowed) return null;
+  await recordSecurityEvent({
+    action: "auth.rate_limited",
+    actor: { type: "ANONYMOUS" },
+    ...client,
+    metadata: { policy, reason: decision.reason },
+  });
+  return { policy, decision };
 }
