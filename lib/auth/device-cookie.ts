@@ -43,8 +43,8 @@ function signingKey(): Buffer {
   return Buffer.from(hkdfSync("sha256", authConfig().authSecret, "", "shipshape device cookie v1", 32));
 }
 
-/** The signature binds the account (id and address), the expiry and the nonce. */
-function sign(userId: string, email: string, expiresAt: number, nonce: string): string {
+/** The signature binds the account (id and address), the expiry (Unix seconds) and the nonce. */
+function sign(userId: string, email: string, expiresAt: string, nonce: string): string {
   return createHmac("sha256", signingKey())
     .update(`${userId}\n${normalizeEmail(email)}\n${expiresAt}\n${nonce}`)
     .digest("base64url");
@@ -73,7 +73,7 @@ function deviceCookie(user: { id: string; email: string }, now: number, appUrl: 
   const nonce = randomBytes(16).toString("base64url");
   return {
     name: `${deviceCookiePrefix(appUrl)}${user.id}`,
-    value: `${user.id}.${expiresAt}.${nonce}.${sign(user.id, user.email, expiresAt, nonce)}`,
+    value: `${user.id}.${expiresAt}.${nonce}.${sign(user.id, user.email, String(expiresAt), nonce)}`,
     options: {
       httpOnly: true,
       sameSite: "lax" as const,
@@ -115,7 +115,7 @@ export function knownDevice(
   for (const pair of candidates) {
     const [userId, expires, nonce, signature, ...extra] = pair.slice(pair.indexOf("=") + 1).split(".");
     if (!userId || !expires || !nonce || !signature || extra.length > 0) continue;
-    const expected = Buffer.from(sign(userId, email, Number(expires), nonce));
+    const expected = Buffer.from(sign(userId, email, expires, nonce));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) continue;
     if (Number(expires) * 1000 <= now) continue;

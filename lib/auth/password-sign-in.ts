@@ -55,17 +55,10 @@ export async function signInWithPassword(
 ): Promise<PasswordSignInOutcome> {
   // The audit log stores real addresses only; "unknown" (no trusted proxy header) is left out.
   const client = { ip: input.ip === UNKNOWN_CLIENT_IP ? null : input.ip, userAgent: input.userAgent ?? null };
-  const device = knownDevice(input.cookie, input.email);
-  let refusal: SignInRefusal | null = await countAgainst("sign-in-ip", input.ip, client);
-  // A device past its budget (refused as "limited") falls back to the account's limit; a store
-  // that is down refuses either way.
-  let trustedDevice: KnownDevice | null = null;
-  if (!refusal && device) {
-    refusal = await countAgainst("sign-in-device", device.nonce, client);
-    if (!refusal) trustedDevice = device;
-    else if (refusal.decision.reason === "limited") refusal = null;
-  }
-  if (!refusal && !trustedDevice) refusal = await countAgainst("sign-in-account", input.email, client);
+  const ipRefusal = await countAgainst("sign-in-ip", input.ip, client);
+  const { refusal, trustedDevice } = ipRefusal
+    ? { refusal: ipRefusal, trustedDevice: null }
+    : await countAgainstDeviceOrAccount(input.email, knownDevice(input.cookie, input.email), client);
   if (refusal) {
     return {
       ok: false,
@@ -74,6 +67,9 @@ export async function signInWithPassword(
       background: NOTHING_LEFT,
     };
   }
+  // In the audit events: the attempt came from a known device of the account and was counted there.
+  const fromDevice = (userId?: string) =>
+    userId && trustedDevice?.userId === userId ? { knownDevice: true } : {};
 
   const result = await verifyPasswordSignIn(getDb(), { ...input, knownDeviceOf: trustedDevice?.userId });
   if (result.ok) {
@@ -83,7 +79,7 @@ export async function signInWithPassword(
       action: "auth.sign_in.succeeded",
       actor: { type: "USER", id: result.userId },
       ...client,
-      metadata: { method: "password" },
+      metadata: { method: "password", ...fromDevice(result.userId) },
     });
     return { ok: true, userId: result.userId, background: NOTHING_LEFT };
   }
@@ -96,7 +92,7 @@ export async function signInWithPassword(
     actor: { type: "ANONYMOUS" },
     target,
     ...client,
-    metadata: { method: "password", detail: result.detail },
+    metadata: { method: "password", detail: result.detail, ...fromDevice(result.userId) },
   });
   const { countFailure, userId } = result;
   if (!countFailure || !userId) return { ok: false, code: "invalid_credentials", background: NOTHING_LEFT };
@@ -110,6 +106,24 @@ export async function signInWithPassword(
       await sendUnlockEmail(userId);
     }),
   };
+}
+
+/**
+ * Counts the attempt against a known device's own budget (`sign-in-device`), or against the
+ * account's (`sign-in-account`) for an unknown browser. A device past its budget is counted like an
+ * unknown browser (OWASP's lockout list for device cookies); with the store down, both refuse.
+ */
+async function countAgainstDeviceOrAccount(
+  email: string,
+  device: KnownDevice | null,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<{ refusal: SignInRefusal | null; trustedDevice: KnownDevice | null }> {
+  if (device) {
+    const refusal = await countAgainst("sign-in-device", device.nonce, client);
+    if (!refusal) return { refusal: null, trustedDevice: device };
+    if (refusal.decision.reason === "store_unavailable") return { refusal, trustedDevice: null };
+  }
+  return { refusal: await countAgainst("sign-in-account", email, client), trustedDevice: null };
 }
 
 /** Counts the attempt under `policy`; a refusal is recorded as an `auth.rate_limited` event and returned. */

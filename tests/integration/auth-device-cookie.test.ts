@@ -92,6 +92,12 @@ describe("lockout with device cookies", () => {
     expect(known.status).toBe(200);
     expect(setsSessionCookie(known)).toBe(true);
     expect((await sessionOf(known)).id).toBe(user.id);
+    const [signedIn] = await testDb().auditEvent.findMany({
+      where: { actorId: user.id, action: "auth.sign_in.succeeded" },
+      orderBy: { seq: "desc" },
+      take: 1,
+    });
+    expect(signedIn?.metadata).toEqual({ method: "password", knownDevice: true });
 
     // The owner's sign-in doesn't lift the lock for everyone else.
     expect(await isLocked(user.id)).toBe(true);
