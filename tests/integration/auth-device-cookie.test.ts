@@ -122,6 +122,9 @@ describe("lockout with device cookies", () => {
       "its value with the victim's id": `${name}=${value.replace(other.id, victim.id)}`,
       "its signature changed": `${name}=${value.slice(0, value.lastIndexOf(".") + 1)}${flipped}`,
       "no signature": `${name}=${value.slice(0, value.lastIndexOf("."))}`,
+      "the victim's own cookie, expired": deviceSetCookie(victim, {
+        now: Date.now() - (DEVICE_COOKIE_MAX_AGE_SECONDS + 60) * 1000,
+      }).split(";")[0] as string,
     };
     for (const [forgery, cookie] of Object.entries(forgeries)) {
       const attempt = await (
@@ -129,6 +132,12 @@ describe("lockout with device cookies", () => {
       ).finished;
       expect({ forgery, signedIn: setsSessionCookie(attempt) }).toEqual({ forgery, signedIn: false });
     }
+    // The victim's own, current cookie does get in: the refusals above are the cookies' doing.
+    const valid = deviceSetCookie(victim).split(";")[0] as string;
+    const owner = await (
+      await signInThroughNextAuth({ email: victim.email, password: TEST_PASSWORD }, freshIp(), valid)
+    ).finished;
+    expect(setsSessionCookie(owner)).toBe(true);
   });
 
   it("a known browser's wrong passwords count against its own budget, not the account's, and past it the browser is locked out too", async () => {
