@@ -75,7 +75,8 @@ export function authOptions(): NextAuthOptions {
             });
           } catch (error) {
             // The database can't be reached, or refused the input. next-auth would put the error's
-            // message (Prisma's, with the query) into the answer's URL: log it, answer a code.
+            // message (Prisma's: our source around the call, the driver's words) into the answer's
+            // URL: log it, answer a code.
             logger.error({ err: error }, "password sign-in failed: answered 'unavailable'");
             reportSignInUnavailable();
             throw new Error("unavailable");

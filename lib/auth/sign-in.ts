@@ -18,10 +18,10 @@ export type PasswordSignInResult =
       userId?: string;
       /**
        * A wrong password for an account from a browser that isn't one of its known devices: counts
-       * the failure toward the lockout and resolves true
-       * on the one failure that locked the account (so the owner is emailed exactly once). Not done
-       * here: only a registered address has a count to update, so waiting for it before answering
-       * would make its answer slower than an unknown address's. Call it after the answer.
+       * the failure toward the lockout and resolves true on the one failure that locked the account
+       * (so the owner is emailed exactly once). Not done here: only a registered address has a
+       * count to update, so waiting for it before answering would make its answer slower than an
+       * unknown address's. Call it after the answer.
        */
       countFailure?: () => Promise<boolean>;
     };
