@@ -6,7 +6,7 @@ import { serverEnv } from "../env";
 import { authConfig } from "./config";
 import { normalizeEmail } from "./email";
 
-// Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"; decision 0025).
+// Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device Cookies"; decision 0027).
 // A browser that completed a sign-in to an account (after MFA when the account has it), or that
 // opened the account's unlock link, gets a cookie naming that account, signed with a key derived
 // from AUTH_SECRET. Password sign-in from such a browser counts its failures against the device's

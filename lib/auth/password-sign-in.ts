@@ -45,7 +45,7 @@ type Client = { ip: string; userAgent?: string | null };
  * people, and an attacker who owns one account must not earn more guesses at others by using it.
  *
  * `cookie` is the request's Cookie header. A browser holding a valid device cookie of this email's
- * account (device-cookie.ts, decision 0025) is counted against its own budget, `sign-in-device`,
+ * account (device-cookie.ts, decision 0027) is counted against its own budget, `sign-in-device`,
  * instead of `sign-in-account` and the lockout, so the owner's known browser still signs in while
  * an attacker keeps the account locked for everyone else. Past that budget it is counted like any
  * unknown browser.

@@ -43,7 +43,7 @@ const table = {
   // for 15 min at a time, but not the owner's known browsers (sign-in-device).
   "sign-in-account": { limit: 10, windowSeconds: 15 * MINUTE, keyKind: "account", onStoreDown: "closed" },
   // Replaces sign-in-account for a browser holding a device cookie of the account (lib/auth's
-  // device-cookie.ts, decision 0025): the owner's known browser keeps this budget of its own while
+  // device-cookie.ts, decision 0027): the owner's known browser keeps this budget of its own while
   // an attacker elsewhere keeps the account locked. Keyed by the cookie's nonce; failures only
   // (success is refunded). Past it, the browser signs in like an unknown one.
   "sign-in-device": { limit: 10, windowSeconds: 15 * MINUTE, keyKind: "device", onStoreDown: "closed" },

@@ -1,6 +1,6 @@
 // Lockout that an attacker can't turn into a denial of service, in a real browser against the
 // production build: the owner's browsers that signed in before (or opened the unlock link) keep
-// signing in while an attacker keeps the account locked for every other browser (decision 0025).
+// signing in while an attacker keeps the account locked for every other browser (decision 0027).
 import type { Browser, Page } from "@playwright/test";
 import { freshClientIp } from "./fixtures";
 import {

@@ -27,7 +27,7 @@ export const verifyMfaCodeAction = action(
     if (user.mfa !== "pending") redirect("/account");
     const result = await verifyMfaChallenge(user.id, input.code, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     await updateCurrentSession({ mfa: "verified", authAt: Date.now() });
-    // The sign-in is complete: this browser becomes a device of the account (lockout, decision 0025).
+    // The sign-in is complete: this browser becomes a device of the account (lockout, decision 0027).
     await rememberThisDevice(user.id);
     // After a recovery code, the MFA page says how many are left and offers new ones.
     redirect(
