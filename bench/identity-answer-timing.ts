@@ -1,6 +1,7 @@
 // Whether the time to answer tells a registered address from an unknown one: signUp,
 // requestPasswordReset (what their server actions await before answering) and signInWithPassword
-// with a wrong password (what next-auth's authorize awaits) for registered and unknown addresses,
+// with a wrong password (what next-auth's authorize awaits; also from a browser holding another
+// account's device cookie) for registered and unknown addresses,
 // alternating in the same run, with the ratio of the medians. A ratio near 1
 // means the answer's timing doesn't reveal accounts; the mail each sends goes out after the answer
 // (deliverInBackground) and is not part of it.
@@ -50,7 +51,9 @@ try {
   const { applyMigrations } = await import("../tools/db/apply-migrations");
   await applyMigrations({ databaseUrl: benchUrl.toString() });
   const { getDb, disconnectDb } = await import("../lib/db");
-  const { hashPassword, requestPasswordReset, signInWithPassword, signUp } = await import("../lib/auth");
+  const { deviceSetCookie, hashPassword, requestPasswordReset, signInWithPassword, signUp } = await import(
+    "../lib/auth"
+  );
 
   // Registered addresses: one per call, since the reset limit counts 3 requests per address an hour.
   const passwordHash = await hashPassword(PASSWORD);
@@ -59,6 +62,9 @@ try {
     data: registered.map((email) => ({ email, passwordHash, emailVerifiedAt: new Date() })),
   });
 
+  const otherDevice = deviceSetCookie({ id: crypto.randomUUID(), email: "attacker@example.com" }).split(
+    ";",
+  )[0];
   let calls = 0;
   const ip = () => {
     calls++;
@@ -78,6 +84,22 @@ try {
       signInWithPassword({ email: registered[i] as string, password: "not the password", ip: ip() }),
     "signIn wrong password, unknown": (i: number) =>
       signInWithPassword({ email: `nobody-${i}@example.com`, password: "not the password", ip: ip() }),
+    // A browser holding another account's device cookie (an attacker who signed in to an account of
+    // their own): the cookie is checked for every address, registered or not.
+    "signIn wrong password + device cookie, registered": (i: number) =>
+      signInWithPassword({
+        email: registered[i] as string,
+        password: "not the password",
+        ip: ip(),
+        cookie: otherDevice,
+      }),
+    "signIn wrong password + device cookie, unknown": (i: number) =>
+      signInWithPassword({
+        email: `nobody-${i}@example.com`,
+        password: "not the password",
+        ip: ip(),
+        cookie: otherDevice,
+      }),
   };
   const samples = new Map<string, number[]>(Object.keys(cases).map((name) => [name, []]));
 
@@ -114,7 +136,8 @@ try {
   console.log(
     `p50 ratio registered/new for signUp: ${(median("signUp, registered address") / median("signUp, new address")).toFixed(2)}; ` +
       `registered/unknown for requestPasswordReset: ${(median("requestPasswordReset, registered") / median("requestPasswordReset, unknown")).toFixed(2)}; ` +
-      `registered/unknown for a wrong-password sign-in: ${(median("signIn wrong password, registered") / median("signIn wrong password, unknown")).toFixed(2)}.`,
+      `registered/unknown for a wrong-password sign-in: ${(median("signIn wrong password, registered") / median("signIn wrong password, unknown")).toFixed(2)}, ` +
+      `with another account's device cookie: ${(median("signIn wrong password + device cookie, registered") / median("signIn wrong password + device cookie, unknown")).toFixed(2)}.`,
   );
   await disconnectDb();
 } finally {

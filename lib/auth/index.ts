@@ -22,6 +22,12 @@ export {
   readAuthConfig,
 } from "./config";
 export { type CurrentUser, currentUserFromRequest, getCurrentUser } from "./current-user";
+export {
+  DEVICE_COOKIE_MAX_AGE_SECONDS,
+  deviceCookiePrefix,
+  deviceSetCookie,
+  rememberThisDevice,
+} from "./device-cookie";
 export { normalizeEmail } from "./email";
 export { decryptSecret, encryptSecret, reencryptSecret, SecretDecryptionError } from "./encryption";
 export { AuthFlowError } from "./errors";
@@ -98,7 +104,7 @@ export {
 } from "./session-cookie";
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
-export { captureSignInRefusal } from "./sign-in-refusal";
+export { captureSignInAnswer } from "./sign-in-answer";
 export { type SignUpInput, signUp } from "./sign-up";
 export {
   hasRecentAuthentication,

@@ -11,12 +11,13 @@ import { logger } from "../log";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { HONEYPOT_FIELD } from "../security";
 import { authConfig } from "./config";
+import { deviceSetCookie } from "./device-cookie";
 import type { RequestClient } from "./flow-support";
 import { oauthIdentity, oauthProviders, signInWithOAuth, userIdForOAuthAccount } from "./oauth";
-import { signInWithPassword } from "./password-sign-in";
+import { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-in";
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
-import { reportSignInRefusal } from "./sign-in-refusal";
+import { reportSignInCookie, reportSignInRefusal, reportSignInUnavailable } from "./sign-in-answer";
 import { endSignedOutSession } from "./user-sessions";
 
 const credentialsSchema = z.object({
@@ -65,11 +66,22 @@ export function authOptions(): NextAuthOptions {
           const parsed = credentialsSchema.safeParse(credentials);
           if (!parsed.success) return null;
           const headers = new Headers(request.headers as Record<string, string>);
-          const outcome = await signInWithPassword({
-            ...parsed.data,
-            ip: clientIp(headers),
-            userAgent: headers.get("user-agent"),
-          });
+          let outcome: PasswordSignInOutcome;
+          try {
+            outcome = await signInWithPassword({
+              ...parsed.data,
+              ip: clientIp(headers),
+              userAgent: headers.get("user-agent"),
+              cookie: headers.get("cookie"),
+            });
+          } catch (error) {
+            // The database can't be reached, or refused the input. next-auth would put the error's
+            // message (Prisma's: our source around the call, the driver's words) into the answer's
+            // URL: log it, answer a code.
+            logger.error({ err: error }, "password sign-in failed: answered 'unavailable'");
+            reportSignInUnavailable();
+            throw new Error("unavailable");
+          }
           await handToAfter(outcome.background);
           if (outcome.ok) return { id: outcome.userId };
           // next-auth hands a thrown message to the form as `error`; a plain null means "wrong credentials".
@@ -108,9 +120,17 @@ export function authOptions(): NextAuthOptions {
               ? await userIdForOAuthAccount(account.provider, account.providerAccountId)
               : user.id;
           if (!userId) throw new SessionRevokedError("user_gone");
-          await getDb().user.update({ where: { id: userId }, data: { lastSignInAt: new Date() } });
+          const { email } = await getDb().user.update({
+            where: { id: userId },
+            data: { lastSignInAt: new Date() },
+            select: { email: true },
+          });
+          const claims = await startSession(getDb(), userId, Date.now(), await requestClient());
+          // A completed sign-in makes this browser a device of the account; with MFA, only the
+          // challenge completes it (the MFA action then remembers the device).
+          if (claims.mfa !== "pending") reportSignInCookie(deviceSetCookie({ id: userId, email }));
           // A fresh token: next-auth's defaults (name, email, picture) stay out of the cookie.
-          return { sub: userId, ...(await startSession(getDb(), userId, Date.now(), await requestClient())) };
+          return { sub: userId, ...claims };
         }
         if (!isSessionClaims(current)) throw new SessionRevokedError("revoked");
         try {

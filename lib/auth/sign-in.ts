@@ -17,10 +17,11 @@ export type PasswordSignInResult =
       /** The user, when the email matched an account (for the audit event and the lockout email). */
       userId?: string;
       /**
-       * A wrong password for an account: counts the failure toward the lockout and resolves true
-       * on the one failure that locked the account (so the owner is emailed exactly once). Not done
-       * here: only a registered address has a count to update, so waiting for it before answering
-       * would make its answer slower than an unknown address's. Call it after the answer.
+       * A wrong password for an account from a browser that isn't one of its known devices: counts
+       * the failure toward the lockout and resolves true on the one failure that locked the account
+       * (so the owner is emailed exactly once). Not done here: only a registered address has a
+       * count to update, so waiting for it before answering would make its answer slower than an
+       * unknown address's. Call it after the answer.
        */
       countFailure?: () => Promise<boolean>;
     };
@@ -36,10 +37,15 @@ const dummyPasswordHash = () => (dummyHash ??= hashPassword(crypto.randomUUID())
  * time: the `detail` is for logs and the audit trail, and a wrong password's failure is counted by
  * `countFailure` after the answer (atomically in the database, so parallel guesses are all counted).
  * Upgrades the stored hash when its parameters are outdated.
+ *
+ * `knownDeviceOf`: the account a valid device cookie of the browser names (device-cookie.ts). When
+ * it is this email's account, the browser is one of the owner's: the lockout (which is for unknown
+ * browsers) neither stops it nor counts its failures (its own budget, `sign-in-device`, does), and
+ * its success leaves the lockout as it was, so an attack in progress stays locked out.
  */
 export async function verifyPasswordSignIn(
   db: PrismaClient,
-  input: { email: string; password: string; now?: Date },
+  input: { email: string; password: string; now?: Date; knownDeviceOf?: string },
 ): Promise<PasswordSignInResult> {
   const now = input.now ?? new Date();
   const user = await db.user.findUnique({
@@ -61,7 +67,8 @@ export async function verifyPasswordSignIn(
 
   if (!user) return refuse("unknown_email");
   if (user.disabledAt) return refuse("disabled");
-  if (user.lockedUntil && user.lockedUntil > now) return refuse("locked");
+  const knownDevice = input.knownDeviceOf === user.id;
+  if (!knownDevice && user.lockedUntil && user.lockedUntil > now) return refuse("locked");
   if (!user.passwordHash) return refuse("no_password");
 
   if (!(await verifyPassword(user.passwordHash, input.password))) {
@@ -71,19 +78,15 @@ export async function verifyPasswordSignIn(
       reason: "invalid_credentials",
       detail: "wrong_password",
       userId,
-      countFailure: () => recordFailedSignIn(db, userId, now),
+      ...(knownDevice ? {} : { countFailure: () => recordFailedSignIn(db, userId, now) }),
     };
   }
 
-  await db.user.update({
-    where: { id: user.id },
-    data: {
-      failedSignInCount: 0,
-      failedSignInWindowStartedAt: null,
-      lockedUntil: null,
-      ...(needsRehash(user.passwordHash) ? { passwordHash: await hashPassword(input.password) } : {}),
-    },
-  });
+  const data = {
+    ...(knownDevice ? {} : { failedSignInCount: 0, failedSignInWindowStartedAt: null, lockedUntil: null }),
+    ...(needsRehash(user.passwordHash) ? { passwordHash: await hashPassword(input.password) } : {}),
+  };
+  if (Object.keys(data).length > 0) await db.user.update({ where: { id: user.id }, data });
   return {
     ok: true,
     userId: user.id,

@@ -40,7 +40,8 @@ export async function sendUnlockEmail(userId: string, now = new Date()): Promise
   }
 }
 
-export type UnlockResult = { ok: true } | { ok: false; reason: "invalid_or_expired" };
+/** `userId`: the unlocked account, whose device the opening browser becomes (rememberThisDevice). */
+export type UnlockResult = { ok: true; userId: string } | { ok: false; reason: "invalid_or_expired" };
 
 /**
  * Spends an unlock token: clears the lock and the failure count, then, once that has committed, the
@@ -59,7 +60,7 @@ export async function unlockAccount(
     const user = await tx.user.update({
       where: { id: userId },
       data: { lockedUntil: null, failedSignInCount: 0, failedSignInWindowStartedAt: null },
-      select: { email: true },
+      select: { id: true, email: true },
     });
     await recordSecurityEvent(
       {
@@ -74,5 +75,5 @@ export async function unlockAccount(
   });
   if (!unlocked) return { ok: false, reason: "invalid_or_expired" };
   await resetRateLimit("sign-in-account", unlocked.email);
-  return { ok: true };
+  return { ok: true, userId: unlocked.id };
 }

@@ -2,7 +2,7 @@
 // (and through it lib/env) can validate policy names in RATE_LIMIT_FAIL_OPEN / RATE_LIMIT_FAIL_CLOSED.
 
 /** What a policy counts requests by. The raw value is hashed before it reaches the store (keys.ts). */
-export type RateLimitKeyKind = "ip" | "account" | "user";
+export type RateLimitKeyKind = "ip" | "account" | "user" | "device";
 
 export type RateLimitPolicy = {
   /** Stable identifier: used in Redis keys, logs and the RateLimit response headers. */
@@ -38,10 +38,15 @@ const table = {
   // while capping one address at ~1,900 password guesses a day.
   "sign-in-ip": { limit: 20, windowSeconds: 15 * MINUTE, keyKind: "ip", onStoreDown: "closed" },
   // Caps online guessing against one account at ~960 a day from any number of IPs. Counts failures
-  // only: lib/auth refunds the hit of a successful sign-in (refundRateLimit). The flip side:
-  // an attacker can keep a victim locked out for 15 min at a time; the sign-in flow should say so
-  // and offer the password reset.
+  // only: lib/auth refunds the hit of a successful sign-in (refundRateLimit). It applies to every
+  // browser that isn't a known device of the account, so an attacker can keep those locked out
+  // for 15 min at a time, but not the owner's known browsers (sign-in-device).
   "sign-in-account": { limit: 10, windowSeconds: 15 * MINUTE, keyKind: "account", onStoreDown: "closed" },
+  // Replaces sign-in-account for a browser holding a device cookie of the account (lib/auth's
+  // device-cookie.ts, decision 0027): the owner's known browser keeps this budget of its own while
+  // an attacker elsewhere keeps the account locked. Keyed by the cookie's nonce; failures only
+  // (success is refunded). Past it, the browser signs in like an unknown one.
+  "sign-in-device": { limit: 10, windowSeconds: 15 * MINUTE, keyKind: "device", onStoreDown: "closed" },
   // Nobody signs up more than a couple of times an hour; bulk account creation does.
   "sign-up-ip": { limit: 5, windowSeconds: HOUR, keyKind: "ip", onStoreDown: "closed" },
   // Each request sends an email: limit per IP (one sender hitting many inboxes) and per account

@@ -77,7 +77,7 @@ describe("lockout email and unlock link", () => {
     });
     expect(stored.tokenHash).not.toContain(token as string);
 
-    expect(await unlockAccount(token as string)).toEqual({ ok: true });
+    expect(await unlockAccount(token as string)).toEqual({ ok: true, userId: user.id });
     const unlocked = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
     expect(unlocked).toMatchObject({ lockedUntil: null, failedSignInCount: 0 });
     expect(await unlockAccount(token as string)).toEqual({ ok: false, reason: "invalid_or_expired" });
@@ -93,7 +93,7 @@ describe("lockout email and unlock link", () => {
     ).toMatchObject({ ok: false });
 
     const token = linkToken((await mailTo(user.email))[0], "/unlock");
-    expect(await unlockAccount(token)).toEqual({ ok: true });
+    expect(await unlockAccount(token)).toEqual({ ok: true, userId: user.id });
     expect(
       await signInWithPassword({ email: user.email, password: TEST_PASSWORD, ip: freshIp() }),
     ).toMatchObject({ ok: true, userId: user.id });

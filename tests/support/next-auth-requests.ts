@@ -36,17 +36,18 @@ export function callNextAuth(
 
 /**
  * A password sign-in as next-auth/react's signIn() sends it: a CSRF token, then the credentials
- * callback with the form's fields (email, password, and the honeypot if given).
+ * callback with the form's fields (email, password, and the honeypot if given). `browserCookie`:
+ * what the browser already holds (`name=value; …`, e.g. a device cookie), sent with both requests.
  */
 export async function signInThroughNextAuth(
   fields: Record<string, string>,
   ip: string,
+  browserCookie?: string,
 ): Promise<NextAuthCall> {
-  const csrf = await callNextAuth(["csrf"], { ip }).finished;
+  const csrf = await callNextAuth(["csrf"], { ip, cookie: browserCookie }).finished;
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const cookie = csrf.headers
-    .getSetCookie()
-    .map((header) => header.split(";")[0])
+  const cookie = [browserCookie, ...csrf.headers.getSetCookie().map((header) => header.split(";")[0])]
+    .filter(Boolean)
     .join("; ");
   return callNextAuth(["callback", "credentials"], {
     ip,

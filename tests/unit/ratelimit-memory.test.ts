@@ -140,6 +140,7 @@ describe("the policy table", () => {
       "password-reset-ip",
       "reauth-account",
       "sign-in-account",
+      "sign-in-device",
       "sign-in-ip",
       "sign-up-ip",
       "totp-account",

@@ -2,13 +2,16 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { unlockAccount } from "@/lib/auth";
+import { rememberThisDevice, unlockAccount } from "@/lib/auth";
 import { action } from "@/lib/http";
 
 /** The page saying the account is unlocked (also where a bot that filled the honeypot is sent). */
 const UNLOCKED = "/unlock?done=1";
 
-/** Public: the emailed token is the credential. Unlocks, then shows the outcome. */
+/**
+ * Public: the emailed token is the credential. Unlocks, makes this browser a device of the account
+ * (so an attacker who locks it again doesn't lock this browser out), then shows the outcome.
+ */
 export const unlockAccountAction = action(
   {
     auth: "public",
@@ -19,6 +22,7 @@ export const unlockAccountAction = action(
   },
   async ({ input, ip }) => {
     const result = await unlockAccount(input.token, { ip });
+    if (result.ok) await rememberThisDevice(result.userId);
     redirect(result.ok ? UNLOCKED : "/unlock?done=0");
   },
 );

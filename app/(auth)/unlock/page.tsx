@@ -23,7 +23,7 @@ export default async function UnlockPage({
         <h1 className="text-3xl font-bold tracking-tight">Unlock your account</h1>
         {done === "1" ? (
           <p role="status" className="mt-4 text-slate-700">
-            Your account is unlocked.{" "}
+            Your account is unlocked. This browser can sign in to it even if someone locks it again.{" "}
             <Link href="/sign-in" className="font-semibold text-indigo-700 underline underline-offset-4">
               Sign in
             </Link>

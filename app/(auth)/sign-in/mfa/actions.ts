@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { updateCurrentSession, verifyMfaChallenge } from "@/lib/auth";
+import { rememberThisDevice, updateCurrentSession, verifyMfaChallenge } from "@/lib/auth";
 import { action } from "@/lib/http";
 import { UNKNOWN_CLIENT_IP } from "@/lib/ratelimit";
 
@@ -27,6 +27,8 @@ export const verifyMfaCodeAction = action(
     if (user.mfa !== "pending") redirect("/account");
     const result = await verifyMfaChallenge(user.id, input.code, { ip: ip ?? UNKNOWN_CLIENT_IP, userAgent });
     await updateCurrentSession({ mfa: "verified", reauthentication: result.reauthentication });
+    // The sign-in is complete: this browser becomes a device of the account (lockout, decision 0027).
+    await rememberThisDevice(user.id);
     // After a recovery code, the MFA page says how many are left and offers new ones.
     redirect(
       result.method === "recovery_code" ? `/account/mfa?codesLeft=${result.recoveryCodesLeft}` : "/account",
