@@ -181,7 +181,7 @@ describe("lockout with device cookies", () => {
   it("is issued only after the MFA challenge, and never skips it", async () => {
     const user = await createTestUser();
     await startMfaEnrolment(user.id);
-    const { secret } = (await pendingEnrolment(user.id)) ?? { secret: "" };
+    const { secret } = (await pendingEnrolment(user.id, { authAt: Date.now() })) ?? { secret: "" };
     await confirmMfaEnrolment(user.id, generateSync({ secret }), { ip: freshIp() });
 
     const owner = new Browser();
