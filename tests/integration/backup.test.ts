@@ -23,25 +23,13 @@ import {
 import { createPrismaClient } from "@/lib/db";
 import { applyMigrations, readMigrations } from "@/tools/db/apply-migrations";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
-import { requireService } from "../support/services";
+import { requirePgDump } from "../support/services";
 
 const run = promisify(execFile);
 const testDatabase = inject("testDatabase");
 
-// PGlite is PostgreSQL 18, and pg_dump refuses servers newer than itself (15 here). CI runs these on
-// its real PostgreSQL (REQUIRE_SERVICES=1 forbids the embedded fallback there).
-const onEmbedded = testDatabase.kind === "embedded";
-if (onEmbedded) {
-  console.warn(
-    "Skipping the backup tests: the embedded PGlite is PostgreSQL 18 and pg_dump refuses servers newer " +
-      "than itself. Run them with TEST_DATABASE_URL pointing at a PostgreSQL server.",
-  );
-}
-const toolsPresent =
-  !onEmbedded &&
-  (await requireService("pg_dump and pg_restore (PostgreSQL client tools)", () =>
-    Promise.all([run("pg_dump", ["--version"]), run("pg_restore", ["--version"])]),
-  ));
+// pg_dump refuses the embedded PGlite (PostgreSQL 18): there the tests skip, saying why.
+const toolsPresent = await requirePgDump(testDatabase);
 
 const KEY = randomBytes(32).toString("base64");
 
