@@ -289,6 +289,26 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     expect(await latestDrill(dir)).toEqual(record);
   });
 
+  it("npm run backup:drill prints each backup the retention policy removed, as npm run backup does", async () => {
+    const dir = path.join(workDir, "drill-cli");
+    await mkdir(dir);
+    // An earlier backup of today: with one kept per day, the drill's own backup replaces it.
+    const today = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+    const earlier = `shipshape-${today}T000000Z`;
+    await writeFile(path.join(dir, `${earlier}.dump.enc`), "");
+    await writeFile(path.join(dir, `${earlier}.manifest.json`), "{}");
+    const drilled = await run(
+      process.execPath,
+      ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/backup-drill.ts"],
+      { env: { ...process.env, BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, DATABASE_URL: source.url } },
+    );
+    expect(drilled.stdout).toMatch(/^drill ok: /m);
+    expect(drilled.stdout).toMatch(new RegExp(`^retention: removed ${earlier}\\.dump\\.enc$`, "m"));
+    expect(existsSync(path.join(dir, `${earlier}.dump.enc`))).toBe(false);
+    const record = await latestDrill(dir);
+    expect(record?.removed).toEqual([`${earlier}.dump.enc`]);
+  });
+
   it("fails the drill when a table changed between restore and comparison, and records why", async () => {
     const dir = path.join(workDir, "drill-tampered");
     let scratch = "";
