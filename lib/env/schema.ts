@@ -10,6 +10,7 @@ import { checkMailEnv, mailEnvSchema } from "../mail/config";
 import { monitoringEnvSchema } from "../monitoring/config";
 import { privacyEnvSchema } from "../privacy/config";
 import { ratelimitEnvObject, refineRatelimitEnv } from "../ratelimit/config";
+import { appUrlSchema } from "./app-url";
 
 const optionalString = z.string().min(1).optional();
 const flag = z.stringbool().default(false);
@@ -17,13 +18,7 @@ const flag = z.stringbool().default(false);
 /** Keys that belong to the app as a whole rather than to one module. */
 const appEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  APP_URL: z
-    .url({ protocol: /^https?$/, error: "must be the app's public URL, such as https://app.example.com" })
-    .optional()
-    .describe(
-      "Public base URL: links in emails, OAuth callbacks, the same-origin check, and whether the session " +
-        "cookie is Secure (https). Never derived from the Host header. Required in production.",
-    ),
+  APP_URL: appUrlSchema,
   PRODUCTION_DATABASE_HOSTS: optionalString.describe(
     "Comma-separated database hosts the seed must never touch (wildcards like *.prod.example.com).",
   ),
