@@ -60,7 +60,15 @@ async function main(): Promise<void> {
   const next = spawn(
     process.execPath,
     // `npm start`: the environment check, then `next start`.
-    ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/start.ts", "-H", "127.0.0.1", "-p", port],
+    [
+      "node_modules/tsx/dist/cli.mjs",
+      "--conditions=react-server",
+      "scripts/start.ts",
+      "-H",
+      "127.0.0.1",
+      "-p",
+      port,
+    ],
     {
       stdio: "inherit",
       env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: poolMax },
