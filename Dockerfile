@@ -48,7 +48,7 @@ CMD ["npm", "run", "db:deploy"]
 
 # ---------------------------------------------------------------------------------------------------
 FROM build AS prune
-# Drop dev dependencies and the build cache; what is left is what `next start` needs.
+# Drop dev dependencies and the build cache; what is left is what `npm start` needs.
 RUN npm prune --omit=dev --ignore-scripts && rm -rf .next/cache
 
 # ---------------------------------------------------------------------------------------------------
@@ -64,4 +64,6 @@ EXPOSE 3000
 # image has neither curl nor wget.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node_modules/.bin/next", "start", "--hostname", "0.0.0.0", "--port", "3000"]
+# `npm start` without npm: the environment check (scripts/start.ts, so a bad environment prints its
+# problems and nothing that looks like a start), then `next start`. tsx is a runtime dependency for this.
+CMD ["node_modules/.bin/tsx", "--conditions=react-server", "scripts/start.ts", "--hostname", "0.0.0.0", "--port", "3000"]

@@ -2,6 +2,8 @@
 // scratch database (shipshape_drill_<time>) on the same server, compares every table and the migration
 // with the backup's manifest, drops the scratch database, and appends the result to
 // <BACKUP_DIR>/drills.jsonl. Run it on a schedule: a backup that was never restored is a hope.
+// Its backup is a real one that stays in BACKUP_DIR, so the retention policy runs as after
+// `npm run backup` (it may delete today's earlier backup), and each file it removed is printed.
 //
 // --server <url>  a database URL on the server (and as the user) that may CREATE DATABASE, when the
 //                 DATABASE_URL user may not. Default: DATABASE_URL.
@@ -33,11 +35,18 @@ runCli("backup:drill", async () => {
   if (!record.ok) {
     console.error(`drill FAILED (${record.backupFile ?? "no backup"}, in ${seconds}s; recorded in ${log}):`);
     for (const problem of record.problems) console.error(`  - ${problem}`);
+    printRemoved(record.removed);
     return 1;
   }
   console.log(
     `drill ok: ${record.backupFile} restored into ${record.scratchDatabase} (dropped), ${record.tables} tables ` +
       `${record.rows} rows match in ${seconds}s; recorded in ${log}`,
   );
+  printRemoved(record.removed);
   return 0;
 });
+
+/** The same lines as `npm run backup`: one per older backup the retention policy deleted. */
+function printRemoved(removed: string[]): void {
+  for (const name of removed) console.log(`retention: removed ${name}`);
+}

@@ -4,6 +4,8 @@
 //   developer's call there (`npm run db:migrate`); this only warns when some are not applied.
 // - DATABASE_URL unset: an embedded PostgreSQL (PGlite) starts on .data/pglite, the committed migrations
 //   are applied, demo data is seeded on the first start, and Next gets DATABASE_URL pointing at it.
+// Before anything else, the environment is checked as Next will see it (scripts/dev-env.ts): a bad
+// one stops the command there, listing every problem.
 //
 // The background job worker (lib/jobs) runs inside this process, on the same database, so queued mail,
 // data exports and the scheduled jobs work with no second terminal. Set DEV_JOB_WORKER=false to leave
@@ -12,12 +14,14 @@
 // Extra arguments go to `next dev` (`npm run dev -- --port 4000`). Ctrl-C stops Next, then the worker,
 // then the database.
 
+// First, as a side-effect import (kept in place): loads the .env files and checks the environment,
+// before any module below reads it.
+import "./dev-env";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import nextEnv from "@next/env"; // CommonJS: its named exports are not visible to ESM imports
 import { createPrismaClient, disconnectDb } from "../lib/db";
 import { readJobsConfig, stopJobProducer } from "../lib/jobs";
 import { type JobWorker, jobDefinitions, startJobWorker } from "../lib/jobs/worker";
@@ -30,6 +34,7 @@ import {
   redactUrl,
 } from "../tools/db/apply-migrations";
 import { DEV_DATA_DIR, EmbeddedPostgresError, startEmbeddedPostgres } from "../tools/embedded-postgres";
+import { inheritedEnv } from "./dev-env";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const NEXT_BIN = path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next");
@@ -60,10 +65,6 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => onStopSignal());
   process.on("SIGTERM", () => onStopSignal());
 
-  // Next loads the .env files itself (and reloads them on change), so it gets the environment as it
-  // was before they were read here; this process reads them only to see a DATABASE_URL set in them.
-  const inheritedEnv = { ...process.env };
-  nextEnv.loadEnvConfig(REPO_ROOT, true, { info: () => {}, error: console.error });
   // Links in mail must point where this dev server listens: without an APP_URL of its own, derive it
   // from the port (`npm run dev -- --port 4000`), for Next and for the worker in this process.
   const nextArgs = process.argv.slice(2);

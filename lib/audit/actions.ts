@@ -46,7 +46,9 @@ export const AUDIT_ACTIONS = [
   "org.deleted",
   "org.settings_changed",
   "org.ownership_transferred",
-  // Domain objects: destructive changes.
+  // Domain objects: every change.
+  "project.created",
+  "project.updated",
   "project.deleted",
   // Platform operators (the /admin area).
   "admin.user.disabled",

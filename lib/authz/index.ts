@@ -12,4 +12,5 @@ export {
   type Resource,
   ROLE_RANK,
   ROLES,
+  roleWithArticle,
 } from "./policy";

@@ -10,6 +10,17 @@ export type OrgRole = (typeof ROLES)[number];
 /** Higher number, more power. "Nobody can grant a role above their own" compares these. */
 export const ROLE_RANK: Record<OrgRole, number> = { OWNER: 3, ADMIN: 2, MEMBER: 1 };
 
+const ROLE_WITH_ARTICLE: Record<OrgRole, string> = {
+  OWNER: "an owner",
+  ADMIN: "an admin",
+  MEMBER: "a member",
+};
+
+/** The role as it reads in a sentence ("You are an owner of…", "invited as a member"). */
+export function roleWithArticle(role: OrgRole): string {
+  return ROLE_WITH_ARTICLE[role];
+}
+
 /**
  * Conditions some grants depend on. The caller passes the facts (`PolicyContext`); each condition is
  * a pure function of them, so the rule is visible here rather than buried in a handler.

@@ -37,6 +37,8 @@ export interface DrillRecord {
   ok: boolean;
   /** The backup it made and restored; null when the backup itself failed. */
   backupFile: string | null;
+  /** Older backups the retention policy deleted after the drill's backup (as `npm run backup` does). */
+  removed: string[];
   scratchDatabase: string;
   tables: number;
   rows: number;
@@ -66,6 +68,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
     durationMs: 0,
     ok: false,
     backupFile: null,
+    removed: [],
     scratchDatabase,
     tables: 0,
     rows: 0,
@@ -83,6 +86,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
       upload: false,
     });
     record.backupFile = path.basename(backup.filePath);
+    record.removed = backup.removed;
     await createDatabase(serverUrl, scratchDatabase);
     created = true;
     const scratchUrl = withDatabaseName(serverUrl, scratchDatabase);

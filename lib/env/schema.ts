@@ -10,6 +10,7 @@ import { checkMailEnv, mailEnvSchema } from "../mail/config";
 import { monitoringEnvSchema } from "../monitoring/config";
 import { privacyEnvSchema } from "../privacy/config";
 import { ratelimitEnvObject, refineRatelimitEnv } from "../ratelimit/config";
+import { appUrlSchema } from "./app-url";
 
 const optionalString = z.string().min(1).optional();
 const flag = z.stringbool().default(false);
@@ -17,13 +18,7 @@ const flag = z.stringbool().default(false);
 /** Keys that belong to the app as a whole rather than to one module. */
 const appEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  APP_URL: z
-    .url({ protocol: /^https?$/, error: "must be the app's public URL, such as https://app.example.com" })
-    .optional()
-    .describe(
-      "Public base URL: links in emails, OAuth callbacks, the same-origin check, and whether the session " +
-        "cookie is Secure (https). Never derived from the Host header. Required in production.",
-    ),
+  APP_URL: appUrlSchema,
   PRODUCTION_DATABASE_HOSTS: optionalString.describe(
     "Comma-separated database hosts the seed must never touch (wildcards like *.prod.example.com).",
   ),
@@ -37,7 +32,8 @@ const publicEnvSchema = z.object({
   NEXT_PUBLIC_SENTRY_DSN: z.url({ error: "must be a Sentry DSN URL" }).optional(),
 });
 
-export const serverEnvSchema = appEnvSchema
+/** Every variable with its own check (type, format, default), before the rules that span several. */
+const serverEnvFields = appEnvSchema
   .extend(dbEnvSchema.shape)
   .extend(logEnvSchema.shape)
   .extend(monitoringEnvSchema.shape)
@@ -49,18 +45,50 @@ export const serverEnvSchema = appEnvSchema
   .extend(jobsEnvSchema.shape)
   .extend(privacyEnvSchema.shape)
   .extend(publicEnvSchema.shape)
-  .extend(billingEnvSchema.shape)
-  .superRefine((env, ctx) => {
-    // Modules' own cross-field rules (zod drops refinements when shapes are merged).
-    checkMailEnv(env, ctx);
-    checkAuthEnv(env, ctx);
-    checkBackupKeyIds(env, ctx);
-    checkBackupUploadEnv(env, ctx);
-    refineRatelimitEnv(env, ctx);
-    checkBillingEnv(env, ctx);
-    checkAppUrl(env, ctx);
-  })
-  .transform((env) => ({ ...env, APP_URL: env.APP_URL ?? DEVELOPMENT_APP_URL }));
+  .extend(billingEnvSchema.shape);
+
+type ServerEnvFields = z.infer<typeof serverEnvFields>;
+
+/**
+ * The server environment: every variable's own check, then the rules that span several, all in one
+ * pass so that one start lists every problem. (On the merged object, zod skips refinements once a
+ * field fails: a `LOG_LEVEL=verbose` would hide a missing AUTH_SECRET until the next start.)
+ */
+export const serverEnvSchema = z.record(z.string(), z.string().optional()).transform((input, ctx) => {
+  const env: Record<string, unknown> = {};
+  const invalid = new Set<string>();
+  for (const [name, field] of Object.entries(serverEnvFields.shape as Record<string, z.ZodType>)) {
+    const parsed = field.safeParse(input[name]);
+    if (parsed.success) {
+      env[name] = parsed.data;
+      continue;
+    }
+    invalid.add(name);
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });
+    // The cross-field rules see an invalid variable as unset (its default, if it has one).
+    const unset = field.safeParse(undefined);
+    env[name] = unset.success ? unset.data : undefined;
+  }
+  // They say nothing more about an invalid variable: its own problem is listed already. A required
+  // variable that failed (DATABASE_URL) is undefined here, against its type; no rule reads one.
+  const checked = env as ServerEnvFields;
+  const report = {
+    ...ctx,
+    addIssue(issue) {
+      const name = typeof issue === "string" ? undefined : issue.path?.[0];
+      if (name === undefined || !invalid.has(String(name))) ctx.addIssue(issue);
+    },
+  } satisfies z.RefinementCtx;
+  // Modules' own cross-field rules (zod drops refinements when shapes are merged).
+  checkMailEnv(checked, report);
+  checkAuthEnv(checked, report);
+  checkBackupKeyIds(checked, report);
+  checkBackupUploadEnv(checked, report);
+  refineRatelimitEnv(checked, report);
+  checkBillingEnv(checked, report);
+  checkAppUrl(checked, report);
+  return { ...checked, APP_URL: checked.APP_URL ?? DEVELOPMENT_APP_URL };
+});
 
 /** Where `npm run dev` serves the app; APP_URL's value everywhere but production when unset. */
 const DEVELOPMENT_APP_URL = "http://localhost:3000";

@@ -72,7 +72,7 @@ export async function getProject(scope: OrgScope, projectId: string): Promise<Pr
   return project;
 }
 
-/** Creates a project in the caller's organization, created by the caller. */
+/** Creates a project in the caller's organization, created by the caller. Records `project.created`. */
 export async function createProject(scope: OrgScope, input: CreateProjectInput): Promise<ProjectView> {
   const { name, description } = parseCallerInput(createProjectInput, input);
   if (!can(scope.role, "project.create")) {
@@ -82,9 +82,21 @@ export async function createProject(scope: OrgScope, input: CreateProjectInput):
       new ForbiddenError("project.create", "Only owners and admins can create projects."),
     );
   }
-  return getDb().project.create({
-    data: { orgId: scope.orgId, createdById: scope.userId, name, description: description ?? null },
-    select: projectSelect,
+  return inTransaction(scope, null, async (tx) => {
+    const project = await tx.project.create({
+      data: { orgId: scope.orgId, createdById: scope.userId, name, description: description ?? null },
+      select: projectSelect,
+    });
+    await recordAuditEvent(
+      {
+        ...auditBase(scope, scope.orgId),
+        action: "project.created",
+        target: { type: "project", id: project.id },
+        metadata: { name },
+      },
+      tx,
+    );
+    return project;
   });
 }
 
@@ -93,13 +105,17 @@ async function findForChange(tx: Tx, scope: OrgScope, projectId: string) {
   if (!isUuid(projectId)) throw new NotFoundError();
   const project = await tx.project.findFirst({
     where: { id: projectId, orgId: scope.orgId },
-    select: { id: true, name: true, createdById: true },
+    select: { id: true, name: true, description: true, createdById: true },
   });
   if (!project) throw new NotFoundError();
   return project;
 }
 
-/** Changes a project's name or description: owners and admins any project, members their own. */
+/**
+ * Changes a project's name or description: owners and admins any project, members their own.
+ * Records `project.updated` when something actually changed: the name from and to, and only that
+ * the description changed (it can be long and personal; the audit log keeps it for 400 days).
+ */
 export async function updateProject(
   scope: OrgScope,
   projectId: string,
@@ -112,11 +128,28 @@ export async function updateProject(
     if (!can(scope.role, "project.update", facts)) {
       throw new ForbiddenError("project.update", "You can change only the projects you created.");
     }
-    return tx.project.update({
+    const updated = await tx.project.update({
       where: { id: project.id, orgId: scope.orgId },
       data: changes,
       select: projectSelect,
     });
+    const renamed = updated.name !== project.name;
+    const describedAnew = updated.description !== project.description;
+    if (renamed || describedAnew) {
+      await recordAuditEvent(
+        {
+          ...auditBase(scope, scope.orgId),
+          action: "project.updated",
+          target: { type: "project", id: project.id },
+          metadata: {
+            ...(renamed ? { name: { from: project.name, to: updated.name } } : {}),
+            ...(describedAnew ? { descriptionChanged: true } : {}),
+          },
+        },
+        tx,
+      );
+    }
+    return updated;
   });
 }
 

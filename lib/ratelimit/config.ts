@@ -1,5 +1,24 @@
 import { z } from "zod";
+import { appUrlSchema } from "../env/app-url";
 import { RATE_LIMIT_POLICY_NAMES } from "./policies";
+
+/** Redis key characters that need no quoting anywhere (redis-cli, SCAN patterns aside from `*`). */
+const KEY_PREFIX = /^[A-Za-z0-9:._-]{1,100}$/;
+
+/** The prefix when neither RATE_LIMIT_PREFIX nor APP_URL is set (development, tests). */
+const DEFAULT_KEY_PREFIX = "shipshape:ratelimit";
+
+/**
+ * The namespace of this deployment's rate-limit keys. Two deployments on one Redis (staging and
+ * production, two apps) must not share counters: one's traffic would use up the other's limits,
+ * and resetting a key in one would reset it in both. The default is per deployment without any
+ * setting: APP_URL's host, which every instance of a deployment shares and no other deployment has.
+ */
+export function rateLimitKeyPrefix(env: Pick<RatelimitEnv, "RATE_LIMIT_PREFIX" | "APP_URL">): string {
+  if (env.RATE_LIMIT_PREFIX) return env.RATE_LIMIT_PREFIX;
+  if (env.APP_URL) return `${DEFAULT_KEY_PREFIX}:${new URL(env.APP_URL).host}`;
+  return DEFAULT_KEY_PREFIX;
+}
 
 /** A comma-separated list of policy names, each checked against the policy table. */
 const policyNameList = z
@@ -30,6 +49,7 @@ const policyNameList = z
  */
 export const ratelimitEnvObject = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  APP_URL: appUrlSchema,
   UPSTASH_REDIS_REST_URL: z
     .url({ protocol: /^https?$/, error: "must be the https:// REST URL of an Upstash Redis database" })
     .optional()
@@ -47,6 +67,17 @@ export const ratelimitEnvObject = z.object({
     .stringbool()
     .default(false)
     .describe("Allows in-memory rate limits in production (a single-instance deployment only)."),
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(
+      KEY_PREFIX,
+      "may hold letters, digits and : . _ - only (up to 100), such as shipshape:ratelimit:staging",
+    )
+    .optional()
+    .describe(
+      "Start of every rate-limit key in Redis. Default: shipshape:ratelimit:<APP_URL's host>, so deployments " +
+        "sharing one Redis count apart and a deployment's instances count together.",
+    ),
   RATE_LIMIT_TIMEOUT_MS: z.coerce
     .number()
     .int()

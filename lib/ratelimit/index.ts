@@ -5,7 +5,7 @@ import "server-only";
 import { parseEnv } from "../env";
 import { logger } from "../log";
 import { type HeaderReader, resolveClientIp, UNKNOWN_CLIENT_IP } from "./client-ip";
-import { type RatelimitEnv, rateLimitStoreKind, ratelimitEnvSchema } from "./config";
+import { type RatelimitEnv, rateLimitKeyPrefix, rateLimitStoreKind, ratelimitEnvSchema } from "./config";
 import { createRateLimiter, type RateLimitDecision, type RateLimiter } from "./limiter";
 import { createMemoryStore } from "./memory-store";
 import { RATE_LIMIT_POLICIES, type RateLimitPolicyName, withStoreDownOverrides } from "./policies";
@@ -13,7 +13,7 @@ import { createRedisStore, createUpstashStore } from "./redis-store";
 import type { RateLimitStore } from "./store";
 
 export { type HeaderReader, UNKNOWN_CLIENT_IP } from "./client-ip";
-export { type RatelimitEnv, ratelimitEnvSchema, refineRatelimitEnv } from "./config";
+export { type RatelimitEnv, rateLimitKeyPrefix, ratelimitEnvSchema, refineRatelimitEnv } from "./config";
 export { rateLimitedResponse, rateLimitHeaders, rateLimitRefusal } from "./headers";
 export {
   createRateLimiter,
@@ -60,15 +60,17 @@ function rateLimiter(): RateLimiter<RateLimitPolicyName> {
 
 function storeFromSettings(config: RatelimitEnv): RateLimitStore {
   const timeoutMs = config.RATE_LIMIT_TIMEOUT_MS;
+  const prefix = rateLimitKeyPrefix(config);
   switch (rateLimitStoreKind(config)) {
     case "upstash":
       return createUpstashStore({
         url: config.UPSTASH_REDIS_REST_URL as string,
         token: config.UPSTASH_REDIS_REST_TOKEN as string,
+        prefix,
         timeoutMs,
       });
     case "redis":
-      return createRedisStore({ url: config.REDIS_URL as string, timeoutMs });
+      return createRedisStore({ url: config.REDIS_URL as string, prefix, timeoutMs });
     case "memory":
       return createMemoryStore();
   }

@@ -6,15 +6,15 @@ import { ratelimitRedisFromIoredis, type StoreRedis } from "./ioredis-adapter";
 import type { RateLimitPolicy } from "./policies";
 import type { RateLimitStore } from "./store";
 
-/** Every rate limit key in Redis starts with this, followed by the policy name and a hash. */
-const DEFAULT_KEY_PREFIX = "shipshape:ratelimit";
-
 // A script rather than a DEL command: the ioredis adapter runs scripts only (ioredis-adapter.ts).
 const DELETE_KEYS_SCRIPT = 'return redis.call("DEL", unpack(KEYS))';
 
 type RedisStoreOptions = {
-  /** Key prefix; tests use a unique one per run. */
-  prefix?: string;
+  /**
+   * Start of every key, followed by the policy name and a hash: the deployment's namespace
+   * (rateLimitKeyPrefix); tests use a unique one per run.
+   */
+  prefix: string;
   /** Bounds each Redis command too, so a hung server doesn't pile up pending commands. */
   timeoutMs: number;
 };
@@ -53,7 +53,7 @@ export function createUpstashStore(
 function ratelimitStore(
   kind: RateLimitStoreKind,
   redis: StoreRedis,
-  prefix = DEFAULT_KEY_PREFIX,
+  prefix: string,
   close: () => Promise<void>,
 ): RateLimitStore {
   const limiters = new Map<string, Ratelimit>();

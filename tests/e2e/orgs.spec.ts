@@ -99,4 +99,19 @@ test.describe("organizations", () => {
 
     expect(problems.cspViolations).toEqual([]);
   });
+
+  test("the overview names the viewer's role with its article: an owner, an admin, a member", async ({
+    browser,
+  }) => {
+    for (const [email, phrase] of [
+      ["owner@example.com", "an owner"],
+      ["admin@example.com", "an admin"],
+      ["member@example.com", "a member"],
+    ] as const) {
+      const page = await signedInPage(browser, email);
+      await visit(page, `/${org}`);
+      await expect(page.getByText(`You are ${phrase} of this organization.`)).toBeVisible();
+      await page.context().close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 // Starts the production build for the e2e suite (Playwright's webServer runs this):
 // a fresh database with the committed migrations, a job worker (as `npm run worker` would run next to
-// the app), then `next start` on 127.0.0.1.
+// the app), then `npm start` (scripts/start.ts: the environment check, then `next start`) on 127.0.0.1.
 //
 // The demo data (prisma/seed.ts) gives the suite its accounts: owner/admin/member@example.com.
 //
@@ -59,7 +59,16 @@ async function main(): Promise<void> {
 
   const next = spawn(
     process.execPath,
-    ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", port],
+    // `npm start`: the environment check, then `next start`.
+    [
+      "node_modules/tsx/dist/cli.mjs",
+      "--conditions=react-server",
+      "scripts/start.ts",
+      "-H",
+      "127.0.0.1",
+      "-p",
+      port,
+    ],
     {
       stdio: "inherit",
       env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: poolMax },

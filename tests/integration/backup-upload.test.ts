@@ -12,18 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { createBackup, readBackupConfig, readManifest, verifyChecksum } from "@/lib/backup";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
 import { type FakeS3, startFakeS3 } from "../support/fake-s3";
-import { requireService } from "../support/services";
+import { requirePgDump } from "../support/services";
 
 const run = promisify(execFile);
 const testDatabase = inject("testDatabase");
 
-// As in backup.test.ts: pg_dump 15 refuses the embedded PGlite (PostgreSQL 18).
-const onEmbedded = testDatabase.kind === "embedded";
-const toolsPresent =
-  !onEmbedded &&
-  (await requireService("pg_dump and pg_restore (PostgreSQL client tools)", () =>
-    Promise.all([run("pg_dump", ["--version"]), run("pg_restore", ["--version"])]),
-  ));
+// pg_dump refuses the embedded PGlite (PostgreSQL 18): there the tests skip, saying why.
+const toolsPresent = await requirePgDump(testDatabase);
 
 const KEY = randomBytes(32).toString("base64");
 const BUCKET = "shipshape-test-backups";

@@ -23,25 +23,13 @@ import {
 import { createPrismaClient } from "@/lib/db";
 import { applyMigrations, readMigrations } from "@/tools/db/apply-migrations";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
-import { requireService } from "../support/services";
+import { requirePgDump } from "../support/services";
 
 const run = promisify(execFile);
 const testDatabase = inject("testDatabase");
 
-// PGlite is PostgreSQL 18, and pg_dump refuses servers newer than itself (15 here). CI runs these on
-// its real PostgreSQL (REQUIRE_SERVICES=1 forbids the embedded fallback there).
-const onEmbedded = testDatabase.kind === "embedded";
-if (onEmbedded) {
-  console.warn(
-    "Skipping the backup tests: the embedded PGlite is PostgreSQL 18 and pg_dump refuses servers newer " +
-      "than itself. Run them with TEST_DATABASE_URL pointing at a PostgreSQL server.",
-  );
-}
-const toolsPresent =
-  !onEmbedded &&
-  (await requireService("pg_dump and pg_restore (PostgreSQL client tools)", () =>
-    Promise.all([run("pg_dump", ["--version"]), run("pg_restore", ["--version"])]),
-  ));
+// pg_dump refuses the embedded PGlite (PostgreSQL 18): there the tests skip, saying why.
+const toolsPresent = await requirePgDump(testDatabase);
 
 const KEY = randomBytes(32).toString("base64");
 
@@ -299,6 +287,26 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     );
     expect(rows).toEqual([]);
     expect(await latestDrill(dir)).toEqual(record);
+  });
+
+  it("npm run backup:drill prints each backup the retention policy removed, as npm run backup does", async () => {
+    const dir = path.join(workDir, "drill-cli");
+    await mkdir(dir);
+    // An earlier backup of today: with one kept per day, the drill's own backup replaces it.
+    const today = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+    const earlier = `shipshape-${today}T000000Z`;
+    await writeFile(path.join(dir, `${earlier}.dump.enc`), "");
+    await writeFile(path.join(dir, `${earlier}.manifest.json`), "{}");
+    const drilled = await run(
+      process.execPath,
+      ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/backup-drill.ts"],
+      { env: { ...process.env, BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, DATABASE_URL: source.url } },
+    );
+    expect(drilled.stdout).toMatch(/^drill ok: /m);
+    expect(drilled.stdout).toMatch(new RegExp(`^retention: removed ${earlier}\\.dump\\.enc$`, "m"));
+    expect(existsSync(path.join(dir, `${earlier}.dump.enc`))).toBe(false);
+    const record = await latestDrill(dir);
+    expect(record?.removed).toEqual([`${earlier}.dump.enc`]);
   });
 
   it("fails the drill when a table changed between restore and comparison, and records why", async () => {

@@ -4,11 +4,12 @@
 // - a user of another organization gets 404, word for word the answer for something that doesn't exist;
 // - a role without the permission gets 403 (404 where the endpoint keeps existence secret), and a
 //   role that fails the permission's condition gets 403; neither changes anything;
-// - every role with the permission succeeds.
+// - every role with the permission succeeds, and a change is audited as theirs (docs/SPEC.md).
 // A last test fails when an endpoint under app/api/orgs is missing from the matrix.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SECURITY_EVENT_LOG_LEVELS } from "@/lib/audit";
 import { type OrgRole, permissionsFor, ROLES } from "@/lib/authz";
 import { endpointDeclaration } from "@/lib/http";
 import { fakeStripeForThisFile, putOnPaidPlan } from "../support/billing";
@@ -81,6 +82,14 @@ async function send(endpoint: BolaEndpoint, slug: string, cookie: string, call: 
 }
 
 const noSuchOrg = () => `no-such-org-${randomBytes(5).toString("hex")}`;
+/** Ids of the audit events `userId` caused that record a change (not sign-ins or refusals). */
+const changeEventsBy = async (userId: string) =>
+  (
+    await testDb().auditEvent.findMany({
+      where: { actorId: userId, action: { notIn: Object.keys(SECURITY_EVENT_LOG_LEVELS) } },
+      select: { id: true },
+    })
+  ).map((event) => event.id);
 const deniedCount = (userId: string) =>
   testDb().auditEvent.count({ where: { action: "authz.denied", actorId: userId } });
 
@@ -150,13 +159,21 @@ describe.each(BOLA_MATRIX)("$method $path ($permission)", (endpoint) => {
     expect(await call.state?.()).toEqual(before);
   });
 
-  it.each(allowed)("lets %s do it", async (role) => {
+  // docs/SPEC.md: every change to organizations, members, invitations and projects is audited.
+  const changes = endpoint.method !== "GET";
+  it.each(allowed)(`lets %s do it${changes ? ", and audits the change as theirs" : ""}`, async (role) => {
     const world = await createWorld();
     const call = await endpoint.fixture(world, role as OrgRole);
     const before = await call.state?.();
-    const answer = await send(endpoint, world.org.slug, world.members[role as OrgRole].cookie, call);
+    const actor = world.members[role as OrgRole];
+    const eventsBefore = await changeEventsBy(actor.userId);
+    const answer = await send(endpoint, world.org.slug, actor.cookie, call);
     expect({ status: answer.status, body: answer.body }).toMatchObject({ status: endpoint.success });
-    if (call.state && endpoint.method !== "GET") expect(await call.state()).not.toEqual(before);
+    if (call.state && changes) expect(await call.state()).not.toEqual(before);
+    if (changes) {
+      const written = (await changeEventsBy(actor.userId)).filter((id) => !eventsBefore.includes(id));
+      expect(written, `${endpoint.method} ${endpoint.path} wrote no audit event`).not.toEqual([]);
+    }
   });
 });
 

@@ -47,6 +47,49 @@ describe("projects", () => {
     expect(event).toMatchObject({ targetId: project.id, metadata: { name: "Short-lived" } });
   });
 
+  it("audit each change in its transaction: created with the name, updated with what changed, deleted with the name", async () => {
+    const { org, admin, member } = await createTestOrg();
+    const eventsOf = async (action: string) =>
+      testDb().auditEvent.findMany({ where: { orgId: org.id, action }, orderBy: { seq: "asc" } });
+    const actor = {
+      actorType: "USER",
+      actorId: admin().userId,
+      actorIp: "203.0.113.9",
+      actorUserAgent: "vitest",
+    };
+
+    const project = await createProject(admin().scope, { name: "Launch", description: "The plan" });
+    expect(await eventsOf("project.created")).toEqual([
+      expect.objectContaining({
+        ...actor,
+        targetType: "project",
+        targetId: project.id,
+        metadata: { name: "Launch" },
+      }),
+    ]);
+
+    await updateProject(admin().scope, project.id, { name: "Liftoff" });
+    await updateProject(admin().scope, project.id, { description: "A new plan" });
+    // Nothing changed: nothing to record.
+    await updateProject(admin().scope, project.id, { name: "Liftoff", description: "A new plan" });
+    expect(
+      (await eventsOf("project.updated")).map(({ targetId, metadata }) => ({ targetId, metadata })),
+    ).toEqual([
+      { targetId: project.id, metadata: { name: { from: "Launch", to: "Liftoff" } } },
+      // A description can be long and personal: the event says it changed, not what it says.
+      { targetId: project.id, metadata: { descriptionChanged: true } },
+    ]);
+
+    // A refused change records the refusal only.
+    await rejectionOf(updateProject(member().scope, project.id, { name: "Taken over" }));
+    expect(await eventsOf("project.updated")).toHaveLength(2);
+
+    await deleteProject(admin().scope, project.id);
+    expect(await eventsOf("project.deleted")).toEqual([
+      expect.objectContaining({ ...actor, targetId: project.id, metadata: { name: "Liftoff" } }),
+    ]);
+  });
+
   it("of another organization are not found, exactly like missing ones, and stay untouched", async () => {
     const mine = await createTestOrg(["OWNER"]);
     const theirs = await createTestOrg(["OWNER"]);

@@ -17,7 +17,7 @@ const redisUp = await requireService(`Redis at ${REDIS_URL}`, () => pingRedis(RE
 type Instance = { ready: Promise<void>; go(): void; answers: Promise<boolean[]> };
 
 /** Starts one instance process: `ready` once it is connected, `go()` to fire, `answers` what it got. */
-function startInstance(key: string, count: number): Instance {
+function startInstance(key: string, count: number, env: Record<string, string> = {}): Instance {
   const child = spawn(
     path.join(ROOT, "node_modules/.bin/tsx"),
     [
@@ -29,7 +29,7 @@ function startInstance(key: string, count: number): Instance {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, REDIS_URL, UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "" },
+      env: { ...process.env, REDIS_URL, UPSTASH_REDIS_REST_URL: "", UPSTASH_REDIS_REST_TOKEN: "", ...env },
       stdio: ["pipe", "pipe", "inherit"],
     },
   );
@@ -73,4 +73,30 @@ describe.runIf(redisUp)("rate limits across two app instances on one Redis", () 
     const allowed = [...first, ...second].filter(Boolean).length;
     expect(allowed).toBe(limit);
   }, 30_000);
+
+  it("keeps two deployments on one Redis apart (APP_URL's host, or RATE_LIMIT_PREFIX), while instances of one share", async () => {
+    const { limit } = RATE_LIMIT_POLICIES["sign-in-account"];
+    const account = `two-deployments-${randomBytes(4).toString("hex")}@example.com`;
+    const run = randomBytes(4).toString("hex");
+    /** Runs one instance to the end: `count` checks on the account, what it was told. */
+    const answersOf = async (count: number, env: Record<string, string>) => {
+      const instance = startInstance(account, count, { RATE_LIMIT_PREFIX: "", ...env });
+      await instance.ready;
+      instance.go();
+      return instance.answers;
+    };
+    const production = { APP_URL: `https://app-${run}.example.com` };
+    const staging = { APP_URL: `https://staging-${run}.example.com` };
+
+    // Production uses up the account's limit.
+    expect(await answersOf(limit, production)).toEqual(Array(limit).fill(true));
+    // Another instance of production shares the count: refused.
+    expect(await answersOf(1, production)).toEqual([false]);
+    // Staging on the same Redis counts on its own: the whole limit again.
+    expect(await answersOf(limit, staging)).toEqual(Array(limit).fill(true));
+    // An explicit RATE_LIMIT_PREFIX wins over the host: a third namespace, shared by whoever sets it.
+    const named = { ...production, RATE_LIMIT_PREFIX: `test:deployment-${run}` };
+    expect(await answersOf(limit, named)).toEqual(Array(limit).fill(true));
+    expect(await answersOf(1, { ...staging, RATE_LIMIT_PREFIX: named.RATE_LIMIT_PREFIX })).toEqual([false]);
+  }, 60_000);
 });

@@ -212,7 +212,9 @@ describe.skipIf(!redisUp)("rate limits on the shared Redis", () => {
 describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
   it("loads each script into Redis once, then runs it by its sha", async () => {
     const server = await startRedisServer();
-    const { limiter } = limiterOn(createRedisStore({ url: server.url, timeoutMs: TIMEOUT_MS }));
+    const { limiter } = limiterOn(
+      createRedisStore({ url: server.url, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+    );
     for (let i = 0; i < 4; i++) await limiter.check("auth", "192.0.2.1");
 
     const stats = await server.admin.info("commandstats");
@@ -231,7 +233,9 @@ describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
     cleanups.push(() => Sentry.close());
 
     const server = await startRedisServer();
-    const { limiter, errors } = limiterOn(createRedisStore({ url: server.url, timeoutMs: TIMEOUT_MS }));
+    const { limiter, errors } = limiterOn(
+      createRedisStore({ url: server.url, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+    );
     expect((await limiter.check("auth", "192.0.2.1")).allowed).toBe(true);
     expect((await limiter.check("general", "192.0.2.1")).allowed).toBe(true);
 
@@ -274,7 +278,9 @@ describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
 
   it("bounds a hung Redis by the timeout and treats it as down", async () => {
     const server = await startRedisServer();
-    const { limiter, errors } = limiterOn(createRedisStore({ url: server.url, timeoutMs: TIMEOUT_MS }));
+    const { limiter, errors } = limiterOn(
+      createRedisStore({ url: server.url, prefix: PREFIX, timeoutMs: TIMEOUT_MS }),
+    );
     expect((await limiter.check("auth", "192.0.2.1")).allowed).toBe(true);
 
     server.process.kill("SIGSTOP");
@@ -300,6 +306,7 @@ describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
     const store = createUpstashStore({
       url: `http://127.0.0.1:${port}`,
       token: "test-token",
+      prefix: PREFIX,
       timeoutMs: TIMEOUT_MS,
     });
     const { limiter } = limiterOn(store);

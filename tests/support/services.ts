@@ -3,8 +3,11 @@
 //
 //   const redisUp = await requireService("Redis at " + url, () => pingRedis(url));
 //   describe.skipIf(!redisUp)("rate limits on Redis", () => { ... });
+import { execFile } from "node:child_process";
 import { createServer } from "node:net";
+import { promisify } from "node:util";
 import { Redis } from "ioredis";
+import type { TestDatabase } from "./test-database";
 
 /**
  * Runs `probe`; true when it resolves. When it throws: with REQUIRE_SERVICES=1 this throws (the
@@ -15,17 +18,37 @@ export async function requireService(name: string, probe: () => Promise<unknown>
     await probe();
     return true;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (process.env.REQUIRE_SERVICES === "1") {
-      throw new Error(
-        `REQUIRE_SERVICES=1 but ${name} is not reachable (${reason}). Start it, or unset REQUIRE_SERVICES to skip these tests.`,
-      );
-    }
-    console.warn(
-      `Skipping tests that need ${name}: not reachable (${reason}). Set REQUIRE_SERVICES=1 to fail instead.`,
-    );
-    return false;
+    return unavailable(name, `not reachable (${error instanceof Error ? error.message : String(error)})`);
   }
+}
+
+/**
+ * pg_dump and pg_restore, able to dump the test database (the backup tests). The embedded PGlite is
+ * PostgreSQL 18 and pg_dump (15 here) refuses servers newer than itself, so there they can't run.
+ */
+export async function requirePgDump(testDatabase: TestDatabase): Promise<boolean> {
+  const name = "pg_dump and pg_restore (PostgreSQL client tools)";
+  if (testDatabase.kind === "embedded") {
+    return unavailable(
+      name,
+      "the embedded PGlite is PostgreSQL 18 and pg_dump refuses servers newer than itself; set TEST_DATABASE_URL to a PostgreSQL server",
+    );
+  }
+  const run = promisify(execFile);
+  return requireService(name, () =>
+    Promise.all([run("pg_dump", ["--version"]), run("pg_restore", ["--version"])]),
+  );
+}
+
+/** `name` can't be used, for `reason`: a failure under REQUIRE_SERVICES=1, else a printed skip. */
+function unavailable(name: string, reason: string): false {
+  if (process.env.REQUIRE_SERVICES === "1") {
+    throw new Error(
+      `REQUIRE_SERVICES=1 but ${name} is not usable: ${reason}. Fix that, or unset REQUIRE_SERVICES to skip these tests.`,
+    );
+  }
+  console.warn(`Skipping tests that need ${name}: ${reason}. Set REQUIRE_SERVICES=1 to fail instead.`);
+  return false;
 }
 
 /** Connects to the Redis at `url` and pings it once; rejects with the socket's error when it can't. */

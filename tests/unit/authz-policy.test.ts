@@ -1,9 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { can, PERMISSIONS, permissionsFor, ROLES } from "@/lib/authz";
+import { can, PERMISSIONS, permissionsFor, ROLES, roleWithArticle } from "@/lib/authz";
 import { renderPermissionsMarkdown } from "@/lib/authz/docs";
 
 describe("the policy table", () => {
+  it("names every role with the article it takes in a sentence (an owner, an admin, a member)", () => {
+    const phrases = Object.fromEntries(ROLES.map((role) => [role, roleWithArticle(role)]));
+    expect(phrases).toEqual({ OWNER: "an owner", ADMIN: "an admin", MEMBER: "a member" });
+    for (const role of ROLES) {
+      const [article, word] = roleWithArticle(role).split(" ");
+      expect(article).toBe(/^[aeiou]/.test(word ?? "") ? "an" : "a");
+    }
+  });
+
   it("lets members read but not write, admins manage, and only owners delete or transfer the organization", () => {
     expect(can("MEMBER", "project.read")).toBe(true);
     expect(can("MEMBER", "project.create")).toBe(false);

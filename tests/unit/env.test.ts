@@ -42,6 +42,54 @@ describe("server environment", () => {
     expect(problems.join("\n")).not.toContain("secret-host");
   });
 
+  it("lists a type error and the cross-field problems in one start (one never hides the other)", () => {
+    const problems = problemsOf({
+      ...valid,
+      NODE_ENV: "production",
+      TRUSTED_PROXY_COUNT: "1",
+      REDIS_URL: "redis://redis.internal:6379",
+      SMTP_URL: "smtps://user:pass@smtp.example.com:465",
+      AUTH_ENCRYPTION_KEYS: validProduction.AUTH_ENCRYPTION_KEYS,
+      LOG_LEVEL: "verbose",
+      APP_URL: "http://app.example.com",
+    });
+    expect(problems.map((problem) => problem.slice(0, problem.indexOf(":")))).toEqual([
+      "LOG_LEVEL",
+      "AUTH_SECRET",
+      "APP_URL",
+    ]);
+    expect(problems[2]).toMatch(/^APP_URL: must start with https:\/\//);
+  });
+
+  it("reports every cross-field problem whatever other variable has a type error", () => {
+    const production = { ...valid, NODE_ENV: "production" };
+    const crossField = problemsOf(production);
+    expect(crossField.length).toBeGreaterThanOrEqual(6);
+    const typeErrors = {
+      LOG_LEVEL: "verbose",
+      DATABASE_POOL_MAX: "0",
+      RATE_LIMIT_TIMEOUT_MS: "soon",
+      ALLOW_TEST_KEYS_IN_PRODUCTION: "yes please",
+      NEXT_PUBLIC_SENTRY_DSN: "not a url",
+      DATABASE_URL: "mysql://db/x",
+    };
+    for (const [name, value] of Object.entries(typeErrors)) {
+      const problems = problemsOf({ ...production, [name]: value });
+      const own = problems.filter((problem) => problem.startsWith(`${name}:`));
+      expect(own, name).toHaveLength(1);
+      expect(
+        problems.filter((problem) => !own.includes(problem)),
+        name,
+      ).toEqual(crossField);
+    }
+  });
+
+  it("reports an invalid variable once, not again as missing or wrong in a cross-field rule", () => {
+    expect(problemsOf({ ...validProduction, APP_URL: "not a url" })).toEqual([
+      "APP_URL: must be the app's public URL, such as https://app.example.com",
+    ]);
+  });
+
   it("says a required variable is missing", () => {
     expect(problemsOf({})).toEqual(["DATABASE_URL: is required but not set"]);
   });

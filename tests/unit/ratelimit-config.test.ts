@@ -2,12 +2,25 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseEnv } from "@/lib/env";
 import { ratelimitEnvSchema, refineRatelimitEnv } from "@/lib/ratelimit";
-import { rateLimitStoreKind } from "@/lib/ratelimit/config";
+import { rateLimitKeyPrefix, rateLimitStoreKind } from "@/lib/ratelimit/config";
 import { envProblems } from "../support/env";
 
 const problemsOf = (env: Record<string, string>) => envProblems(() => parseEnv(ratelimitEnvSchema, env));
 
 describe("rate limit environment", () => {
+  it("namespaces the keys per deployment: RATE_LIMIT_PREFIX, else APP_URL's host, else the development default", () => {
+    const prefixOf = (env: Record<string, string>) => rateLimitKeyPrefix(parseEnv(ratelimitEnvSchema, env));
+    expect(prefixOf({})).toBe("shipshape:ratelimit");
+    expect(prefixOf({ APP_URL: "https://app.example.com" })).toBe("shipshape:ratelimit:app.example.com");
+    expect(prefixOf({ APP_URL: "http://localhost:4000" })).toBe("shipshape:ratelimit:localhost:4000");
+    expect(prefixOf({ APP_URL: "https://app.example.com", RATE_LIMIT_PREFIX: "acme:staging" })).toBe(
+      "acme:staging",
+    );
+    expect(problemsOf({ RATE_LIMIT_PREFIX: "has spaces *" })[0]).toMatch(
+      /^RATE_LIMIT_PREFIX: may hold letters, digits and : \. _ - only/,
+    );
+  });
+
   it("uses memory with nothing configured in development, and fills defaults", () => {
     const env = parseEnv(ratelimitEnvSchema, {});
     expect(rateLimitStoreKind(env)).toBe("memory");

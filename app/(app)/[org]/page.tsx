@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { visibleSections } from "@/components/org-nav";
+import { roleWithArticle } from "@/lib/authz";
 import { requirePageMember } from "@/lib/http";
 
 type Props = { params: Promise<{ org: string }> };
@@ -12,9 +13,7 @@ export default async function OrgOverviewPage({ params }: Props) {
   return (
     <div className="max-w-4xl">
       <h1 className="text-2xl font-bold tracking-tight">{member.org.name}</h1>
-      <p className="mt-2 text-slate-600">
-        You are {member.role === "ADMIN" ? "an" : "a"} {member.role.toLowerCase()} of this organization.
-      </p>
+      <p className="mt-2 text-slate-600">You are {roleWithArticle(member.role)} of this organization.</p>
       <ul className="mt-8 grid gap-4 sm:grid-cols-2">
         {visibleSections(member.permissions).map((section) => (
           <li key={section.label} className="rounded-lg border border-slate-200 p-5">

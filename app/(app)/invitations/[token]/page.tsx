@@ -3,6 +3,7 @@ import Link from "next/link";
 import { ActionForm } from "@/components/action-form";
 import { PublicPage } from "@/components/public-page";
 import { getCurrentUser } from "@/lib/auth";
+import { roleWithArticle } from "@/lib/authz";
 import { previewInvitation } from "@/lib/orgs";
 import { acceptInvitationAction } from "./actions";
 
@@ -10,7 +11,6 @@ export const metadata: Metadata = { title: "Invitation", referrer: "no-referrer"
 
 type Props = { params: Promise<{ token: string }> };
 
-const ROLE_WORDS = { OWNER: "an owner", ADMIN: "an admin", MEMBER: "a member" } as const;
 const STATE_MESSAGES = {
   invalid: "This invitation link is not valid. Check that you copied the whole link.",
   expired: "This invitation has expired. Ask the organization to send a new one.",
@@ -44,7 +44,7 @@ export default async function InvitationPage({ params }: Props) {
           <>
             <p className="mt-4 text-slate-700">
               You are invited to join <strong>{invitation.organizationName}</strong> as{" "}
-              {ROLE_WORDS[invitation.role]}. The invitation is for {invitation.invitedEmail}.
+              {roleWithArticle(invitation.role)}. The invitation is for {invitation.invitedEmail}.
             </p>
             {invitation.viewer === "invitee" ? (
               <ActionForm action={acceptInvitationAction} submitLabel="Accept invitation" className="mt-6">
