@@ -1,6 +1,7 @@
 // Whether the time to answer tells a registered address from an unknown one: signUp,
 // requestPasswordReset (what their server actions await before answering) and signInWithPassword
-// with a wrong password (what next-auth's authorize awaits) for registered and unknown addresses,
+// with a wrong password (what next-auth's authorize awaits) for registered and unknown addresses
+// (signUp's answer includes queueing the sign-up as a job in PostgreSQL, the same for both),
 // alternating in the same run, with the ratio of the medians. A ratio near 1
 // means the answer's timing doesn't reveal accounts; the mail each sends goes out after the answer
 // (deliverInBackground) and is not part of it.
@@ -50,6 +51,7 @@ try {
   const { applyMigrations } = await import("../tools/db/apply-migrations");
   await applyMigrations({ databaseUrl: benchUrl.toString() });
   const { getDb, disconnectDb } = await import("../lib/db");
+  const { stopJobProducer } = await import("../lib/jobs");
   const { hashPassword, requestPasswordReset, signInWithPassword, signUp } = await import("../lib/auth");
 
   // Registered addresses: one per call, since the reset limit counts 3 requests per address an hour.
@@ -117,6 +119,7 @@ try {
       `registered/unknown for a wrong-password sign-in: ${(median("signIn wrong password, registered") / median("signIn wrong password, unknown")).toFixed(2)}.`,
   );
   await disconnectDb();
+  await stopJobProducer();
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
   await admin.end();

@@ -100,7 +100,7 @@ export {
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { captureSignInRefusal } from "./sign-in-refusal";
-export { type SignUpInput, signUp } from "./sign-up";
+export { completeQueuedSignUp, SIGN_UP_RECOVERY_DELAY_SECONDS, type SignUpInput, signUp } from "./sign-up";
 export {
   hasRecentAuthentication,
   type ReauthMethods,

@@ -2,17 +2,21 @@
 // `database_unavailable` with Retry-After (route) or the same code (server action), the page gate
 // shows the "temporarily unavailable" page, and each is logged as an outage, not as a 500 bug.
 // The app's Prisma client is pointed at a loopback port nothing listens on: the real errors, no mocks.
+import { randomUUID } from "node:crypto";
 import { NextRequest } from "next/server";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { signUpAction } from "@/app/(auth)/sign-up/actions";
 import { ErrorPanel, DATABASE_UNAVAILABLE_DIGEST as PANEL_DIGEST } from "@/components/error-panel";
 import { DATABASE_UNAVAILABLE_DIGEST, DatabaseUnavailableError, disconnectDb } from "@/lib/db";
 import { type ActionState, requirePageMember, requirePagePlatformAdmin, requirePageUser } from "@/lib/http";
+import { stopJobProducer } from "@/lib/jobs";
 import { logger } from "@/lib/log";
 import { scanEndpoints } from "@/tools/route-coverage";
 import { submitAction } from "../support/actions";
 import { testDb } from "../support/db";
+import { mailTo } from "../support/mail";
 import { inRequestScope } from "../support/next-request";
 import { createTestOrg } from "../support/orgs";
 import { closedPort } from "../support/services";
@@ -37,11 +41,13 @@ beforeAll(async () => {
   // client is then pointed at the closed port, so every lookup it makes fails to connect.
   cookie = await sessionCookieFor(owner.userId, { mfa: "verified" });
   await disconnectDb();
+  await stopJobProducer();
   process.env.DATABASE_URL = `postgresql://postgres@127.0.0.1:${await closedPort()}/shipshape`;
 });
 
 afterAll(async () => {
   await disconnectDb();
+  await stopJobProducer();
   process.env.DATABASE_URL = previousDatabaseUrl;
   await testDb().$disconnect();
 });
@@ -120,6 +126,17 @@ describe("the database is unreachable", () => {
     expect(outageLogged(errors)).toBe(true);
     expect(bugLogged(errors)).toBe(false);
     errors.mockRestore();
+  });
+
+  it("sign-up answers that the service is unavailable, never 'check your inbox', and creates nothing", async () => {
+    const email = `outage-${randomUUID()}@example.com`;
+    const outcome = await submitAction(signUpAction as FormAction, {
+      email,
+      password: "marble orchard kettle lantern",
+    });
+    expect(outcome).toMatchObject({ status: "error", code: "database_unavailable" });
+    expect(await testDb().user.count({ where: { email } })).toBe(0);
+    expect(await mailTo(email)).toEqual([]);
   });
 
   it("the page gate shows the 'temporarily unavailable' page instead of the error page", async () => {
