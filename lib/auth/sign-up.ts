@@ -35,7 +35,7 @@ export const SIGN_UP_RECOVERY_DELAY_SECONDS = 60;
  * address), one argon2id hash, and one row in PostgreSQL: the sign-up, queued as a `sign-up` job.
  * So an answer means the sign-up is durable: a crash right after it loses nothing (a worker
  * finishes the job), and with the database down there is no answer but a 503
- * (docs/decisions/0029-durable-sign-up.md). Everything that depends on the address (the lookup,
+ * (docs/decisions/0029-durable-answers-and-database-outages.md). Everything that depends on the address (the lookup,
  * the account, its token, the mail) runs after the answer, in `background` (afterAnswer), which
  * claims the queued job in the same transaction. No session starts here: signing the new user in
  * would tell the cases apart too (docs/decisions/0010-identity-flows-without-enumeration.md).
