@@ -2,12 +2,13 @@
 
 import * as Sentry from "@sentry/nextjs";
 import { useEffect } from "react";
-import { ErrorPanel } from "@/components/error-panel";
+import { ErrorPanel, isOutage } from "@/components/error-panel";
 
 /** Shown when a page below the root layout throws. The root layout (and its skip link) stays. */
 export default function ErrorPage({ error, retry }: { error: unknown; retry: () => void }) {
   useEffect(() => {
-    Sentry.captureException(error);
+    // An outage was reported by the server already; thousands of browsers needn't repeat it.
+    if (!isOutage(error)) Sentry.captureException(error);
   }, [error]);
 
   return <ErrorPanel error={error} retry={retry} />;

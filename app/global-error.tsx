@@ -2,7 +2,7 @@
 
 import * as Sentry from "@sentry/nextjs";
 import { useEffect } from "react";
-import { ErrorPanel } from "@/components/error-panel";
+import { ErrorPanel, isOutage } from "@/components/error-panel";
 import "./globals.css";
 
 /**
@@ -11,7 +11,8 @@ import "./globals.css";
  */
 export default function GlobalError({ error, retry }: { error: unknown; retry: () => void }) {
   useEffect(() => {
-    Sentry.captureException(error);
+    // An outage was reported by the server already; thousands of browsers needn't repeat it.
+    if (!isOutage(error)) Sentry.captureException(error);
   }, [error]);
 
   return (

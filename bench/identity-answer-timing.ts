@@ -1,7 +1,8 @@
 // Whether the time to answer tells a registered address from an unknown one: signUp,
 // requestPasswordReset (what their server actions await before answering) and signInWithPassword
 // with a wrong password (what next-auth's authorize awaits; also from a browser holding another
-// account's device cookie) for registered and unknown addresses,
+// account's device cookie) for registered and unknown addresses
+// (signUp's answer includes queueing the sign-up as a job in PostgreSQL, the same for both),
 // alternating in the same run, with the ratio of the medians. A ratio near 1
 // means the answer's timing doesn't reveal accounts; the mail each sends goes out after the answer
 // (deliverInBackground) and is not part of it.
@@ -51,6 +52,7 @@ try {
   const { applyMigrations } = await import("../tools/db/apply-migrations");
   await applyMigrations({ databaseUrl: benchUrl.toString() });
   const { getDb, disconnectDb } = await import("../lib/db");
+  const { stopJobProducer } = await import("../lib/jobs");
   const { deviceSetCookie, hashPassword, requestPasswordReset, signInWithPassword, signUp } = await import(
     "../lib/auth"
   );
@@ -140,6 +142,7 @@ try {
       `with another account's device cookie: ${(median("signIn wrong password + device cookie, registered") / median("signIn wrong password + device cookie, unknown")).toFixed(2)}.`,
   );
   await disconnectDb();
+  await stopJobProducer();
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
   await admin.end();

@@ -105,7 +105,7 @@ export {
 export { sessionCookieName } from "./session-token";
 export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign-in";
 export { captureSignInAnswer } from "./sign-in-answer";
-export { type SignUpInput, signUp } from "./sign-up";
+export { completeQueuedSignUp, SIGN_UP_RECOVERY_DELAY_SECONDS, type SignUpInput, signUp } from "./sign-up";
 export {
   hasRecentAuthentication,
   type ReauthMethods,

@@ -6,6 +6,12 @@ import { PrismaClient } from "./generated/client";
 export type { DbConfig } from "./config";
 export { dbEnvSchema } from "./config";
 export { AuthTokenPurpose, Prisma, PrismaClient, Role } from "./generated/client";
+export {
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_DIGEST,
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+} from "./unavailable";
 
 /**
  * Builds a Prisma client over node-postgres. The pool size follows the backend: PGlite serves one

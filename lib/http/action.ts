@@ -12,6 +12,7 @@ import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { HONEYPOT_FIELD, REQUEST_ID_HEADER, resolveRequestId } from "../security";
 import {
   applyRateLimit,
+  asPublicOutage,
   authenticate,
   type Caller,
   type Declaration,
@@ -158,9 +159,10 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
       ...memberParts,
     } as ActionContext<D, S>);
     return { status: "ok", ...(result ?? {}) };
-  } catch (error) {
+  } catch (thrown) {
     // redirect() and notFound() work by throwing; let Next.js handle them.
-    unstable_rethrow(error);
+    unstable_rethrow(thrown);
+    const error = asPublicOutage(thrown);
     if (error instanceof GuardError || isPublicError(error)) {
       reportOutage(error, requestId);
       return {

@@ -16,7 +16,7 @@ import {
   type PolicyContext,
   permissionsFor,
 } from "../authz";
-import { getDb } from "../db";
+import { DatabaseUnavailableError, getDb, isDatabaseUnavailable } from "../db";
 import { logger } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
 import {
@@ -89,7 +89,13 @@ export type OrgScope = {
  * An error answered to the client as is: a 4xx (or a 503) with a stable code and a message for
  * people.
  */
-export type PublicError = Error & { status: number; code: string; fields?: Record<string, string[]> };
+export type PublicError = Error & {
+  status: number;
+  code: string;
+  fields?: Record<string, string[]>;
+  /** When to try again (a 429 or 503): answered as Retry-After by route(). */
+  retryAfterSeconds?: number;
+};
 
 /**
  * Errors from lib modules that carry a `status` and a string `code` are meant for the client when
@@ -123,6 +129,23 @@ export function reportOutage(error: PublicError, requestId: string): void {
   if (error.status < 500) return;
   logger.error({ err: error, code: error.code }, "a dependency is unavailable: answered 503");
   Sentry.captureException(error, { tags: { [REQUEST_ID_TAG]: requestId } });
+}
+
+/**
+ * The error as the caller should hear it. A database that can't be reached (lib/db's
+ * isDatabaseUnavailable: refused connections, pool timeouts, a server shutting down) is a 503
+ * `database_unavailable` with Retry-After, not a 500: nothing is wrong with the request or the code,
+ * and "try again in a minute" is the truth. Everything else is returned as it is.
+ */
+export function asPublicOutage(error: unknown): unknown {
+  if (isPublicError(error) || !isDatabaseUnavailable(error)) return error;
+  return new DatabaseUnavailableError({ cause: error });
+}
+
+/** The Retry-After header a public error asks for, if any. */
+export function retryAfterHeader(error: PublicError): Record<string, string> {
+  const seconds = error.retryAfterSeconds;
+  return typeof seconds === "number" && seconds > 0 ? { "retry-after": String(Math.ceil(seconds)) } : {};
 }
 
 /** Refusals raised by the guard itself. */

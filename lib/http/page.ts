@@ -5,7 +5,8 @@ import "server-only";
 import { cache } from "react";
 import { type CurrentUser, getCurrentUser } from "../auth";
 import { findMembership, type OrgMembership, type Permission, permissionsFor } from "../authz";
-import { getDb } from "../db";
+import { DatabaseUnavailableError, getDb, isDatabaseUnavailable } from "../db";
+import { logger } from "../log";
 import { type OrgScope, scopeOf } from "./guard";
 import { notFound, redirect } from "./navigation";
 
@@ -30,7 +31,7 @@ export async function requirePageUser(
   options: { allow?: PageAllowance[]; returnTo?: string } = {},
 ): Promise<CurrentUser> {
   const allow = new Set(options.allow ?? []);
-  const user = await getCurrentUser();
+  const user = await orUnavailablePage(getCurrentUser);
   if (!user) {
     const returnTo =
       options.returnTo?.startsWith("/") && !options.returnTo.startsWith("//") ? options.returnTo : undefined;
@@ -42,6 +43,25 @@ export async function requirePageUser(
   if (!user.emailVerified && !allow.has("unverified")) redirect(GATE_PATHS.verifyEmail);
   if (user.deletionPending && !allow.has("deletionPending")) redirect(GATE_PATHS.deletionPending);
   return user;
+}
+
+/**
+ * Runs one of the gate's lookups. When the database can't be reached it throws
+ * DatabaseUnavailableError instead: its digest makes app/error.tsx show "temporarily unavailable,
+ * try again in a minute" rather than "something went wrong" (Next.js can't answer a page with a 503,
+ * so the page says it). Logged as an outage here; Next's onRequestError reports it to Sentry.
+ */
+async function orUnavailablePage<T>(lookup: () => Promise<T>): Promise<T> {
+  try {
+    return await lookup();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    logger.error(
+      { err: error, code: "database_unavailable" },
+      "the database is unavailable: the page shows the unavailable page",
+    );
+    throw new DatabaseUnavailableError({ cause: error });
+  }
 }
 
 /** A platform admin with MFA passed; anyone else gets the 404 page, admins without MFA enrolment. */
@@ -70,7 +90,7 @@ const cachedMembership = cache((userId: string, orgSlug: string) => findMembersh
  */
 export async function requirePageMember(orgSlug: string, permission?: Permission): Promise<PageMember> {
   const user = await requirePageUser({ returnTo: `/${orgSlug}` });
-  const membership = await cachedMembership(user.id, orgSlug);
+  const membership = await orUnavailablePage(() => cachedMembership(user.id, orgSlug));
   if (!membership) notFound();
   if (membership.org.requireMfa && !user.mfaEnabled) {
     redirect(`${GATE_PATHS.mfaEnrolment}?required=${encodeURIComponent(membership.org.slug)}`);

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body";
 import { apiError } from "./errors";
 import {
   applyRateLimit,
+  asPublicOutage,
   authenticate,
   type Caller,
   type Declaration,
@@ -24,6 +25,7 @@ import {
   parseInput,
   reportOutage,
   requireRecentAuth,
+  retryAfterHeader,
 } from "./guard";
 import { requestIdOf } from "./request-id";
 
@@ -206,8 +208,9 @@ function toResponse(result: RouteResult, headers: Record<string, string>): Respo
   return Response.json(result, { headers: { "cache-control": "no-store", ...headers } });
 }
 
-function errorResponse(error: unknown, requestId: string, headers: Record<string, string>): Response {
-  if (error instanceof ResponseError) return error.response;
+function errorResponse(thrown: unknown, requestId: string, headers: Record<string, string>): Response {
+  if (thrown instanceof ResponseError) return thrown.response;
+  const error = asPublicOutage(thrown);
   if (error instanceof GuardError || isPublicError(error)) {
     reportOutage(error, requestId);
     const body = {
@@ -216,7 +219,7 @@ function errorResponse(error: unknown, requestId: string, headers: Record<string
     const extra = error instanceof GuardError ? error.headers : undefined;
     return Response.json(body, {
       status: error.status,
-      headers: { "cache-control": "no-store", ...headers, ...extra },
+      headers: { "cache-control": "no-store", ...headers, ...retryAfterHeader(error), ...extra },
     });
   }
   logger.error({ err: error }, "route handler failed");

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { pruneAuditEvents, verifyAuditChains } from "../audit";
+import { completeQueuedSignUp } from "../auth";
 import { createBackup, readBackupConfig, runDrill } from "../backup";
 import { dbEnvSchema } from "../db";
 import { MailDeliveryError, sendMail } from "../mail";
@@ -46,6 +47,8 @@ const HANDLERS: Record<JobName, Handler> = {
       throw error;
     }
   },
+
+  "sign-up": (data) => completeQueuedSignUp(data),
 
   async "data-export-build"(data, run) {
     const { exportId } = exportJob.parse(data);

@@ -8,11 +8,13 @@ import "server-only";
 export { JOBS_SCHEMA } from "./boss";
 export { type JobsConfig, jobsEnvSchema, readJobsConfig } from "./config";
 export {
+  claimQueuedJob,
   type EnqueueOptions,
   enqueueJob,
   JobEnqueueError,
   type JobPayloads,
   queueMail,
+  type SignUpJobData,
   stopJobProducer,
 } from "./queue";
 export {

@@ -1,11 +1,25 @@
 import type PgBoss from "pg-boss";
 import type { MailMessage } from "../mail";
-import { type BossOptions, createBoss, ensureQueues } from "./boss";
+import { type BossOptions, createBoss, ensureQueues, JOBS_SCHEMA } from "./boss";
 import { JOB_QUEUES, type JobName } from "./queues";
+
+/**
+ * A sign-up as lib/auth answered it: the normalized address, the name, the password's argon2id hash
+ * encrypted (lib/auth encryptSecret, context `sign-up:<email>`) so the job tables hold no hash, and
+ * the client for the audit event.
+ */
+export type SignUpJobData = {
+  email: string;
+  name: string | null;
+  passwordHashEncrypted: string;
+  ip: string;
+  userAgent: string | null;
+};
 
 /** What each queue's jobs carry. Plain JSON: it is stored in PostgreSQL until the job is archived. */
 export interface JobPayloads {
   "mail-send": MailMessage;
+  "sign-up": SignUpJobData;
   "data-export-build": { exportId: string };
   "account-deletion": Record<string, never>;
   prune: Record<string, never>;
@@ -15,7 +29,10 @@ export interface JobPayloads {
   "backup-drill": Record<string, never>;
 }
 
-/** The job could not be stored (the database is down): an outage, answered as a 500 and reported. */
+/**
+ * The job could not be stored. Its cause is the database's error: lib/http answers an unreachable
+ * database as 503 `database_unavailable` (lib/db isDatabaseUnavailable looks through the cause).
+ */
 export class JobEnqueueError extends Error {
   override name = "JobEnqueueError";
 }
@@ -67,6 +84,24 @@ export async function enqueueJob<Name extends JobName>(
       { cause: error },
     );
   }
+}
+
+/** The Prisma client or one of its transactions (lib/jobs doesn't import lib/db: only SQL is needed). */
+type SqlRunner = { $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number> };
+
+/**
+ * Takes a job that no worker has fetched yet out of its queue and says whether it did: false when a
+ * worker already has it (or it is gone). Lets the process that enqueued a job do the work itself,
+ * right away, while the queued job stands by for a crash: pass the transaction that does the work,
+ * so the job leaves the queue exactly when the work commits, and only one of the two ever does it.
+ */
+export async function claimQueuedJob(db: SqlRunner, name: JobName, id: string): Promise<boolean> {
+  const deleted = await db.$executeRawUnsafe(
+    `DELETE FROM ${JOBS_SCHEMA}.job WHERE name = $1 AND id = $2::uuid AND state = 'created'`,
+    name,
+    id,
+  );
+  return deleted === 1;
 }
 
 /**

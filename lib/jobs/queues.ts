@@ -48,6 +48,17 @@ export const JOB_QUEUES = {
     expireInSeconds: 2 * MINUTE,
     concurrency: 2,
   },
+  "sign-up": {
+    description:
+      "Finishes a sign-up the app answered (the account and its verification mail, or the owner's mail) if the answering process did not.",
+    policy: "standard",
+    // Each run checks what an earlier one got done (the account exists with this sign-up's hash).
+    retryLimit: 5,
+    retryDelaySeconds: 30,
+    retryBackoff: true,
+    expireInSeconds: 2 * MINUTE,
+    concurrency: 2,
+  },
   "data-export-build": {
     description: "Builds one user's data export (a zip of JSON files) and stores it for download.",
     policy: "standard",

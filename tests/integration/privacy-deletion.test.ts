@@ -13,7 +13,7 @@ import {
 } from "@/lib/audit";
 import { checkSession, startSession } from "@/lib/auth";
 import { signInWithPassword } from "@/lib/auth/password-sign-in";
-import { queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
+import { enqueueJob, queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
 import { jobDefinitions } from "@/lib/jobs/worker";
 import { logger } from "@/lib/log";
 import { changeMemberRole, removeMember, transferOwnership } from "@/lib/orgs";
@@ -152,6 +152,12 @@ async function userWithFootprint() {
   });
   // Mail queued to them and not sent yet (no worker runs in this test).
   await queueMail({ to: user.email, subject: "Queued for the user", text: "hello", html: "<p>hello</p>" });
+  // And a sign-up with their address still in the job queue (a worker would find the account exists).
+  await enqueueJob(
+    "sign-up",
+    { email: user.email, name: null, passwordHashEncrypted: "v1.x", ip: "unknown", userAgent: null },
+    { startAfter: new Date(Date.now() + 3_600_000) },
+  );
   return { user, colleague, solo, shared, elsewhere, soloProject, sharedProject };
 }
 
