@@ -88,7 +88,7 @@ describe("stripe webhook: every handled event type", () => {
       status: "ACTIVE",
       currentPeriodEndsAt: new Date(periodEnd * 1000),
       cancelAtPeriodEnd: false,
-      stripeStateAt: new Date(at(0) * 1000),
+      subscriptionEventAt: new Date(at(0) * 1000),
     });
     expect((await getOrgBilling(org.id)).plan).toBe("business");
     const [entry] = await testDb().auditEvent.findMany({
@@ -353,7 +353,7 @@ describe("stripe webhook: order safety", () => {
     expect(await billingAccountOf(org.id)).toMatchObject({
       status: "ACTIVE",
       stripePriceId: TEST_PRICES.business,
-      stripeStateAt: new Date(at(3) * 1000),
+      subscriptionEventAt: new Date(at(3) * 1000),
     });
     expect((await storedEvent(created.id))?.outcome).toBe("IGNORED");
     expect(await auditCount(org.id, "billing.subscription.created")).toBe(0);
