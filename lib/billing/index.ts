@@ -39,7 +39,9 @@ export {
   processStripeEvent,
   type ReplayResult,
   replayStripeEvent,
+  StripeEventBusyError,
   StripeEventFailedError,
+  WEBHOOK_LOCK_TIMEOUT_MS,
 } from "./events";
 export {
   type Entitlements,

@@ -2,6 +2,7 @@
 // handled event type, duplicates (also 20 at once), out-of-order delivery, and every refusal.
 
 import * as Sentry from "@sentry/nextjs";
+import pg from "pg";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
@@ -533,6 +534,49 @@ describe("stripe webhook: refusals", () => {
     expect(response.status).toBe(413);
     expect((await response.json()).error.code).toBe("payload_too_large");
   });
+});
+
+describe("stripe webhook: bounded waits", () => {
+  it("answers 503 within the lock timeout when another transaction holds the organization's row, and applies the retry", async () => {
+    const { org, customer, subscription } = await createBilledOrg();
+    // Another real connection holds the row lock (a slow transaction of another delivery, a migration).
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await holder.connect();
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await holder.query("ROLLBACK");
+      await holder.end();
+    };
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "BillingAccount" WHERE "orgId" = $1 FOR UPDATE`, [org.id]);
+      const event = stripeEvent(
+        "customer.subscription.created",
+        subscriptionObject({ id: subscription, customer, status: "active" }),
+        { created: at(0) },
+      );
+      // A liveness bound, not a timing assertion: without a lock timeout the delivery waits for the
+      // holder, so the holder lets go after 25 s and the test reports what the delivery did then.
+      const letGo = setTimeout(() => void release(), 25_000);
+      const busy = await deliver(event).finally(() => clearTimeout(letGo));
+      expect({ released, ...busy }).toMatchObject({
+        released: false,
+        status: 503,
+        body: { error: { code: "stripe_event_busy" } },
+      });
+      // Nothing was applied or recorded as handled: Stripe's retry applies it.
+      expect((await storedEvent(event.id))?.outcome ?? null).not.toBe("PROCESSED");
+      expect(await billingAccountOf(org.id)).toMatchObject({ status: null });
+
+      await release();
+      expect((await deliver(event)).body.status).toBe("processed");
+      expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE" });
+    } finally {
+      await release();
+    }
+  }, 40_000);
 });
 
 describe("stripe webhook: failures", () => {
