@@ -1,9 +1,9 @@
 import "server-only";
 import { type AuditAction, recordAuditEvent } from "@/lib/audit";
-import type { Prisma, PrismaClient } from "@/lib/db";
+import type { Prisma } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { BillingConfig } from "./config";
-import { mailOwnersPastDue } from "./notify";
+import { queuePastDueMail } from "./notify";
 import {
   type InvoiceOutcome,
   invoiceEventVerdict,
@@ -25,8 +25,6 @@ export type Effect = {
   orgId: string | null;
   /** Why nothing was applied (IGNORED): logged and answered to Stripe. */
   reason?: string;
-  /** Work for after the commit (email), so it happens once per applied event and never on rollback. */
-  afterCommit?: (db: PrismaClient) => Promise<void>;
 };
 
 export type EffectContext = { config: BillingConfig };
@@ -164,6 +162,7 @@ async function subscriptionChanged(
       ...settled.columns,
     },
   });
+  await mailIfPastDue(tx, account.orgId, settled.becamePastDueAt, config);
   await audit(tx, AUDIT_OF_SUBSCRIPTION_EVENT[type], account.orgId, eventId, {
     target: { type: "stripe_subscription", id: subscription.id },
     metadata: {
@@ -180,7 +179,6 @@ async function subscriptionChanged(
   return {
     outcome: "PROCESSED",
     orgId: account.orgId,
-    afterCommit: mailIfPastDue(account.orgId, settled.becamePastDueAt, config),
   };
 }
 
@@ -198,9 +196,9 @@ function settle(account: Account, facts: OrderState) {
   };
 }
 
-function mailIfPastDue(orgId: string, becamePastDueAt: Date | null, config: BillingConfig) {
-  if (!becamePastDueAt) return undefined;
-  return (db: PrismaClient) => mailOwnersPastDue(orgId, graceEndOf(becamePastDueAt, config.graceDays), db);
+/** The owners' email when the organization has just become past due, queued in the transaction. */
+async function mailIfPastDue(tx: Tx, orgId: string, becamePastDueAt: Date | null, config: BillingConfig) {
+  if (becamePastDueAt) await queuePastDueMail(tx, orgId, graceEndOf(becamePastDueAt, config.graceDays));
 }
 
 async function invoiceSettled(
@@ -225,6 +223,7 @@ async function invoiceSettled(
     where: { orgId: account.orgId },
     data: { ...payment, ...settled.columns },
   });
+  await mailIfPastDue(tx, account.orgId, settled.becamePastDueAt, config);
   await audit(
     tx,
     type === "invoice.paid" ? "billing.invoice.paid" : "billing.invoice.payment_failed",
@@ -244,7 +243,6 @@ async function invoiceSettled(
   return {
     outcome: "PROCESSED",
     orgId: account.orgId,
-    afterCommit: mailIfPastDue(account.orgId, settled.becamePastDueAt, config),
   };
 }
 

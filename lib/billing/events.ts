@@ -60,7 +60,7 @@ const TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
  * row and does nothing, and concurrent deliveries of one id wait on the primary key until the first
  * commits (then do nothing) or rolls back (then one of them applies it). A FAILED row is claimed
  * again, which is how Stripe's retries and `billing:replay` re-apply it. Unknown event types are
- * stored as IGNORED. Email and other work outside the database runs only after the commit.
+ * stored as IGNORED. Email is queued (a pg-boss job) in the same transaction, so it goes out once.
  */
 export async function processStripeEvent(
   event: Stripe.Event,
@@ -106,13 +106,6 @@ export async function processStripeEvent(
     ...(effect.reason ? { reason: effect.reason } : {}),
   } as const;
   logger.info({ ...result, eventType: event.type }, "stripe event handled");
-  if (effect.afterCommit) {
-    await effect
-      .afterCommit(db)
-      .catch((error: unknown) =>
-        logger.error({ err: error, eventId: event.id }, "follow-up of a stripe event failed"),
-      );
-  }
   return result;
 }
 

@@ -13,6 +13,7 @@ export {
   JobEnqueueError,
   type JobPayloads,
   queueMail,
+  type SqlTransaction,
   stopJobProducer,
 } from "./queue";
 export {

@@ -6,8 +6,8 @@ import pg from "pg";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
-import { listDevMail } from "@/lib/mail";
-import { billingAccountOf, createBilledOrg } from "../support/billing";
+import { stopJobProducer } from "@/lib/jobs";
+import { billingAccountOf, createBilledOrg, queuedMailsTo } from "../support/billing";
 import { testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
@@ -31,6 +31,8 @@ beforeEach(() => {
 afterEach(() => {
   vi.unstubAllEnvs();
 });
+// The past-due email is queued through this process's pg-boss producer.
+afterAll(stopJobProducer);
 
 const deliver = async (event: TestEvent, options: Parameters<typeof signedDelivery>[1] = {}) => {
   const response = await POST(signedDelivery(event, options));
@@ -39,8 +41,6 @@ const deliver = async (event: TestEvent, options: Parameters<typeof signedDelive
 
 const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
 const auditCount = (orgId: string, action: string) => testDb().auditEvent.count({ where: { orgId, action } });
-const mailsTo = async (email: string) => (await listDevMail()).filter((mail) => mail.to === email);
-
 /** Seconds since the epoch, `offset` seconds from a fixed base so each test orders its own events. */
 const at = (offset: number) => 1_790_000_000 + offset;
 
@@ -200,7 +200,7 @@ describe("stripe webhook: every handled event type", () => {
       status: "PAST_DUE",
       pastDueSince: new Date(at(100) * 1000),
     });
-    const mails = await mailsTo(owner.email);
+    const mails = await queuedMailsTo(owner.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]?.subject).toMatch(/payment failed/i);
     expect(mails[0]?.text).toContain(`/${org.slug}/billing`);
@@ -304,7 +304,7 @@ describe("stripe webhook: idempotency", () => {
       body: { received: true, status: "duplicate", eventId: failed.id },
     });
     expect(await auditCount(org.id, "billing.invoice.payment_failed")).toBe(1);
-    expect(await mailsTo(owner.email)).toHaveLength(1);
+    expect(await queuedMailsTo(owner.email)).toHaveLength(1);
     expect(await testDb().stripeEvent.count({ where: { id: failed.id } })).toBe(1);
   });
 
@@ -328,7 +328,7 @@ describe("stripe webhook: idempotency", () => {
     const statuses = results.map((result) => result.body.status).sort();
     expect(statuses).toEqual([...Array(19).fill("duplicate"), "processed"]);
     expect(await auditCount(org.id, "billing.invoice.payment_failed")).toBe(1);
-    expect(await mailsTo(owner.email)).toHaveLength(1);
+    expect(await queuedMailsTo(owner.email)).toHaveLength(1);
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "PAST_DUE" });
   });
 });
