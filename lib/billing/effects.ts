@@ -315,7 +315,7 @@ const STATUSES: Record<Stripe.Subscription.Status, SubscriptionStatus> = {
 };
 
 /** What is stored of a subscription. Reads both the current and pre-2025 payload shapes. */
-function subscriptionColumns(subscription: Stripe.Subscription) {
+export function subscriptionColumns(subscription: Stripe.Subscription) {
   const status = STATUSES[subscription.status];
   // An unknown status fails the event (Stripe retries; `billing:replay` once the code knows it).
   if (!status) throw new Error(`Unknown Stripe subscription status "${subscription.status}".`);

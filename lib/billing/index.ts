@@ -64,6 +64,12 @@ export {
   type RefundResult,
   refundCharge,
 } from "./refund";
+export {
+  OrganizationNotFoundError,
+  ResyncRaceError,
+  type ResyncResult,
+  resyncFromStripe,
+} from "./resync";
 export type { OrgBilling, SubscriptionStatus } from "./state";
 export {
   receiveStripeEvent,
