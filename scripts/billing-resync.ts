@@ -1,7 +1,7 @@
 // `npm run billing:resync -- <org slug or id>`: sets an organization's billing state from Stripe's API
 // (its customer's current subscription), audited as billing.subscription.resynced. The tool for a
 // state the webhook got wrong: webhook events older than the fetch are ignored afterwards, newer ones
-// apply as usual (docs/decisions/0025-billing-facts-ordered-by-their-own-clocks.md).
+// apply as usual (docs/decisions/0030-billing-facts-ordered-by-their-own-clocks.md).
 //
 // Database: DATABASE_URL (from the environment or the .env files), else the embedded database of a
 // running `npm run dev`. Stripe settings (STRIPE_SECRET_KEY, prices) come from the same environment.

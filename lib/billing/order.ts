@@ -7,7 +7,7 @@
 // from both facts (`settledStatus`): a payment newer than the snapshot (or of the same second) moves it
 // the way Stripe itself would; an older one is already reflected in the snapshot. So a payment never
 // hides a later-arriving but older snapshot's price, and a snapshot never hides a newer payment.
-// Pure functions, so the rules read in one place: docs/decisions/0025-billing-facts-ordered-by-their-own-clocks.md.
+// Pure functions, so the rules read in one place: docs/decisions/0030-billing-facts-ordered-by-their-own-clocks.md.
 import { type SubscriptionStatus, TERMINAL } from "./state";
 
 export type InvoiceOutcome = "PAID" | "FAILED";

@@ -1,4 +1,4 @@
--- Billing facts ordered by their own clocks (docs/decisions/0025): the subscription's snapshot and the
+-- Billing facts ordered by their own clocks (docs/decisions/0030): the subscription's snapshot and the
 -- newest payment outcome are kept apart, each with the time of its newest event.
 
 -- CreateEnum
