@@ -64,6 +64,7 @@ export const AUDIT_ACTIONS = [
   "billing.subscription.updated",
   "billing.subscription.canceled",
   "billing.subscription.trial_ending",
+  "billing.subscription.resynced",
   "billing.invoice.paid",
   "billing.invoice.payment_failed",
   "billing.charge.refunded",

@@ -1,15 +1,22 @@
 import "server-only";
 import { type AuditAction, recordAuditEvent } from "@/lib/audit";
-import type { Prisma, PrismaClient } from "@/lib/db";
+import type { Prisma } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { BillingConfig } from "./config";
-import { mailOwnersPastDue } from "./notify";
-import { invoiceEventVerdict, subscriptionEventVerdict } from "./order";
+import { queuePastDueMail } from "./notify";
+import {
+  type InvoiceOutcome,
+  invoiceEventVerdict,
+  type OrderState,
+  pastDueSinceAfter,
+  settledStatus,
+  subscriptionEventVerdict,
+} from "./order";
 import { graceEndOf, planForPrice, type StoredBillingAccount, type SubscriptionStatus } from "./state";
 import type { Stripe } from "./stripe";
 
 type Tx = Prisma.TransactionClient;
-type Account = StoredBillingAccount & { orgId: string; stripeStateAt: Date | null };
+type Account = StoredBillingAccount & OrderState & { orgId: string };
 
 /** What one event did. Written to its StripeEvent row in the same transaction. */
 export type Effect = {
@@ -18,8 +25,6 @@ export type Effect = {
   orgId: string | null;
   /** Why nothing was applied (IGNORED): logged and answered to Stripe. */
   reason?: string;
-  /** Work for after the commit (email), so it happens once per applied event and never on rollback. */
-  afterCommit?: (db: PrismaClient) => Promise<void>;
 };
 
 export type EffectContext = { config: BillingConfig };
@@ -90,7 +95,7 @@ async function checkoutCompleted(tx: Tx, eventId: string, session: Stripe.Checko
   if (link) {
     await tx.billingAccount.update({
       where: { orgId: account.orgId },
-      data: { stripeSubscriptionId: subscriptionId, status: null, pastDueSince: null },
+      data: { stripeSubscriptionId: subscriptionId, ...NO_SUBSCRIPTION_FACTS },
     });
   }
   await audit(tx, "billing.checkout.completed", account.orgId, eventId, {
@@ -99,6 +104,15 @@ async function checkoutCompleted(tx: Tx, eventId: string, session: Stripe.Checko
   });
   return { outcome: "PROCESSED", orgId: account.orgId };
 }
+
+/** A newly linked subscription starts with no status and no payment of its own yet. */
+const NO_SUBSCRIPTION_FACTS = {
+  status: null,
+  subscriptionStatus: null,
+  invoiceOutcome: null,
+  invoiceEventAt: null,
+  pastDueSince: null,
+} as const;
 
 const AUDIT_OF_SUBSCRIPTION_EVENT = {
   "customer.subscription.created": "billing.subscription.created",
@@ -125,16 +139,34 @@ async function subscriptionChanged(
   );
   if (verdict) return ignored(account.orgId, verdict);
 
-  const becamePastDue = next.status === "PAST_DUE" && account.status !== "PAST_DUE";
-  const pastDueSince = next.status !== "PAST_DUE" ? null : becamePastDue ? at : (account.pastDueSince ?? at);
+  // A payment outcome belongs to its subscription: another one starts without.
+  const payment =
+    subscription.id === account.stripeSubscriptionId
+      ? { invoiceOutcome: account.invoiceOutcome, invoiceEventAt: account.invoiceEventAt }
+      : { invoiceOutcome: null, invoiceEventAt: null };
+  const { stripeSubscriptionId, status: subscriptionStatus, ...snapshot } = next;
+  const settled = settle(account, {
+    stripeSubscriptionId,
+    subscriptionStatus,
+    subscriptionEventAt: at,
+    ...payment,
+  });
   await tx.billingAccount.update({
     where: { orgId: account.orgId },
-    data: { ...next, pastDueSince, stripeStateAt: at },
+    data: {
+      stripeSubscriptionId,
+      subscriptionStatus,
+      subscriptionEventAt: at,
+      ...payment,
+      ...snapshot,
+      ...settled.columns,
+    },
   });
+  await mailIfPastDue(tx, account.orgId, settled.becamePastDueAt, config);
   await audit(tx, AUDIT_OF_SUBSCRIPTION_EVENT[type], account.orgId, eventId, {
     target: { type: "stripe_subscription", id: subscription.id },
     metadata: {
-      status: { from: account.status, to: next.status },
+      status: { from: account.status, to: settled.columns.status },
       plan: {
         from: planForPrice(account.stripePriceId, config) ?? account.stripePriceId,
         to: planForPrice(next.stripePriceId, config) ?? next.stripePriceId,
@@ -147,10 +179,26 @@ async function subscriptionChanged(
   return {
     outcome: "PROCESSED",
     orgId: account.orgId,
-    afterCommit: becamePastDue
-      ? (db) => mailOwnersPastDue(account.orgId, graceEndOf(at, config.graceDays), db)
-      : undefined,
   };
+}
+
+/**
+ * The row's status and grace-period start once `facts` replace the stored ones, and when it has just
+ * become past due (the one moment the owners are emailed), the start of its grace period.
+ */
+function settle(account: Account, facts: OrderState) {
+  const settled = settledStatus(facts);
+  const pastDueSince = pastDueSinceAfter(account, settled);
+  const becamePastDue = settled.status === "PAST_DUE" && account.status !== "PAST_DUE";
+  return {
+    columns: { status: settled.status, pastDueSince },
+    becamePastDueAt: becamePastDue ? pastDueSince : null,
+  };
+}
+
+/** The owners' email when the organization has just become past due, queued in the transaction. */
+async function mailIfPastDue(tx: Tx, orgId: string, becamePastDueAt: Date | null, config: BillingConfig) {
+  if (becamePastDueAt) await queuePastDueMail(tx, orgId, graceEndOf(becamePastDueAt, config.graceDays));
 }
 
 async function invoiceSettled(
@@ -163,25 +211,19 @@ async function invoiceSettled(
 ): Promise<Effect> {
   const account = await lockAccount(tx, idOf(invoice.customer));
   if (!account) return ignored(null, NO_ACCOUNT);
-  const verdict = invoiceEventVerdict(account, subscriptionOfInvoice(invoice), at);
-  if (verdict) return ignored(account.orgId, verdict);
+  const subscriptionId = subscriptionOfInvoice(invoice);
+  const outcome: InvoiceOutcome = type === "invoice.paid" ? "PAID" : "FAILED";
+  const verdict = invoiceEventVerdict(account, { subscriptionId, outcome }, at);
+  if (verdict || !subscriptionId) return ignored(account.orgId, verdict ?? "the invoice has no subscription");
 
-  let status = account.status;
-  let pastDueSince = account.pastDueSince;
-  if (type === "invoice.paid" && (status === "PAST_DUE" || status === "UNPAID" || status === "INCOMPLETE")) {
-    status = "ACTIVE";
-    pastDueSince = null;
-  }
-  // A renewal that fails makes the subscription past due; a failing first payment leaves it incomplete.
-  const becamePastDue = type === "invoice.payment_failed" && (status === "ACTIVE" || status === "TRIALING");
-  if (becamePastDue) {
-    status = "PAST_DUE";
-    pastDueSince = at;
-  }
+  // The organization's first subscription may be known from its invoice before any snapshot of it.
+  const payment = { stripeSubscriptionId: subscriptionId, invoiceOutcome: outcome, invoiceEventAt: at };
+  const settled = settle(account, { ...account, ...payment });
   await tx.billingAccount.update({
     where: { orgId: account.orgId },
-    data: { status, pastDueSince, stripeStateAt: at },
+    data: { ...payment, ...settled.columns },
   });
+  await mailIfPastDue(tx, account.orgId, settled.becamePastDueAt, config);
   await audit(
     tx,
     type === "invoice.paid" ? "billing.invoice.paid" : "billing.invoice.payment_failed",
@@ -190,7 +232,7 @@ async function invoiceSettled(
     {
       target: { type: "stripe_invoice", id: invoice.id ?? "unknown" },
       metadata: {
-        status: { from: account.status, to: status },
+        status: { from: account.status, to: settled.columns.status },
         amountDue: invoice.amount_due,
         amountPaid: invoice.amount_paid,
         currency: invoice.currency,
@@ -201,9 +243,6 @@ async function invoiceSettled(
   return {
     outcome: "PROCESSED",
     orgId: account.orgId,
-    afterCommit: becamePastDue
-      ? (db) => mailOwnersPastDue(account.orgId, graceEndOf(at, config.graceDays), db)
-      : undefined,
   };
 }
 
@@ -276,7 +315,7 @@ const STATUSES: Record<Stripe.Subscription.Status, SubscriptionStatus> = {
 };
 
 /** What is stored of a subscription. Reads both the current and pre-2025 payload shapes. */
-function subscriptionColumns(subscription: Stripe.Subscription) {
+export function subscriptionColumns(subscription: Stripe.Subscription) {
   const status = STATUSES[subscription.status];
   // An unknown status fails the event (Stripe retries; `billing:replay` once the code knows it).
   if (!status) throw new Error(`Unknown Stripe subscription status "${subscription.status}".`);

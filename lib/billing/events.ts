@@ -1,5 +1,5 @@
 import "server-only";
-import { getDb, type PrismaClient } from "@/lib/db";
+import { getDb, Prisma, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { type BillingConfig, readBillingConfig } from "./config";
 import { applyEvent, type Effect } from "./effects";
@@ -22,9 +22,36 @@ export class StripeEventFailedError extends Error {
   }
 }
 
+/**
+ * Another transaction held the organization's row (or the event's id) longer than
+ * WEBHOOK_LOCK_TIMEOUT_MS. Nothing was applied or recorded: answered 503 so that Stripe retries.
+ */
+export class StripeEventBusyError extends Error {
+  override name = "StripeEventBusyError";
+  readonly status = 503;
+  readonly code = "stripe_event_busy";
+  constructor(
+    readonly eventId: string,
+    cause: unknown,
+  ) {
+    super(
+      "Another change to this organization's billing is in progress. Nothing was applied; Stripe retries this event.",
+      { cause },
+    );
+  }
+}
+
 type Options = { db?: PrismaClient; config?: BillingConfig };
 
-// The effect may queue behind another event's lock on the same organization's row.
+/**
+ * How long a delivery waits for a row lock (the organization's billing row, or a concurrent delivery
+ * of the same event id) before it gives up with a 503. Two events of one organization normally
+ * apply one after the other in milliseconds; a lock held longer is a stuck transaction, and waiting
+ * for it would hold a connection and Stripe's request (whose own timeout is longer) for minutes.
+ */
+export const WEBHOOK_LOCK_TIMEOUT_MS = 3_000;
+
+// Waiting for a pooled connection, then for the whole effect (locks are bounded by the lock timeout).
 const TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
 
 /**
@@ -33,7 +60,7 @@ const TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
  * row and does nothing, and concurrent deliveries of one id wait on the primary key until the first
  * commits (then do nothing) or rolls back (then one of them applies it). A FAILED row is claimed
  * again, which is how Stripe's retries and `billing:replay` re-apply it. Unknown event types are
- * stored as IGNORED. Email and other work outside the database runs only after the commit.
+ * stored as IGNORED. Email is queued (a pg-boss job) in the same transaction, so it goes out once.
  */
 export async function processStripeEvent(
   event: Stripe.Event,
@@ -42,6 +69,7 @@ export async function processStripeEvent(
   let effect: Effect | null;
   try {
     effect = await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT set_config('lock_timeout', ${`${WEBHOOK_LOCK_TIMEOUT_MS}ms`}, true)`;
       const claimed = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO "StripeEvent" (id, type, "createdAt", payload, outcome)
         VALUES (${event.id}, ${event.type}, ${new Date(event.created * 1000)},
@@ -58,6 +86,11 @@ export async function processStripeEvent(
       return applied;
     }, TRANSACTION);
   } catch (error) {
+    if (isLockTimeout(error)) {
+      // Not the event's fault, and nothing was stored: the retry finds it new.
+      logger.warn({ eventId: event.id, eventType: event.type }, "stripe event waited too long for a lock");
+      throw new StripeEventBusyError(event.id, error);
+    }
     await recordFailure(db, event, error);
     throw new StripeEventFailedError(event.id, event.type, error);
   }
@@ -73,13 +106,6 @@ export async function processStripeEvent(
     ...(effect.reason ? { reason: effect.reason } : {}),
   } as const;
   logger.info({ ...result, eventType: event.type }, "stripe event handled");
-  if (effect.afterCommit) {
-    await effect
-      .afterCommit(db)
-      .catch((error: unknown) =>
-        logger.error({ err: error, eventId: event.id }, "follow-up of a stripe event failed"),
-      );
-  }
   return result;
 }
 
@@ -115,6 +141,16 @@ export async function replayStripeEvent(eventId: string, options: Options = {}):
   if (!stored) return { status: "not_found", eventId };
   if (stored.outcome !== "FAILED") return { status: "duplicate", eventId };
   return processStripeEvent(stored.payload as unknown as Stripe.Event, { ...options, db });
+}
+
+/**
+ * PostgreSQL's lock_not_available (55P03). The locks are taken by raw queries (the claim's INSERT, the
+ * row's FOR UPDATE), which the driver adapter reports as P2010 with PostgreSQL's code in its cause.
+ */
+function isLockTimeout(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  const adapterError = error.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined;
+  return adapterError?.cause?.originalCode === "55P03";
 }
 
 function messageOf(error: unknown): string {

@@ -39,7 +39,9 @@ export {
   processStripeEvent,
   type ReplayResult,
   replayStripeEvent,
+  StripeEventBusyError,
   StripeEventFailedError,
+  WEBHOOK_LOCK_TIMEOUT_MS,
 } from "./events";
 export {
   type Entitlements,
@@ -62,6 +64,12 @@ export {
   type RefundResult,
   refundCharge,
 } from "./refund";
+export {
+  OrganizationNotFoundError,
+  ResyncRaceError,
+  type ResyncResult,
+  resyncFromStripe,
+} from "./resync";
 export type { OrgBilling, SubscriptionStatus } from "./state";
 export {
   receiveStripeEvent,

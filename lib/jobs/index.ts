@@ -15,6 +15,7 @@ export {
   type JobPayloads,
   queueMail,
   type SignUpJobData,
+  type SqlTransaction,
   stopJobProducer,
 } from "./queue";
 export {

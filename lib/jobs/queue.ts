@@ -55,11 +55,24 @@ function producer(options?: BossOptions): Promise<PgBoss> {
   return globalForJobs.shipshapeJobProducer;
 }
 
+/**
+ * What `inTransaction` needs of a transaction: a Prisma interactive transaction client fits. The job
+ * row is written on that transaction's connection, so it commits or rolls back with it.
+ */
+export interface SqlTransaction {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
 export interface EnqueueOptions {
   /** At most one job with this key waits or runs at a time in a stately queue. */
   singletonKey?: string;
   /** Run no earlier than this. */
   startAfter?: Date;
+  /**
+   * Write the job inside this transaction: it exists exactly when the transaction's other changes
+   * commit (the outbox pattern, without an outbox table: pg-boss's job table is in the same database).
+   */
+  inTransaction?: SqlTransaction;
 }
 
 /**
@@ -74,9 +87,19 @@ export async function enqueueJob<Name extends JobName>(
 ): Promise<string | null> {
   try {
     const boss = await producer();
+    const transaction = options.inTransaction;
     return await boss.send(name, data as object, {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      ...(transaction
+        ? {
+            db: {
+              executeSql: async (text: string, values: unknown[]) => ({
+                rows: await transaction.$queryRawUnsafe<unknown[]>(text, ...values),
+              }),
+            },
+          }
+        : {}),
     });
   } catch (error) {
     throw new JobEnqueueError(
@@ -109,9 +132,13 @@ export async function claimQueuedJob(db: SqlRunner, name: JobName, id: string): 
  * Use it for notifications. Mail carrying a single-use link (verification, reset, unlock, email
  * change, invitations) goes through sendMail directly: the job row would hold a working token in
  * plain text, and the person is waiting for that email (docs/decisions/0019-background-jobs.md).
+ * With `inTransaction` the email is queued only if that transaction commits.
  */
-export async function queueMail(message: MailMessage): Promise<string | null> {
-  return enqueueJob("mail-send", message);
+export async function queueMail(
+  message: MailMessage,
+  options: Pick<EnqueueOptions, "inTransaction"> = {},
+): Promise<string | null> {
+  return enqueueJob("mail-send", message, options);
 }
 
 /** Closes this process's producer pool (scripts and tests; the app keeps it for its lifetime). */

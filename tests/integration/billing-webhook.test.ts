@@ -2,11 +2,12 @@
 // handled event type, duplicates (also 20 at once), out-of-order delivery, and every refusal.
 
 import * as Sentry from "@sentry/nextjs";
+import pg from "pg";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
-import { listDevMail } from "@/lib/mail";
-import { billingAccountOf, createBilledOrg } from "../support/billing";
+import { stopJobProducer } from "@/lib/jobs";
+import { billingAccountOf, createBilledOrg, queuedMailsTo } from "../support/billing";
 import { testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
@@ -30,6 +31,8 @@ beforeEach(() => {
 afterEach(() => {
   vi.unstubAllEnvs();
 });
+// The past-due email is queued through this process's pg-boss producer.
+afterAll(stopJobProducer);
 
 const deliver = async (event: TestEvent, options: Parameters<typeof signedDelivery>[1] = {}) => {
   const response = await POST(signedDelivery(event, options));
@@ -38,8 +41,6 @@ const deliver = async (event: TestEvent, options: Parameters<typeof signedDelive
 
 const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
 const auditCount = (orgId: string, action: string) => testDb().auditEvent.count({ where: { orgId, action } });
-const mailsTo = async (email: string) => (await listDevMail()).filter((mail) => mail.to === email);
-
 /** Seconds since the epoch, `offset` seconds from a fixed base so each test orders its own events. */
 const at = (offset: number) => 1_790_000_000 + offset;
 
@@ -88,7 +89,7 @@ describe("stripe webhook: every handled event type", () => {
       status: "ACTIVE",
       currentPeriodEndsAt: new Date(periodEnd * 1000),
       cancelAtPeriodEnd: false,
-      stripeStateAt: new Date(at(0) * 1000),
+      subscriptionEventAt: new Date(at(0) * 1000),
     });
     expect((await getOrgBilling(org.id)).plan).toBe("business");
     const [entry] = await testDb().auditEvent.findMany({
@@ -199,7 +200,7 @@ describe("stripe webhook: every handled event type", () => {
       status: "PAST_DUE",
       pastDueSince: new Date(at(100) * 1000),
     });
-    const mails = await mailsTo(owner.email);
+    const mails = await queuedMailsTo(owner.email);
     expect(mails).toHaveLength(1);
     expect(mails[0]?.subject).toMatch(/payment failed/i);
     expect(mails[0]?.text).toContain(`/${org.slug}/billing`);
@@ -303,7 +304,7 @@ describe("stripe webhook: idempotency", () => {
       body: { received: true, status: "duplicate", eventId: failed.id },
     });
     expect(await auditCount(org.id, "billing.invoice.payment_failed")).toBe(1);
-    expect(await mailsTo(owner.email)).toHaveLength(1);
+    expect(await queuedMailsTo(owner.email)).toHaveLength(1);
     expect(await testDb().stripeEvent.count({ where: { id: failed.id } })).toBe(1);
   });
 
@@ -327,7 +328,7 @@ describe("stripe webhook: idempotency", () => {
     const statuses = results.map((result) => result.body.status).sort();
     expect(statuses).toEqual([...Array(19).fill("duplicate"), "processed"]);
     expect(await auditCount(org.id, "billing.invoice.payment_failed")).toBe(1);
-    expect(await mailsTo(owner.email)).toHaveLength(1);
+    expect(await queuedMailsTo(owner.email)).toHaveLength(1);
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "PAST_DUE" });
   });
 });
@@ -353,7 +354,7 @@ describe("stripe webhook: order safety", () => {
     expect(await billingAccountOf(org.id)).toMatchObject({
       status: "ACTIVE",
       stripePriceId: TEST_PRICES.business,
-      stripeStateAt: new Date(at(3) * 1000),
+      subscriptionEventAt: new Date(at(3) * 1000),
     });
     expect((await storedEvent(created.id))?.outcome).toBe("IGNORED");
     expect(await auditCount(org.id, "billing.subscription.created")).toBe(0);
@@ -533,6 +534,49 @@ describe("stripe webhook: refusals", () => {
     expect(response.status).toBe(413);
     expect((await response.json()).error.code).toBe("payload_too_large");
   });
+});
+
+describe("stripe webhook: bounded waits", () => {
+  it("answers 503 within the lock timeout when another transaction holds the organization's row, and applies the retry", async () => {
+    const { org, customer, subscription } = await createBilledOrg();
+    // Another real connection holds the row lock (a slow transaction of another delivery, a migration).
+    const holder = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await holder.connect();
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await holder.query("ROLLBACK");
+      await holder.end();
+    };
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "BillingAccount" WHERE "orgId" = $1 FOR UPDATE`, [org.id]);
+      const event = stripeEvent(
+        "customer.subscription.created",
+        subscriptionObject({ id: subscription, customer, status: "active" }),
+        { created: at(0) },
+      );
+      // A liveness bound, not a timing assertion: without a lock timeout the delivery waits for the
+      // holder, so the holder lets go after 25 s and the test reports what the delivery did then.
+      const letGo = setTimeout(() => void release(), 25_000);
+      const busy = await deliver(event).finally(() => clearTimeout(letGo));
+      expect({ released, ...busy }).toMatchObject({
+        released: false,
+        status: 503,
+        body: { error: { code: "stripe_event_busy" } },
+      });
+      // Nothing was applied or recorded as handled: Stripe's retry applies it.
+      expect((await storedEvent(event.id))?.outcome ?? null).not.toBe("PROCESSED");
+      expect(await billingAccountOf(org.id)).toMatchObject({ status: null });
+
+      await release();
+      expect((await deliver(event)).body.status).toBe("processed");
+      expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE" });
+    } finally {
+      await release();
+    }
+  }, 40_000);
 });
 
 describe("stripe webhook: failures", () => {

@@ -75,3 +75,18 @@ export function fakeStripeForThisFile(): FakeStripe {
     },
   });
 }
+
+/**
+ * The emails queued to `email` (lib/jobs `mail-send` jobs, in any state), oldest first. None while
+ * pg-boss has not created its tables in this database yet (no job was ever queued).
+ */
+export async function queuedMailsTo(
+  email: string,
+): Promise<{ subject: string; text: string; state: string }[]> {
+  const [{ exists } = { exists: false }] = await testDb().$queryRaw<{ exists: boolean }[]>`
+    SELECT to_regclass('pgboss.job') IS NOT NULL AS exists`;
+  if (!exists) return [];
+  return testDb().$queryRaw`
+    SELECT data->>'subject' AS subject, data->>'text' AS text, state::text AS state FROM pgboss.job
+    WHERE name = 'mail-send' AND data->>'to' = ${email} ORDER BY created_on`;
+}

@@ -7,6 +7,7 @@
 //   POST /v1/checkout/sessions         (url → GET /checkout/:id, a page saying where you are)
 //   POST /v1/billing_portal/sessions   (url → GET /portal/:id)
 //   GET  /v1/subscriptions/:id         DELETE /v1/subscriptions/:id (cancel now)
+//   GET  /v1/subscriptions?customer=…  (a list: the customer's subscriptions, newest first)
 //   GET  /v1/charges/:id               POST /v1/refunds
 //
 // Idempotency as Stripe does it: a repeated Idempotency-Key with the same request replays the first
@@ -96,6 +97,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     method: string,
     path: string,
     body: Record<string, unknown>,
+    query: URLSearchParams,
   ): { status: number; body: unknown } {
     const [, , resource, key, sub] = path.split("/"); // "", "v1", resource, id?, …
     if (method === "POST" && path === "/v1/customers") {
@@ -152,6 +154,13 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
         },
       };
     }
+    if (method === "GET" && path === "/v1/subscriptions") {
+      const customer = query.get("customer");
+      const data = [...subscriptions.values()]
+        .filter((subscription) => !customer || subscription.customer === customer)
+        .sort((a, b) => Number(b.created ?? 0) - Number(a.created ?? 0));
+      return { status: 200, body: { object: "list", url: "/v1/subscriptions", has_more: false, data } };
+    }
     if (resource === "subscriptions" && key && !sub) {
       const subscription = subscriptions.get(key);
       if (!subscription) return missing("subscription", key);
@@ -206,7 +215,12 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     return stripeError(404, "invalid_request_error", `Unrecognized request URL (${method}: ${path}).`);
   }
 
-  function handleApi(req: IncomingMessage, path: string, text: string): { status: number; body: unknown } {
+  function handleApi(
+    req: IncomingMessage,
+    path: string,
+    query: URLSearchParams,
+    text: string,
+  ): { status: number; body: unknown } {
     const method = req.method ?? "GET";
     const body = parseStripeForm(text);
     const idempotencyKey = (req.headers["idempotency-key"] as string | undefined) ?? null;
@@ -225,7 +239,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
       failures.count--;
       return stripeError(failures.status, "api_error", "The fake is failing on purpose.");
     }
-    if (method !== "POST" || !idempotencyKey) return answerApi(method, path, body);
+    if (method !== "POST" || !idempotencyKey) return answerApi(method, path, body, query);
     const signature = `${method} ${path} ${text}`;
     const earlier = idempotent.get(idempotencyKey);
     if (earlier) {
@@ -238,7 +252,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
       }
       return earlier;
     }
-    const answer = answerApi(method, path, body);
+    const answer = answerApi(method, path, body, query);
     idempotent.set(idempotencyKey, { request: signature, ...answer });
     return answer;
   }
@@ -285,7 +299,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
-      const path = new URL(req.url ?? "/", "http://fake").pathname;
+      const { pathname: path, searchParams } = new URL(req.url ?? "/", "http://fake");
       if (req.method === "GET" && path.startsWith("/checkout/"))
         return page(res, "Fake Stripe Checkout", path.slice(10));
       if (req.method === "GET" && path.startsWith("/portal/"))
@@ -300,7 +314,9 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
       }
       let answer: { status: number; body: unknown };
       try {
-        answer = path.startsWith("/__fake/") ? handleControl(req, path, text) : handleApi(req, path, text);
+        answer = path.startsWith("/__fake/")
+          ? handleControl(req, path, text)
+          : handleApi(req, path, searchParams, text);
       } catch (error) {
         answer = stripeError(500, "api_error", `fake stripe: ${(error as Error).message}`);
       }

@@ -1,7 +1,13 @@
 // What an organization's billing row grants, and the order rules for Stripe events: pure functions.
 import { describe, expect, it } from "vitest";
 import type { BillingConfig } from "@/lib/billing/config";
-import { invoiceEventVerdict, subscriptionEventVerdict } from "@/lib/billing/order";
+import {
+  invoiceEventVerdict,
+  type OrderState,
+  pastDueSinceAfter,
+  settledStatus,
+  subscriptionEventVerdict,
+} from "@/lib/billing/order";
 import { orgBillingOf, type StoredBillingAccount } from "@/lib/billing/state";
 
 const config: BillingConfig = {
@@ -88,9 +94,15 @@ describe("orgBillingOf: the plan granted", () => {
 
 describe("order rules", () => {
   const t = (seconds: number) => new Date(1_700_000_000_000 + seconds * 1000);
-  const state = { stripeSubscriptionId: "sub_1", status: "ACTIVE" as const, stripeStateAt: t(10) };
+  const state: OrderState = {
+    stripeSubscriptionId: "sub_1",
+    subscriptionStatus: "ACTIVE",
+    subscriptionEventAt: t(10),
+    invoiceOutcome: null,
+    invoiceEventAt: null,
+  };
 
-  it("applies a subscription event not older than the stored state; ignores an older one", () => {
+  it("applies a subscription event not older than the subscription's clock; ignores an older one", () => {
     expect(
       subscriptionEventVerdict(state, { subscriptionId: "sub_1", status: "PAST_DUE" }, t(11)),
     ).toBeNull();
@@ -102,15 +114,23 @@ describe("order rules", () => {
     );
     expect(
       subscriptionEventVerdict(
-        { ...state, stripeStateAt: null, status: null },
+        { ...state, subscriptionEventAt: null, subscriptionStatus: null },
         { subscriptionId: "sub_1", status: "ACTIVE" },
         t(0),
+      ),
+    ).toBeNull();
+    // A newer payment doesn't make an older snapshot "old": each kind of fact has its own clock.
+    expect(
+      subscriptionEventVerdict(
+        { ...state, invoiceOutcome: "PAID", invoiceEventAt: t(50) },
+        { subscriptionId: "sub_1", status: "ACTIVE" },
+        t(20),
       ),
     ).toBeNull();
   });
 
   it("never revives an ended subscription or moves one back to incomplete, even within the same second", () => {
-    const ended = { ...state, status: "CANCELED" as const };
+    const ended = { ...state, subscriptionStatus: "CANCELED" as const };
     expect(subscriptionEventVerdict(ended, { subscriptionId: "sub_1", status: "ACTIVE" }, t(10))).toMatch(
       /ended/,
     );
@@ -132,13 +152,92 @@ describe("order rules", () => {
     );
   });
 
-  it("applies invoice events of the current, running subscription only", () => {
-    expect(invoiceEventVerdict(state, "sub_1", t(10))).toBeNull();
-    expect(invoiceEventVerdict(state, "sub_1", t(9))).toMatch(/older/);
-    expect(invoiceEventVerdict(state, "sub_2", t(20))).toMatch(
+  it("orders invoice events by the invoice clock, for the current (or first) running subscription only", () => {
+    const paid = (subscriptionId: string | null) => ({ subscriptionId, outcome: "PAID" as const });
+    // Older than the snapshot, but the first payment seen: applied (the snapshot decides what it means).
+    expect(invoiceEventVerdict(state, paid("sub_1"), t(5))).toBeNull();
+    const afterPayment = { ...state, invoiceOutcome: "PAID" as const, invoiceEventAt: t(10) };
+    expect(invoiceEventVerdict(afterPayment, paid("sub_1"), t(9))).toMatch(/older/);
+    expect(invoiceEventVerdict(afterPayment, { subscriptionId: "sub_1", outcome: "FAILED" }, t(10))).toMatch(
+      /same second/,
+    );
+    expect(
+      invoiceEventVerdict(afterPayment, { subscriptionId: "sub_1", outcome: "FAILED" }, t(11)),
+    ).toBeNull();
+    expect(invoiceEventVerdict(state, paid("sub_2"), t(20))).toMatch(
       /not for the organization's current subscription/,
     );
-    expect(invoiceEventVerdict(state, null, t(20))).toMatch(/not for/);
-    expect(invoiceEventVerdict({ ...state, status: "CANCELED" }, "sub_1", t(20))).toMatch(/ended/);
+    expect(invoiceEventVerdict(state, paid(null), t(20))).toMatch(/not for/);
+    expect(invoiceEventVerdict({ ...state, stripeSubscriptionId: null }, paid("sub_9"), t(20))).toBeNull();
+    expect(invoiceEventVerdict({ ...state, subscriptionStatus: "CANCELED" }, paid("sub_1"), t(20))).toMatch(
+      /ended/,
+    );
+  });
+
+  it("settles the status from the snapshot and a payment outcome at least as new as it", () => {
+    const settle = (overrides: Partial<OrderState>) => settledStatus({ ...state, ...overrides });
+    // The order: a paid invoice and no snapshot yet, or only the incomplete one from creation.
+    expect(
+      settle({
+        subscriptionStatus: null,
+        subscriptionEventAt: null,
+        invoiceOutcome: "PAID",
+        invoiceEventAt: t(2),
+      }),
+    ).toEqual({ status: "ACTIVE", pastDueAt: null });
+    expect(
+      settle({
+        subscriptionStatus: "INCOMPLETE",
+        subscriptionEventAt: t(2),
+        invoiceOutcome: "PAID",
+        invoiceEventAt: t(2),
+      }),
+    ).toEqual({ status: "ACTIVE", pastDueAt: null });
+    // A failed renewal newer than the snapshot makes it past due from the failure's time.
+    expect(settle({ invoiceOutcome: "FAILED", invoiceEventAt: t(30) })).toEqual({
+      status: "PAST_DUE",
+      pastDueAt: t(30),
+    });
+    // An outcome older than the snapshot is already in it.
+    expect(settle({ invoiceOutcome: "FAILED", invoiceEventAt: t(5) })).toEqual({
+      status: "ACTIVE",
+      pastDueAt: null,
+    });
+    expect(settle({ subscriptionStatus: "PAST_DUE", invoiceOutcome: "PAID", invoiceEventAt: t(5) })).toEqual({
+      status: "PAST_DUE",
+      pastDueAt: t(10),
+    });
+    // Past due since the failure when the failure came before the snapshot saying so.
+    expect(
+      settle({
+        subscriptionStatus: "PAST_DUE",
+        subscriptionEventAt: t(31),
+        invoiceOutcome: "FAILED",
+        invoiceEventAt: t(30),
+      }),
+    ).toEqual({ status: "PAST_DUE", pastDueAt: t(30) });
+    expect(settle({ subscriptionStatus: "PAST_DUE", invoiceOutcome: "PAID", invoiceEventAt: t(40) })).toEqual(
+      {
+        status: "ACTIVE",
+        pastDueAt: null,
+      },
+    );
+    // Ended stays ended, whatever is paid later.
+    expect(settle({ subscriptionStatus: "CANCELED", invoiceOutcome: "PAID", invoiceEventAt: t(99) })).toEqual(
+      {
+        status: "CANCELED",
+        pastDueAt: null,
+      },
+    );
+  });
+
+  it("keeps the earliest start of one past-due episode and starts afresh after it", () => {
+    const pastDue = (at: Date) => ({ status: "PAST_DUE" as const, pastDueAt: at });
+    expect(pastDueSinceAfter({ status: "ACTIVE", pastDueSince: null }, pastDue(t(30)))).toEqual(t(30));
+    expect(pastDueSinceAfter({ status: "PAST_DUE", pastDueSince: t(31) }, pastDue(t(30)))).toEqual(t(30));
+    expect(pastDueSinceAfter({ status: "PAST_DUE", pastDueSince: t(30) }, pastDue(t(31)))).toEqual(t(30));
+    expect(
+      pastDueSinceAfter({ status: "PAST_DUE", pastDueSince: t(30) }, { status: "ACTIVE", pastDueAt: null }),
+    ).toBeNull();
   });
 });

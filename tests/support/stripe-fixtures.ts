@@ -1,0 +1,125 @@
+// Stripe webhook events built from Stripe's own published example objects (tests/fixtures/stripe/
+// objects.json: `resources.<object>` of stripe/openapi's fixtures3.json, MIT licence, copied unchanged),
+// so the webhook is tested against the shapes, nesting and odd values real payloads have, not only
+// against objects we wrote ourselves. Only what the app keys on is set: ids, customer, status, price,
+// the invoice's subscription, the checkout's organization; everything else stays as Stripe wrote it.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Stripe from "stripe";
+import { stripeId, type TestEvent } from "./stripe-events";
+
+type StripeObject = Record<string, unknown>;
+type Fixtures = {
+  subscription: StripeObject & { items: { data: (StripeObject & { price: StripeObject })[] } };
+  invoice: StripeObject;
+  "checkout.session": StripeObject;
+  event: StripeObject;
+};
+
+const FIXTURES: Fixtures = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, "../fixtures/stripe/objects.json"), "utf8"),
+);
+const copy = <T>(value: T): T => structuredClone(value);
+const DAY = 24 * 60 * 60;
+
+/** A subscription snapshot as `customer.subscription.*` carries it. */
+export function fixtureSubscription(options: {
+  id: string;
+  customer: string;
+  status: Stripe.Subscription.Status;
+  price: string;
+  periodEnd: number;
+  canceledAt?: number;
+}): StripeObject {
+  const subscription = copy(FIXTURES.subscription);
+  const [item] = subscription.items.data;
+  if (!item) throw new Error("the subscription fixture has no item");
+  return {
+    ...subscription,
+    id: options.id,
+    customer: options.customer,
+    status: options.status,
+    // The fixture's cancel_at / cancel_at_period_end (set on purpose) would mean "cancels at the end
+    // of the period"; this lifecycle's subscription is not being canceled until it is deleted.
+    cancel_at: null,
+    cancel_at_period_end: false,
+    canceled_at: options.canceledAt ?? null,
+    ended_at: options.canceledAt ?? null,
+    trial_end: null,
+    trial_start: null,
+    items: {
+      ...subscription.items,
+      data: [
+        {
+          ...item,
+          subscription: options.id,
+          price: { ...item.price, id: options.price },
+          current_period_start: options.periodEnd - 30 * DAY,
+          current_period_end: options.periodEnd,
+        },
+      ],
+      has_more: false,
+    },
+  };
+}
+
+/** An invoice of the subscription, paid or with a failed payment attempt. */
+export function fixtureInvoice(options: {
+  customer: string;
+  subscription: string;
+  paid: boolean;
+  billingReason: "subscription_create" | "subscription_update" | "subscription_cycle";
+}): StripeObject {
+  const invoice = copy(FIXTURES.invoice);
+  const amount = invoice.amount_due as number;
+  return {
+    ...invoice,
+    id: stripeId("in"),
+    customer: options.customer,
+    status: options.paid ? "paid" : "open",
+    paid: options.paid,
+    amount_paid: options.paid ? amount : 0,
+    amount_remaining: options.paid ? 0 : amount,
+    attempted: true,
+    attempt_count: 1,
+    billing_reason: options.billingReason,
+    parent: {
+      type: "subscription_details",
+      quote_details: null,
+      subscription_details: { metadata: {}, subscription: options.subscription },
+    },
+  };
+}
+
+/** The completed Checkout session that started the subscription. */
+export function fixtureCheckoutSession(options: {
+  customer: string;
+  subscription: string;
+  orgId: string;
+}): StripeObject {
+  return {
+    ...copy(FIXTURES["checkout.session"]),
+    id: stripeId("cs_test"),
+    mode: "subscription",
+    status: "complete",
+    payment_status: "paid",
+    customer: options.customer,
+    subscription: options.subscription,
+    client_reference_id: options.orgId,
+    metadata: { orgId: options.orgId, plan: "pro" },
+  };
+}
+
+/** Stripe's event envelope around `object`, on the SDK's API version. */
+export function fixtureEvent(type: string, object: StripeObject, created: number): TestEvent {
+  return {
+    ...copy(FIXTURES.event),
+    id: stripeId("evt"),
+    api_version: Stripe.API_VERSION,
+    created,
+    livemode: false,
+    pending_webhooks: 1,
+    type,
+    data: { object },
+  } as TestEvent;
+}
