@@ -32,6 +32,22 @@ export class StripeUnavailableError extends BillingError {
   }
 }
 
+/**
+ * An idempotency key was reused for a different request (another amount, charge or plan): Stripe
+ * refuses that (`idempotency_error`), and so does the refund record here. Nothing was changed.
+ */
+export class IdempotencyKeyReusedError extends BillingError {
+  override name = "IdempotencyKeyReusedError";
+  readonly status = 409;
+  readonly code = "idempotency_key_reused";
+  constructor(what: string, cause?: unknown) {
+    super(
+      `This request reuses the idempotency key of an earlier request that had different details, so Stripe was not asked to ${what} again and nothing was changed. To repeat the earlier request, send it exactly as before; for a new one, use a new idempotencyKey (on a page: reload it).`,
+      { cause },
+    );
+  }
+}
+
 /** The plan doesn't include a feature. 402: paying (upgrading) is what unlocks it. */
 export class UpgradeRequiredError extends BillingError {
   override name = "UpgradeRequiredError";

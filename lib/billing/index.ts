@@ -25,6 +25,7 @@ export {
   AlreadySubscribedError,
   BillingDisabledError,
   ChargeNotFoundError,
+  IdempotencyKeyReusedError,
   InvalidSignatureError,
   NoBillingAccountError,
   PlanLimitError,
