@@ -168,3 +168,15 @@ export class InvalidSignatureError extends BillingError {
     super("The Stripe-Signature header does not match this payload, or its timestamp is too old.");
   }
 }
+
+/** A correctly signed body that is not a Stripe event (no id, type or data.object; not JSON). */
+export class InvalidEventError extends BillingError {
+  override name = "InvalidEventError";
+  readonly status = 400;
+  readonly code = "invalid_event";
+  constructor() {
+    super(
+      "The signed payload is not a Stripe event: it needs id, type, created, livemode and data.object. Nothing was stored.",
+    );
+  }
+}

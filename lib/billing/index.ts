@@ -26,6 +26,7 @@ export {
   BillingDisabledError,
   ChargeNotFoundError,
   IdempotencyKeyReusedError,
+  InvalidEventError,
   InvalidSignatureError,
   NoBillingAccountError,
   PlanLimitError,
