@@ -122,6 +122,21 @@ export class AlreadySubscribedError extends BillingError {
   }
 }
 
+/**
+ * Checkout while an earlier one is paid but not yet confirmed (Stripe's webhooks haven't arrived, or
+ * the first payment is incomplete): a second one would make a second subscription.
+ */
+export class CheckoutPendingError extends BillingError {
+  override name = "CheckoutPendingError";
+  readonly status = 409;
+  readonly code = "checkout_pending";
+  constructor() {
+    super(
+      "A payment for this organization is being confirmed by Stripe, so no second checkout was started. The plan shows on the billing page as soon as Stripe confirms it; if the payment fails, you can choose a plan again.",
+    );
+  }
+}
+
 /** The customer portal before the organization ever subscribed. */
 export class NoBillingAccountError extends BillingError {
   override name = "NoBillingAccountError";

@@ -25,6 +25,7 @@ export {
   AlreadySubscribedError,
   BillingDisabledError,
   ChargeNotFoundError,
+  CheckoutPendingError,
   IdempotencyKeyReusedError,
   InvalidEventError,
   InvalidSignatureError,
