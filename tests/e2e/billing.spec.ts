@@ -85,7 +85,7 @@ test("back from a paid Checkout before Stripe confirms it, the page shows that a
   // Without the success flag the page can't tell yet, but the server asks Stripe and refuses.
   await visit(page, "/acme/billing");
   await page.getByRole("button", { name: "Upgrade to Business" }).click();
-  await expect(page.getByRole("alert")).toContainText("being confirmed by Stripe");
+  await expect(page.getByRole("alert").filter({ hasText: "being confirmed by Stripe" })).toBeVisible();
   const sessions = (await stripeRequests(request)).filter(
     (r) => r.method === "POST" && r.path === "/v1/checkout/sessions",
   );
