@@ -92,6 +92,9 @@ function originOf(url: string | undefined): string | undefined {
 }
 
 export const config = {
-  // Everything except build assets, which carry no HTML and need neither a nonce nor a request id.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Everything except build assets, which carry no HTML and need neither a nonce nor a request id,
+  // and the Stripe webhook: Next.js reads the whole body of a request the proxy runs on before the
+  // route sees it (up to 10 MB), which would defeat the webhook's streamed 256 KiB cap. The webhook
+  // needs nothing from here (no page, no session; the route wrapper makes its request id).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/webhooks/stripe).*)"],
 };

@@ -5,8 +5,10 @@
 //     paid, subscription updated, charge refunded);
 //   - duplicates: 20 different events delivered 10 times each (200 deliveries, shuffled), as Stripe
 //     does when it retries.
-// The baseline, in the same run at the same concurrency: the signature check plus a plain INSERT of
-// the payload into a scratch table (what a webhook with no idempotency, ordering or audit costs).
+// For each it reports deliveries per second and the p99 of one delivery's answer. Two baselines, in
+// the same run at the same concurrency: the /api/health route handler (the wrapper with nothing
+// behind it: what any request costs here), and the signature check plus a plain INSERT of the
+// payload into a scratch table (what a webhook with no idempotency, ordering or audit costs).
 // After each round it counts the effects (StripeEvent rows, audit entries, billing rows) and says
 // whether they are exact: one per distinct event, none per duplicate.
 // Run: npx tsx --conditions=react-server bench/webhook-throughput.ts
@@ -49,16 +51,36 @@ async function admin(sql: string): Promise<void> {
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-/** Runs every job, CONCURRENCY at a time; returns jobs per second. */
-async function throughput(jobs: (() => Promise<unknown>)[]): Promise<number> {
+type Measure = { perSecond: number; p99: number };
+/** The median rate and the median p99 of the measured rounds. */
+const medianOf = (measures: Measure[]): Measure => ({
+  perSecond: median(measures.map((m) => m.perSecond)),
+  p99: median(measures.map((m) => m.p99)),
+});
+
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[
+    Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)
+  ] as number;
+
+/** Runs every job, CONCURRENCY at a time; returns jobs per second and the p99 of one job (ms). */
+async function throughput(jobs: (() => Promise<unknown>)[]): Promise<{ perSecond: number; p99: number }> {
   const queue = [...jobs];
+  const latencies: number[] = [];
   const started = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) await job();
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        const jobStarted = process.hrtime.bigint();
+        await job();
+        latencies.push(Number(process.hrtime.bigint() - jobStarted) / 1e6);
+      }
     }),
   );
-  return jobs.length / (Number(process.hrtime.bigint() - started) / 1e9);
+  return {
+    perSecond: jobs.length / (Number(process.hrtime.bigint() - started) / 1e9),
+    p99: percentile(latencies, 99),
+  };
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -81,6 +103,7 @@ Object.assign(process.env, billingEnv(), {
 });
 // Imported after the env is set: the logger and the database client read it when first loaded.
 const { POST } = await import("../app/api/webhooks/stripe/route");
+const { GET: health } = await import("../app/api/health/route");
 const { verifyStripeEvent } = await import("../lib/billing");
 const { disconnectDb } = await import("../lib/db");
 // The app client's default pool size (DATABASE_POOL_MAX): the baseline gets as many connections.
@@ -127,6 +150,11 @@ try {
       throw new Error(`delivery answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as { status: string };
   };
+  const healthProbe = async () => {
+    const response = await health(new Request("http://localhost/api/health"));
+    if (response.status !== 200) throw new Error(`health answered ${response.status}`);
+    await response.json();
+  };
   const plainInsert = (event: TestEvent) => async () => {
     const request = signedDelivery(event);
     const body = await request.text();
@@ -164,15 +192,15 @@ try {
 
   const rows = [];
   for (const workload of ["distinct", "duplicates"] as const) {
-    const baseRuns: number[] = [];
-    const runs: number[] = [];
+    const runs = { health: [] as Measure[], plain: [] as Measure[], webhook: [] as Measure[] };
     let check = "";
-    // One warm-up round, then ROUNDS measured ones, the baseline and the webhook alternating.
+    // One warm-up round, then ROUNDS measured ones, the baselines and the webhook alternating.
     for (let round = 0; round <= ROUNDS; round++) {
       const { orgIds, events } = await eventsFor(workload === "distinct" ? 50 : 5);
       // Duplicates: each event 10 times; an organization's events are in order in the first pass.
       const deliveries =
         workload === "distinct" ? events : [...events, ...shuffle(Array(9).fill(events).flat())];
+      const probes = await throughput(deliveries.map(() => healthProbe));
       const plain = await throughput(
         deliveries.map((event, i) => plainInsert({ ...event, id: `${event.id}_${i}` })),
       );
@@ -181,18 +209,24 @@ try {
         deliveries.map((event) => async () => outcomes.push((await deliver(event)()).status)),
       );
       if (round === 0) continue;
-      baseRuns.push(plain);
-      runs.push(measured);
+      runs.health.push(probes);
+      runs.plain.push(plain);
+      runs.webhook.push(measured);
       check = await effects(orgIds, events, outcomes);
     }
-    const base = median(baseRuns);
-    const measured = median(runs);
+    const health = medianOf(runs.health);
+    const plain = medianOf(runs.plain);
+    const webhook = medianOf(runs.webhook);
     rows.push({
-      workload,
-      deliveries: 200,
-      "verify + plain INSERT (deliveries/s)": Math.round(base),
-      "webhook route (deliveries/s)": Math.round(measured),
-      "webhook / plain": (measured / base).toFixed(2),
+      workload: workload === "distinct" ? "200 events" : "200 deliveries of 20 events",
+      "webhook /s": Math.round(webhook.perSecond),
+      "webhook p99 ms": webhook.p99.toFixed(1),
+      "/api/health /s": Math.round(health.perSecond),
+      "/api/health p99 ms": health.p99.toFixed(1),
+      "plain INSERT /s": Math.round(plain.perSecond),
+      "webhook / health (rate)": (webhook.perSecond / health.perSecond).toFixed(3),
+      "webhook / health (p99)": (webhook.p99 / health.p99).toFixed(1),
+      "webhook / plain (rate)": (webhook.perSecond / plain.perSecond).toFixed(2),
     });
     console.log(`${workload} (last round): ${check}`);
   }

@@ -175,6 +175,15 @@ export type BillingConfig = {
 };
 
 /**
+ * Whether the secret key is a live-mode key (true), a test-mode key (false), or there is none (null).
+ * Stripe events carry `livemode`; one from the other mode was not made with this key's account mode.
+ */
+export function keyLivemode(config: BillingConfig): boolean | null {
+  if (!config.secretKey) return null;
+  return LIVE_KEY.test(config.secretKey);
+}
+
+/**
  * The billing settings, read from `env` on each call (cheap, and tests change them). Throws
  * InvalidEnvironmentError naming the variable when a value is wrong.
  */

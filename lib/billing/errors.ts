@@ -32,6 +32,22 @@ export class StripeUnavailableError extends BillingError {
   }
 }
 
+/**
+ * An idempotency key was reused for a different request (another amount, charge or plan): Stripe
+ * refuses that (`idempotency_error`), and so does the refund record here. Nothing was changed.
+ */
+export class IdempotencyKeyReusedError extends BillingError {
+  override name = "IdempotencyKeyReusedError";
+  readonly status = 409;
+  readonly code = "idempotency_key_reused";
+  constructor(what: string, cause?: unknown) {
+    super(
+      `This request reuses the idempotency key of an earlier request that had different details, so Stripe was not asked to ${what} again and nothing was changed. To repeat the earlier request, send it exactly as before; for a new one, use a new idempotencyKey (on a page: reload it).`,
+      { cause },
+    );
+  }
+}
+
 /** The plan doesn't include a feature. 402: paying (upgrading) is what unlocks it. */
 export class UpgradeRequiredError extends BillingError {
   override name = "UpgradeRequiredError";
@@ -106,6 +122,21 @@ export class AlreadySubscribedError extends BillingError {
   }
 }
 
+/**
+ * Checkout while an earlier one is paid but not yet confirmed (Stripe's webhooks haven't arrived, or
+ * the first payment is incomplete): a second one would make a second subscription.
+ */
+export class CheckoutPendingError extends BillingError {
+  override name = "CheckoutPendingError";
+  readonly status = 409;
+  readonly code = "checkout_pending";
+  constructor() {
+    super(
+      "A payment for this organization is being confirmed by Stripe, so no second checkout was started. The plan shows on the billing page as soon as Stripe confirms it; if the payment fails, you can choose a plan again.",
+    );
+  }
+}
+
 /** The customer portal before the organization ever subscribed. */
 export class NoBillingAccountError extends BillingError {
   override name = "NoBillingAccountError";
@@ -150,5 +181,17 @@ export class InvalidSignatureError extends BillingError {
   readonly code = "invalid_signature";
   constructor(readonly reason: string) {
     super("The Stripe-Signature header does not match this payload, or its timestamp is too old.");
+  }
+}
+
+/** A correctly signed body that is not a Stripe event (no id, type or data.object; not JSON). */
+export class InvalidEventError extends BillingError {
+  override name = "InvalidEventError";
+  readonly status = 400;
+  readonly code = "invalid_event";
+  constructor() {
+    super(
+      "The signed payload is not a Stripe event: it needs id, type, created, livemode and data.object. Nothing was stored.",
+    );
   }
 }

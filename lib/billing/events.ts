@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb, Prisma, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
-import { type BillingConfig, readBillingConfig } from "./config";
+import { type BillingConfig, keyLivemode, readBillingConfig } from "./config";
 import { applyEvent, type Effect } from "./effects";
 import type { Stripe } from "./stripe";
 
@@ -78,10 +78,15 @@ export async function processStripeEvent(
           WHERE "StripeEvent".outcome = 'FAILED'
         RETURNING id`;
       if (claimed.length === 0) return null;
-      const applied = await applyEvent(tx, event, { config });
+      const applied = otherModeThanKey(event, config) ?? (await applyEvent(tx, event, { config }));
       await tx.stripeEvent.update({
         where: { id: event.id },
-        data: { outcome: applied.outcome, processedAt: new Date(), orgId: applied.orgId },
+        data: {
+          outcome: applied.outcome,
+          processedAt: new Date(),
+          orgId: applied.orgId,
+          reason: applied.reason ?? null,
+        },
       });
       return applied;
     }, TRANSACTION);
@@ -107,6 +112,24 @@ export async function processStripeEvent(
   } as const;
   logger.info({ ...result, eventType: event.type }, "stripe event handled");
   return result;
+}
+
+/**
+ * An event from the other mode than the secret key's (a live event at a server with test keys, or a
+ * test event at a live server: a webhook endpoint or secret copied across modes) is stored, not
+ * applied, and acknowledged so that Stripe stops resending it.
+ */
+function otherModeThanKey(event: Stripe.Event, config: BillingConfig): Effect | null {
+  const live = keyLivemode(config);
+  if (live === null || event.livemode === live) return null;
+  logger.warn({ eventId: event.id, livemode: event.livemode }, "stripe event from the other mode ignored");
+  return {
+    outcome: "IGNORED",
+    orgId: null,
+    reason: event.livemode
+      ? "a live mode event, and this server has a test key: not applied"
+      : "a test mode event, and this server has a live key: not applied",
+  };
 }
 
 /**

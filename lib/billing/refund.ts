@@ -3,7 +3,12 @@ import { recordAuditEvent } from "@/lib/audit";
 import { getDb, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { type BillingConfig, readBillingConfig } from "./config";
-import { BillingDisabledError, ChargeNotFoundError, RefundRefusedError } from "./errors";
+import {
+  BillingDisabledError,
+  ChargeNotFoundError,
+  IdempotencyKeyReusedError,
+  RefundRefusedError,
+} from "./errors";
 import { callStripe, idempotencyKey, Stripe, stripeClient } from "./stripe";
 
 export const REFUND_REASONS = ["duplicate", "fraudulent", "requested_by_customer"] as const;
@@ -32,6 +37,11 @@ export type RefundResult = { refundId: string; amount: number; currency: string;
  * one that doesn't exist. Stripe's refusals (already refunded, amount over what is left) come back
  * as RefundRefusedError with Stripe's reason. `charge.refunded` arrives later through the webhook and
  * is recorded too. Who may call this (platform admins, after step-up) is the route's decision.
+ *
+ * `attemptId` makes it idempotent: the refund is stored under it (BillingRefund) in the transaction
+ * that audits it, so a repeated request answers the stored refund, and requests racing through
+ * Stripe (which replays one refund for one key) insert one row and one audit event between them.
+ * The same `attemptId` with another charge, amount or reason is IdempotencyKeyReusedError (409).
  */
 export async function refundCharge(
   input: RefundInput,
@@ -44,6 +54,9 @@ export async function refundCharge(
   });
   const customerId = org?.billingAccount?.stripeCustomerId;
   if (!org || !customerId) throw new ChargeNotFoundError();
+
+  const earlier = await db.billingRefund.findUnique({ where: { idempotencyKey: input.attemptId } });
+  if (earlier) return sameRefund(earlier, org.id, input);
 
   const stripe = stripeClient(config);
   const charge = await callStripe("look up the charge", () =>
@@ -85,20 +98,44 @@ export async function refundCharge(
     status: refund.status,
   };
   try {
-    await recordAuditEvent(
-      {
-        action: "billing.refund.created",
-        actor: { type: "USER", id: input.actorUserId },
-        ip: input.ip,
-        userAgent: input.userAgent,
-        orgId: org.id,
-        target: { type: "stripe_charge", id: charge.id },
-        metadata: { ...result, reason: input.reason ?? null },
-      },
-      db,
-    );
+    const raced = await db.$transaction(async (tx) => {
+      const inserted = await tx.billingRefund.createMany({
+        data: {
+          idempotencyKey: input.attemptId,
+          orgId: org.id,
+          chargeId: charge.id,
+          requestedAmount: input.amount ?? null,
+          reason: input.reason ?? null,
+          stripeRefundId: refund.id,
+          amount: refund.amount,
+          currency: refund.currency,
+          status: refund.status,
+        },
+        skipDuplicates: true,
+      });
+      // Another request with this key committed first (it waited on the key): its row and audit
+      // event are the record of this refund.
+      if (inserted.count === 0) {
+        return tx.billingRefund.findUniqueOrThrow({ where: { idempotencyKey: input.attemptId } });
+      }
+      await recordAuditEvent(
+        {
+          action: "billing.refund.created",
+          actor: { type: "USER", id: input.actorUserId },
+          ip: input.ip,
+          userAgent: input.userAgent,
+          orgId: org.id,
+          target: { type: "stripe_charge", id: charge.id },
+          metadata: { ...result, reason: input.reason ?? null },
+        },
+        tx,
+      );
+      return null;
+    });
+    if (raced) return sameRefund(raced, org.id, input);
   } catch (error) {
     // The money has moved and can't be un-refunded: say so loudly, with what the entry would have held.
+    // A retry with the same key records it (Stripe answers the same refund for 24 hours).
     logger.error(
       { err: error, orgId: org.id, chargeId: charge.id, ...result },
       "refund made but not audited",
@@ -106,4 +143,31 @@ export async function refundCharge(
     throw error;
   }
   return result;
+}
+
+type StoredRefund = {
+  orgId: string;
+  chargeId: string;
+  requestedAmount: number | null;
+  reason: string | null;
+  stripeRefundId: string;
+  amount: number;
+  currency: string;
+  status: string | null;
+};
+
+/** The stored refund again for a repeated request; a different request under its key is refused. */
+function sameRefund(stored: StoredRefund, orgId: string, input: RefundInput): RefundResult {
+  const same =
+    stored.orgId === orgId &&
+    stored.chargeId === input.chargeId &&
+    stored.requestedAmount === (input.amount ?? null) &&
+    stored.reason === (input.reason ?? null);
+  if (!same) throw new IdempotencyKeyReusedError("create the refund");
+  return {
+    refundId: stored.stripeRefundId,
+    amount: stored.amount,
+    currency: stored.currency,
+    status: stored.status,
+  };
 }

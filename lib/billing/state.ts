@@ -42,7 +42,13 @@ export type OrgBilling = {
   pastDue: { since: Date; graceEndsAt: Date; inGrace: boolean } | null;
   /** A Stripe customer exists, so the customer portal can be opened. */
   hasCustomer: boolean;
-  /** A new checkout makes sense: no subscription that is still running. */
+  /**
+   * A checkout's first payment is being confirmed: its subscription is linked but Stripe hasn't said
+   * its status yet, or the status is `incomplete` (3-D Secure, a payment still processing). Show that
+   * instead of offering another checkout.
+   */
+  pending: boolean;
+  /** A new checkout makes sense: no subscription that is still running or being confirmed. */
   canSubscribe: boolean;
 };
 
@@ -81,6 +87,10 @@ export function orgBillingOf(
   const subscribedPlan = account ? planForPrice(account.stripePriceId, config) : null;
   const pastDue =
     status === "PAST_DUE" ? pastDueWindow(account?.pastDueSince ?? now, config.graceDays, now) : null;
+  const pending =
+    config.enabled &&
+    account !== null &&
+    ((account.stripeSubscriptionId !== null && status === null) || status === "INCOMPLETE");
   const granted =
     config.enabled &&
     subscribedPlan !== null &&
@@ -95,7 +105,8 @@ export function orgBillingOf(
     cancelAtPeriodEnd: account?.cancelAtPeriodEnd ?? false,
     pastDue,
     hasCustomer: config.enabled && account !== null,
-    canSubscribe: config.enabled && (status === null || !RUNNING.has(status)),
+    pending,
+    canSubscribe: config.enabled && !pending && (status === null || !RUNNING.has(status)),
   };
 }
 

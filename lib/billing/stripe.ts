@@ -2,7 +2,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import Stripe from "stripe";
 import type { BillingConfig } from "./config";
-import { BillingDisabledError, StripeUnavailableError } from "./errors";
+import { BillingDisabledError, IdempotencyKeyReusedError, StripeUnavailableError } from "./errors";
 
 export { Stripe };
 
@@ -38,11 +38,16 @@ export function idempotencyKey(...parts: string[]): string {
   return `shipshape:${parts.join(":")}`;
 }
 
-/** Calls Stripe; network failures and Stripe's own 5xx/429 become a 502 the user can act on. */
+/**
+ * Calls Stripe; network failures and Stripe's own 5xx/429 become a 503 the user can act on, and an
+ * idempotency key Stripe saw with other parameters (`idempotency_error`) a 409 saying so.
+ */
 export async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    if (error instanceof Stripe.errors.StripeIdempotencyError)
+      throw new IdempotencyKeyReusedError(what, error);
     if (
       error instanceof Stripe.errors.StripeConnectionError ||
       error instanceof Stripe.errors.StripeAPIError ||

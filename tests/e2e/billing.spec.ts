@@ -32,7 +32,7 @@ async function deliver(request: APIRequestContext, event: TestEvent) {
 const stripeRequests = async (request: APIRequestContext): Promise<RecordedRequest[]> =>
   (await request.get(`${fakeStripeUrl}/__fake/requests`)).json();
 
-const customer = { id: "", orgId: "" };
+const customer = { id: "", orgId: "", checkoutSessionId: "" };
 const subscription = stripeId("sub");
 let clock = Math.floor(Date.now() / 1000);
 const next = () => ++clock;
@@ -66,6 +66,43 @@ test("the owner clicks Upgrade and lands on Stripe Checkout for the organization
   });
   customer.id = session?.body.customer as string;
   customer.orgId = orgId;
+  customer.checkoutSessionId = new URL(page.url()).pathname.split("/").pop() ?? "";
+});
+
+test("back from a paid Checkout before Stripe confirms it, the page shows that and no second Upgrade", async ({
+  page,
+  request,
+}) => {
+  // The customer paid on Checkout; Stripe's webhooks haven't reached the app yet.
+  await request.post(`${fakeStripeUrl}/__fake/checkout/${customer.checkoutSessionId}/complete`, {
+    data: { subscription },
+  });
+  await signIn(page, "owner@example.com");
+  await visit(page, "/acme/billing?checkout=success");
+  await expect(page.getByRole("status").filter({ hasText: "Payment being confirmed" })).toBeVisible();
+  await expect(page.getByRole("button", { name: /Upgrade to/ })).toHaveCount(0);
+
+  // Without the success flag the page can't tell yet, but the server asks Stripe and refuses.
+  await visit(page, "/acme/billing");
+  await page.getByRole("button", { name: "Upgrade to Business" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "being confirmed by Stripe" })).toBeVisible();
+  const sessions = (await stripeRequests(request)).filter(
+    (r) => r.method === "POST" && r.path === "/v1/checkout/sessions",
+  );
+  expect(sessions).toHaveLength(1);
+
+  // checkout.session.completed links the subscription; its status is still unknown: still pending.
+  await deliver(
+    request,
+    stripeEvent(
+      "checkout.session.completed",
+      checkoutSessionObject({ customer: customer.id, subscription, orgId: customer.orgId }),
+      { created: next() },
+    ),
+  );
+  await visit(page, "/acme/billing");
+  await expect(page.getByRole("status").filter({ hasText: "Payment being confirmed" })).toBeVisible();
+  await expect(page.getByRole("button", { name: /Upgrade to/ })).toHaveCount(0);
 });
 
 test("the signed webhook sequence puts the organization on the paid plan", async ({ page, request }) => {

@@ -5,6 +5,7 @@
 //
 //   POST /v1/customers                 GET /v1/customers/:id
 //   POST /v1/checkout/sessions         (url → GET /checkout/:id, a page saying where you are)
+//   GET  /v1/checkout/sessions/:id     POST /v1/checkout/sessions/:id/expire (only while open)
 //   POST /v1/billing_portal/sessions   (url → GET /portal/:id)
 //   GET  /v1/subscriptions/:id         DELETE /v1/subscriptions/:id (cancel now)
 //   GET  /v1/subscriptions?customer=…  (a list: the customer's subscriptions, newest first)
@@ -16,7 +17,8 @@
 // Control endpoints for tests in another process (the e2e suite): GET /__fake/requests, DELETE
 // /__fake/requests (forget everything), GET /__fake/customers, POST /__fake/charges and
 // /__fake/subscriptions (JSON objects to serve), POST /__fake/fail ({ count, status }: the next
-// requests fail, for "Stripe is down").
+// requests fail, for "Stripe is down"), POST /__fake/checkout/:id/complete ({ subscription }: the
+// customer paid, as Stripe's hosted page would record it).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -41,6 +43,9 @@ export type FakeStripe = {
   customers(): StripeObject[];
   addCharge(charge: { id: string; customer: string; amount: number; currency?: string }): void;
   addSubscription(subscription: StripeObject): void;
+  /** The customer finished paying on Checkout: the session becomes `complete` with `subscription`. */
+  completeCheckout(sessionId: string, subscriptionId: string): void;
+  checkoutSession(sessionId: string): StripeObject | undefined;
   failNext(count: number, status?: number): void;
   /** Forgets every request, object and idempotency key. */
   reset(): void;
@@ -89,6 +94,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
   const customers = new Map<string, StripeObject>();
   const charges = new Map<string, StripeObject>();
   const subscriptions = new Map<string, StripeObject>();
+  const checkoutSessions = new Map<string, StripeObject>();
   const idempotent = new Map<string, { request: string; status: number; body: unknown }>();
   let failures = { count: 0, status: 500 };
   let base = "";
@@ -120,23 +126,41 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
       const customer = body.customer as string | undefined;
       if (customer && !customers.has(customer)) return missing("customer", customer);
       const sessionId = id("cs_test");
-      return {
-        status: 200,
-        body: {
-          id: sessionId,
-          object: "checkout.session",
-          created: now(),
-          mode: body.mode,
-          status: "open",
-          customer: customer ?? null,
-          client_reference_id: body.client_reference_id ?? null,
-          metadata: body.metadata ?? {},
-          subscription: null,
-          success_url: body.success_url,
-          cancel_url: body.cancel_url,
-          url: `${base}/checkout/${sessionId}`,
-        },
+      const session = {
+        id: sessionId,
+        object: "checkout.session",
+        created: now(),
+        expires_at: now() + 24 * 60 * 60,
+        mode: body.mode,
+        status: "open",
+        customer: customer ?? null,
+        client_reference_id: body.client_reference_id ?? null,
+        metadata: body.metadata ?? {},
+        subscription: null,
+        success_url: body.success_url,
+        cancel_url: body.cancel_url,
+        url: `${base}/checkout/${sessionId}`,
       };
+      checkoutSessions.set(sessionId, session);
+      return { status: 200, body: session };
+    }
+    if (resource === "checkout" && key === "sessions" && sub) {
+      const sessionId = sub;
+      const session = checkoutSessions.get(sessionId);
+      if (!session) return missing("checkout.session", sessionId);
+      const action = path.split("/")[5];
+      if (method === "GET" && !action) return { status: 200, body: session };
+      if (method === "POST" && action === "expire") {
+        if (session.status !== "open") {
+          return stripeError(
+            400,
+            "invalid_request_error",
+            `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+          );
+        }
+        Object.assign(session, { status: "expired", url: null });
+        return { status: 200, body: session };
+      }
     }
     if (method === "POST" && path === "/v1/billing_portal/sessions") {
       const customer = body.customer as string;
@@ -277,6 +301,11 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
       fake.addSubscription(json() as StripeObject);
       return { status: 200, body: {} };
     }
+    const completing = /^\/__fake\/checkout\/([^/]+)\/complete$/.exec(path);
+    if (completing?.[1] && req.method === "POST") {
+      fake.completeCheckout(completing[1], (json() as { subscription: string }).subscription);
+      return { status: 200, body: {} };
+    }
     if (path === "/__fake/fail" && req.method === "POST") {
       const { count, status } = json() as { count: number; status?: number };
       fake.failNext(count, status);
@@ -346,12 +375,18 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
       }),
     addSubscription: (subscription) =>
       subscriptions.set(subscription.id, { object: "subscription", ...subscription }),
+    completeCheckout: (sessionId, subscriptionId) => {
+      const session = checkoutSessions.get(sessionId);
+      if (!session) throw new Error(`fake stripe: no checkout session ${sessionId}`);
+      Object.assign(session, { status: "complete", subscription: subscriptionId, url: null });
+    },
+    checkoutSession: (sessionId) => checkoutSessions.get(sessionId),
     failNext: (count, status = 500) => {
       failures = { count, status };
     },
     reset: () => {
       recorded.length = 0;
-      for (const store of [customers, charges, subscriptions, idempotent]) store.clear();
+      for (const store of [customers, charges, subscriptions, checkoutSessions, idempotent]) store.clear();
       failures = { count: 0, status: 500 };
     },
     close: () =>

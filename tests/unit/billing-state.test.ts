@@ -78,7 +78,24 @@ describe("orgBillingOf: the plan granted", () => {
     expect(orgBillingOf(account({ status: "ACTIVE" }), config, now).canSubscribe).toBe(false);
     expect(orgBillingOf(account({ status: "UNPAID" }), config, now).canSubscribe).toBe(false);
     expect(orgBillingOf(account({ status: "CANCELED" }), config, now).canSubscribe).toBe(true);
-    expect(orgBillingOf(account({ status: null }), config, now).canSubscribe).toBe(true);
+    expect(
+      orgBillingOf(account({ status: null, stripeSubscriptionId: null }), config, now).canSubscribe,
+    ).toBe(true);
+  });
+
+  it("shows a linked subscription of unknown status, or an incomplete one, as pending: no second checkout", () => {
+    for (const status of [null, "INCOMPLETE"] as const) {
+      expect(orgBillingOf(account({ status }), config, now)).toMatchObject({
+        pending: true,
+        canSubscribe: false,
+        plan: "free",
+      });
+    }
+    expect(orgBillingOf(account({ status: "INCOMPLETE_EXPIRED" }), config, now)).toMatchObject({
+      pending: false,
+      canSubscribe: true,
+    });
+    expect(orgBillingOf(account({ status: "ACTIVE" }), config, now).pending).toBe(false);
   });
 
   it("puts everyone on free with billing off, whatever is stored", () => {

@@ -31,13 +31,24 @@ export default async function BillingPage({ params, searchParams }: Props) {
   const attempt = randomUUID();
   // Where the step-up page sends people back to (checkout and the portal ask for a recent sign-in).
   const here = `/${member.org.slug}/billing`;
+  // Back from a paid Checkout before Stripe's webhooks arrived, or a first payment still incomplete:
+  // no Upgrade (a second Checkout would be a second subscription; the server refuses it too).
+  const confirming = billing.pending || (checkout === "success" && billing.canSubscribe);
 
   return (
     <div className="max-w-5xl">
       <h1 className="text-2xl font-bold tracking-tight">Billing</h1>
-      {checkout === "success" ? (
+      {confirming ? (
         <p role="status" className="mt-4 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900">
-          Thank you. Stripe is confirming the payment; the new plan shows here within a few seconds of it.
+          Payment being confirmed. Stripe is confirming the payment; the new plan shows here as soon as it has
+          (usually within seconds, longer if your bank asks you to approve it). There is no need to pay again.{" "}
+          <a href={here} className="font-medium underline">
+            Check again
+          </a>
+        </p>
+      ) : checkout === "success" ? (
+        <p role="status" className="mt-4 rounded-md bg-emerald-50 px-4 py-3 text-sm text-emerald-900">
+          Thank you. The payment is confirmed.
         </p>
       ) : checkout === "canceled" ? (
         <p role="status" className="mt-4 rounded-md bg-slate-100 px-4 py-3 text-sm text-slate-800">
@@ -52,7 +63,11 @@ export default async function BillingPage({ params, searchParams }: Props) {
           Current plan
         </h2>
         <p className="mt-1 text-2xl font-bold tracking-tight">{PLANS[billing.plan].name}</p>
-        <p className="mt-2 text-slate-700">{statusLine(billing)}</p>
+        <p className="mt-2 text-slate-700">
+          {confirming
+            ? "Payment being confirmed: the free plan until Stripe confirms it."
+            : statusLine(billing)}
+        </p>
         {canManage && billing.hasCustomer ? (
           <div className="mt-4 max-w-xs">
             <BillingButton
@@ -83,7 +98,7 @@ export default async function BillingPage({ params, searchParams }: Props) {
             const forSale = isPaidPlan(id) && config.prices[id].length > 0;
             return (
               <PlanCard key={id} plan={plan} current={billing.plan === id}>
-                {canManage && billing.canSubscribe && forSale && billing.plan !== id ? (
+                {canManage && billing.canSubscribe && !confirming && forSale && billing.plan !== id ? (
                   <BillingButton
                     action={startCheckoutAction}
                     fields={{ org: member.org.slug, plan: id, attempt }}
@@ -101,10 +116,10 @@ export default async function BillingPage({ params, searchParams }: Props) {
             );
           })}
         </ul>
-        {canManage && billing.mode === "on" && !billing.canSubscribe ? (
+        {canManage && billing.mode === "on" && !billing.canSubscribe && !confirming ? (
           <p className="mt-4 text-sm text-slate-600">To switch plans, use Manage billing.</p>
         ) : null}
-        {config.trialDays > 0 && billing.canSubscribe && billing.status === null ? (
+        {config.trialDays > 0 && billing.canSubscribe && !confirming && billing.status === null ? (
           <p className="mt-4 text-sm text-slate-600">
             Your first subscription starts with a {config.trialDays}-day free trial.
           </p>

@@ -1,5 +1,6 @@
 // Stripe's webhook. No session or CSRF applies: the signature is the credential. Refuses at once
-// (503) without a signing secret, caps the body before reading it (413), then lib/billing verifies the
+// (503) without a signing secret, caps the body before reading it (413; proxy.ts leaves this path out
+// so that Next.js doesn't buffer the body ahead of the cap), then lib/billing verifies the
 // signature (400) and applies the event exactly once, in order (200; a duplicate is a 200 no-op). An
 // effect that fails answers 500 through the wrapper, which logs it and reports it to Sentry; Stripe
 // retries, and `npm run billing:replay <eventId>` re-applies it once fixed.
