@@ -2,3 +2,4 @@
 export { buildContentSecurityPolicy, type CspOptions, createNonce, staticSecurityHeaders } from "./headers";
 export { HONEYPOT_FIELD } from "./honeypot";
 export { REQUEST_ID_HEADER, resolveRequestId } from "./request-id";
+export { findHostileText, HOSTILE_TEXT_MESSAGE, isSafeText } from "./text";
