@@ -1,5 +1,6 @@
 // The checks every route handler and server action goes through, in one fixed order:
-// authenticate → load the organization membership → authorize → step-up → validate input → rate limit.
+// refuse hostile text in params, query and form fields → authenticate → load the organization
+// membership → authorize → step-up → validate input (hostile text again, the body included) → rate limit.
 // route.ts and action.ts adapt this to HTTP responses and to form states; the order and the rules
 // live only here, so a reader can check them in one place.
 import "server-only";
