@@ -187,7 +187,12 @@ function routeCases(input: RouteInput, known: Record<string, unknown>, random: (
       hostileField: name,
     });
     for (const [label, value] of Object.entries(HOSTILE_TEXT))
-      rest.push({ name: `query ${name}: ${label}`, query: withQuery(name, value), hostileField: name });
+      rest.push({
+        name: `query ${name}: ${label}`,
+        query: withQuery(name, value),
+        // A URL is UTF-8: a lone surrogate arrives as U+FFFD, whoever sends it.
+        ...(isHostile(value.toWellFormed()) && { hostileField: name }),
+      });
     for (const [label, value] of Object.entries(ODD_TEXT))
       rest.push({ name: `query ${name}: ${label}`, query: withQuery(name, value) });
     rest.push({ name: `query ${name}: repeated`, query: [...validQuery, [name, "second"]] });
