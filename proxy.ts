@@ -116,7 +116,7 @@ async function refuseUnanswerable(request: NextRequest): Promise<NextResponse | 
   // parse as what it says it is, or the action handler throws.
   const body = await readAtMost(request, SERVER_ACTION_BODY_MAX_BYTES);
   if (body === "too large") return tooLarge();
-  if (!(await parses(body, contentType))) {
+  if (!(await parses(body, headers.get("content-type") ?? ""))) {
     return refuse(
       400,
       "invalid_body",
@@ -150,7 +150,9 @@ async function readAtMost(request: NextRequest, maxBytes: number): Promise<Uint8
 }
 
 /** Whether a server-action body parses the way Next.js's action handler will parse it. */
-async function parses(body: Uint8Array, contentType: string): Promise<boolean> {
+async function parses(body: Uint8Array, contentTypeHeader: string): Promise<boolean> {
+  // Lowercased to recognise the type only: the multipart boundary is case-sensitive.
+  const contentType = contentTypeHeader.toLowerCase();
   try {
     if (contentType.startsWith("text/plain")) {
       // A fetch action's arguments, encoded by React as JSON.
@@ -161,7 +163,7 @@ async function parses(body: Uint8Array, contentType: string): Promise<boolean> {
       contentType.startsWith("multipart/form-data") ||
       contentType === "application/x-www-form-urlencoded"
     ) {
-      await new Response(body as BodyInit, { headers: { "content-type": contentType } }).formData();
+      await new Response(body as BodyInit, { headers: { "content-type": contentTypeHeader } }).formData();
       return true;
     }
     return false;

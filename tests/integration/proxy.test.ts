@@ -162,9 +162,18 @@ describe("proxy.ts", () => {
       }
       const form = new FormData();
       form.append("1_email", "someone@example.com");
+      // A browser's boundary has capitals (----WebKitFormBoundary…), and a boundary is case-sensitive.
+      const browserBoundary = "----WebKitFormBoundaryAbCdEf";
+      const browserForm = `--${browserBoundary}\r\nContent-Disposition: form-data; name="1_email"\r\n\r\nsomeone@example.com\r\n--${browserBoundary}--\r\n`;
       for (const good of [
         request("/sign-up", "POST", { "next-action": "abc" }, form),
         request("/sign-up", "POST", {}, form),
+        request(
+          "/sign-up",
+          "POST",
+          { "next-action": "abc", "content-type": `multipart/form-data; boundary=${browserBoundary}` },
+          browserForm,
+        ),
         request(
           "/sign-up",
           "POST",
