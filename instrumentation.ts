@@ -11,6 +11,8 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     await import("./lib/env/startup");
     await import("./sentry.server.config");
+    // TRACE never reaches proxy.ts: Next.js answers it 500 while building the request.
+    (await import("./lib/security/node-server")).refuseUnansweredMethods();
   }
   if (process.env.NEXT_RUNTIME === "edge") {
     await import("./sentry.edge.config");

@@ -1,6 +1,6 @@
 import { withSentryConfig } from "@sentry/nextjs/config";
 import type { NextConfig } from "next";
-import { staticSecurityHeaders } from "./lib/security";
+import { SERVER_ACTION_BODY_MAX_BYTES, staticSecurityHeaders } from "./lib/security";
 
 const isProduction = process.env.NODE_ENV === "production";
 
@@ -12,8 +12,9 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["pino", "pino-pretty"],
   experimental: {
     // The forms post a few fields; route handlers' JSON bodies are capped at 100 KB (lib/http/body.ts),
-    // and server actions get the same ceiling instead of Next.js's 1 MB default.
-    serverActions: { bodySizeLimit: "100kb" },
+    // and server actions get the same ceiling instead of Next.js's 1 MB default (proxy.ts answers 413
+    // past it, where Next.js would answer 500).
+    serverActions: { bodySizeLimit: SERVER_ACTION_BODY_MAX_BYTES },
   },
   async headers() {
     // The Content-Security-Policy is per request (it carries a nonce), so proxy.ts sets it.

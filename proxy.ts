@@ -3,13 +3,23 @@
 // - a request id, and the Content-Security-Policy with a fresh nonce;
 // - the coarse per-IP limit on pages (`pages-ip`): API routes declare their own limits in the route
 //   wrapper, so they are not counted twice here;
-// - the rolling session lifetime: a session cookie in use is re-issued with a fresh idle expiry.
+// - the rolling session lifetime: a session cookie in use is re-issued with a fresh idle expiry;
+// - refusing requests Next.js itself would answer with a 500 (refuseUnanswerable).
 // Per-route decisions (auth, permissions, input, rate limits) belong to the route wrapper.
 import { type NextRequest, NextResponse } from "next/server";
+import { AUTH_BODY_MAX_BYTES } from "./lib/auth/body-limit";
 import { renewSessionToken, sessionCookieNameFor } from "./lib/auth/session-renewal";
 import { serverEnv } from "./lib/env";
 import { checkRateLimit, clientIp, rateLimitHeaders, rateLimitRefusal } from "./lib/ratelimit";
-import { buildContentSecurityPolicy, createNonce, REQUEST_ID_HEADER, resolveRequestId } from "./lib/security";
+import {
+  ANSWERED_METHODS,
+  buildContentSecurityPolicy,
+  createNonce,
+  methodNotAllowedBody,
+  REQUEST_ID_HEADER,
+  resolveRequestId,
+  SERVER_ACTION_BODY_MAX_BYTES,
+} from "./lib/security";
 
 const CSP_HEADER = "Content-Security-Policy";
 
@@ -24,6 +34,12 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
     isHttps: request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto") === "https",
     errorReportingOrigin,
   });
+
+  const refusal = await refuseUnanswerable(request);
+  if (refusal) {
+    refusal.headers.set(REQUEST_ID_HEADER, requestId);
+    return refusal;
+  }
 
   const isPage = !request.nextUrl.pathname.startsWith("/api/");
   if (isPage) {
@@ -53,6 +69,120 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   response.headers.set(CSP_HEADER, policy);
   if (isPage) await renewSession(request, response);
   return response;
+}
+
+/**
+ * Requests that Next.js would answer with a 500 of its own, before any of our code runs, answered
+ * here with the status they deserve: a method the app doesn't have (405), a server-action post
+ * larger than its limit (413) or with a body its handler can't parse (400), and a body for
+ * next-auth's endpoints over their cap (413: next-auth parses any body whole; the route also caps
+ * a body sent without a Content-Length while reading it).
+ */
+async function refuseUnanswerable(request: NextRequest): Promise<NextResponse | null> {
+  const { method, headers } = request;
+  const path = request.nextUrl.pathname;
+  // Made-up methods (PROPFIND…) reach this far; TRACE is refused even earlier, by the server hook
+  // (lib/security/node-server.ts), since Next.js can't build a request for it.
+  if (!ANSWERED_METHODS.has(method)) {
+    return new NextResponse(methodNotAllowedBody(method), {
+      status: 405,
+      headers: {
+        allow: [...ANSWERED_METHODS].join(", "),
+        "content-type": "application/json",
+        "cache-control": "no-store",
+      },
+    });
+  }
+  const length = Number(headers.get("content-length") ?? 0);
+  if (path.startsWith("/api/auth/") && length > AUTH_BODY_MAX_BYTES) {
+    return refuse(413, "payload_too_large", `The request body is larger than ${AUTH_BODY_MAX_BYTES} bytes.`);
+  }
+  if (method !== "POST" || path.startsWith("/api/")) return null;
+  // Next.js's own test for a server-action request (a form post to a page).
+  const contentType = headers.get("content-type")?.toLowerCase() ?? "";
+  const isServerAction =
+    headers.has("next-action") ||
+    contentType.startsWith("multipart/form-data") ||
+    contentType === "application/x-www-form-urlencoded";
+  if (!isServerAction) return null;
+  const tooLarge = () =>
+    refuse(
+      413,
+      "payload_too_large",
+      `The form is larger than ${SERVER_ACTION_BODY_MAX_BYTES} bytes. Send less text, or fewer fields.`,
+    );
+  if (length > SERVER_ACTION_BODY_MAX_BYTES) return tooLarge();
+  // proxy.ts reads a copy of the body (Next.js hands the handler its own): within the limit, it must
+  // parse as what it says it is, or the action handler throws.
+  const body = await readAtMost(request, SERVER_ACTION_BODY_MAX_BYTES);
+  if (body === "too large") return tooLarge();
+  if (!(await parses(body, headers.get("content-type") ?? ""))) {
+    return refuse(
+      400,
+      "invalid_body",
+      "This form post has no body the server can read. Send the form again from the page.",
+    );
+  }
+  return null;
+}
+
+/** The body's bytes, or "too large" as soon as they pass `maxBytes` (a body without Content-Length). */
+async function readAtMost(request: NextRequest, maxBytes: number): Promise<Uint8Array | "too large"> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    received += next.value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      return "too large";
+    }
+    chunks.push(next.value);
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** Whether a server-action body parses the way Next.js's action handler will parse it. */
+async function parses(body: Uint8Array, contentTypeHeader: string): Promise<boolean> {
+  // Lowercased to recognise the type only: the multipart boundary is case-sensitive.
+  const contentType = contentTypeHeader.toLowerCase();
+  try {
+    if (contentType.startsWith("text/plain")) {
+      // A fetch action's arguments, encoded by React as JSON.
+      JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+      return true;
+    }
+    if (
+      contentType.startsWith("multipart/form-data") ||
+      contentType === "application/x-www-form-urlencoded"
+    ) {
+      await new Response(body as BodyInit, { headers: { "content-type": contentTypeHeader } }).formData();
+      return true;
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/** A refusal in the API's error shape (lib/http apiError, which proxy.ts can't import: server-only). */
+function refuse(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): NextResponse {
+  return NextResponse.json(
+    { error: { code, message } },
+    { status, headers: { "cache-control": "no-store", ...headers } },
+  );
 }
 
 async function renewSession(request: NextRequest, response: NextResponse): Promise<void> {

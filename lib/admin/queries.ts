@@ -1,6 +1,7 @@
 import "server-only";
 import { type AccountUser, accountUserSelect, type PublicUser, publicUserSelect } from "@/lib/auth";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
+import { HOSTILE_TEXT_MESSAGE, isSafeText } from "@/lib/security";
 import { AdminNotFoundError, InvalidAdminQueryError } from "./errors";
 
 // What platform admins see of users and organizations, searched and paged by a unique key (email,
@@ -144,6 +145,8 @@ export async function getOrganizationDetail(
   slug: string,
   db: PrismaClient = getDb(),
 ): Promise<AdminOrganizationSummary & { owners: PublicUser[] }> {
+  // The slug comes straight from the page's URL; no slug holds hostile text (lib/security/text.ts).
+  if (!isSafeText(slug)) throw new AdminNotFoundError("No organization has this address.");
   const org = await db.organization.findUnique({
     where: { slug },
     select: {
@@ -212,6 +215,8 @@ export async function getUserDetail(userId: string, db: PrismaClient = getDb()):
  */
 function cleanSearch(search: string | null | undefined): { pattern: string; text: string } | null {
   const text = search?.trim() ?? "";
+  // The search comes straight from the page's URL (?q=), not through the route wrapper.
+  if (!isSafeText(text)) throw new InvalidAdminQueryError({ q: [HOSTILE_TEXT_MESSAGE] });
   if (text.length > MAX_SEARCH_LENGTH) {
     throw new InvalidAdminQueryError({ q: [`Search for at most ${MAX_SEARCH_LENGTH} characters.`] });
   }

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { getDb, type Prisma, type PrismaClient } from "@/lib/db";
+import { findHostileText, HOSTILE_TEXT_MESSAGE } from "@/lib/security";
 import { AUDIT_ACTIONS } from "./actions";
 import { type AuditActorType, PSEUDONYM_PREFIX, UUID_PATTERN } from "./chain";
 
@@ -188,6 +189,9 @@ export function parseAuditFilter(
   scope: AuditViewScope,
   raw: Record<string, unknown>,
 ): { ok: true; filter: AuditFilter } | { ok: false; fields: Record<string, string[]> } {
+  // The viewer's query parameters come straight from the page's URL, not through the route wrapper.
+  const hostile = findHostileText(raw);
+  if (hostile !== null) return { ok: false, fields: { [hostile]: [HOSTILE_TEXT_MESSAGE] } };
   const parsed = schemaFor(scope).safeParse(raw);
   return parsed.success
     ? { ok: true, filter: parsed.data }

@@ -3,6 +3,7 @@
 // (sign-up and verification, password reset, password and email change).
 import "server-only";
 
+export { AUTH_BODY_MAX_BYTES } from "./body-limit";
 export {
   confirmEmailChange,
   EMAIL_CHANGE_TOKEN_TTL_MS,
@@ -45,7 +46,7 @@ export {
   startMfaEnrolment,
   verifyMfaChallenge,
 } from "./mfa";
-export { authOptions } from "./next-auth";
+export { authOptions, safeRedirectUrl } from "./next-auth";
 export {
   enabledOAuthProviders,
   githubIdentity,

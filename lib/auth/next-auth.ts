@@ -9,7 +9,7 @@ import { getDb } from "../db";
 import { serverEnv } from "../env";
 import { logger } from "../log";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
-import { HONEYPOT_FIELD } from "../security";
+import { findHostileText, HONEYPOT_FIELD, isSafeText } from "../security";
 import { authConfig } from "./config";
 import { deviceSetCookie } from "./device-cookie";
 import type { RequestClient } from "./flow-support";
@@ -18,6 +18,7 @@ import { type PasswordSignInOutcome, signInWithPassword } from "./password-sign-
 import { checkSession, type SessionClaims, SessionRevokedError, startSession } from "./session";
 import { isSessionClaims } from "./session-token";
 import { reportSignInCookie, reportSignInRefusal, reportSignInUnavailable } from "./sign-in-answer";
+import { safeReturnPath } from "./step-up";
 import { endSignedOutSession } from "./user-sessions";
 
 const credentialsSchema = z.object({
@@ -63,6 +64,12 @@ export function authOptions(): NextAuthOptions {
             logger.info({ event: "honeypot.tripped" }, "form honeypot filled in: answered without acting");
             return null;
           }
+          // Hostile text (NUL, lone surrogates…) can't be anyone's email or password, and must not
+          // reach the account lookup, which PostgreSQL would answer with an error that next-auth
+          // then put into the error URL. The form shows the code's own message.
+          if (findHostileText({ email: credentials?.email, password: credentials?.password }) !== null) {
+            throw new Error("invalid_input");
+          }
           const parsed = credentialsSchema.safeParse(credentials);
           if (!parsed.success) return null;
           const headers = new Headers(request.headers as Record<string, string>);
@@ -102,6 +109,15 @@ export function authOptions(): NextAuthOptions {
       },
     },
     callbacks: {
+      /**
+       * Where next-auth sends the browser after signing in or out (its `callbackUrl`, from the form
+       * or a cookie): a path or a URL on this site, anything else (another site, a URL that doesn't
+       * parse, such as `http://host:port.evil.example/`) the site's root. next-auth's own version
+       * parses with `new URL` unguarded, so a malformed one answered 500.
+       */
+      redirect({ url, baseUrl }) {
+        return safeRedirectUrl(url, baseUrl);
+      },
       /** OAuth only (credentials were checked in authorize): link or create the account, or refuse. */
       async signIn({ account, profile }) {
         if (account?.type !== "oauth") return true;
@@ -178,4 +194,19 @@ async function requestClient(): Promise<RequestClient> {
     return { ip: UNKNOWN_CLIENT_IP };
   }
   return { ip: clientIp(requestHeaders), userAgent: requestHeaders.get("user-agent") };
+}
+
+/** `url` when it is a path or a URL on `baseUrl`'s origin (as an absolute URL), else `baseUrl`. */
+export function safeRedirectUrl(url: string, baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  if (url.startsWith("/")) {
+    const path = safeReturnPath(url, "");
+    return path ? `${base}${path}` : base;
+  }
+  try {
+    const target = new URL(url);
+    return target.origin === new URL(base).origin && isSafeText(url) ? target.toString() : base;
+  } catch {
+    return base;
+  }
 }

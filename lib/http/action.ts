@@ -22,6 +22,7 @@ import {
   memberContext,
   type OrgScope,
   parseInput,
+  refuseHostileText,
   reportOutage,
   requireRecentAuth,
 } from "./guard";
@@ -127,6 +128,8 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
   try {
     const ip = clientIp(headers);
     const fields = formFields(form);
+    // Hostile text never reaches a lookup, not even the membership's (member actions name the org).
+    refuseHostileText(fields, "form");
     const caller: Caller = {
       user: await authenticate(declaration, getCurrentUser),
       membership: null,

@@ -1,5 +1,6 @@
 // The checks every route handler and server action goes through, in one fixed order:
-// authenticate → load the organization membership → authorize → step-up → validate input → rate limit.
+// refuse hostile text in params, query and form fields → authenticate → load the organization
+// membership → authorize → step-up → validate input (hostile text again, the body included) → rate limit.
 // route.ts and action.ts adapt this to HTTP responses and to form states; the order and the rules
 // live only here, so a reader can check them in one place.
 import "server-only";
@@ -27,6 +28,7 @@ import {
   rateLimitRefusal,
   UNKNOWN_CLIENT_IP,
 } from "../ratelimit";
+import { findHostileText, HOSTILE_TEXT_MESSAGE } from "../security";
 
 /**
  * Who may call an endpoint.
@@ -288,7 +290,27 @@ export function fieldErrors(error: z.ZodError): Record<string, string[]> {
   return fields;
 }
 
+/**
+ * Refuses input that holds hostile text (lib/security/text.ts: NUL and other control characters,
+ * lone surrogates) anywhere, in a value or a key, whatever the schema declares: 400 `invalid_input`
+ * naming the field. The wrappers call it on path params, query and form fields before anything reads
+ * them (the membership lookup reads the org slug), and parseInput calls it on every input.
+ */
+export function refuseHostileText(value: unknown, what: string): void {
+  const field = findHostileText(value);
+  if (field === null) return;
+  throw new GuardError(
+    400,
+    "invalid_input",
+    `Some ${what} values are missing or invalid. Check the fields marked.`,
+    {
+      [field]: [HOSTILE_TEXT_MESSAGE],
+    },
+  );
+}
+
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  refuseHostileText(value, what);
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new GuardError(

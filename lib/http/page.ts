@@ -7,6 +7,7 @@ import { type CurrentUser, getCurrentUser } from "../auth";
 import { findMembership, type OrgMembership, type Permission, permissionsFor } from "../authz";
 import { DatabaseUnavailableError, getDb, isDatabaseUnavailable } from "../db";
 import { logger } from "../log";
+import { isSafeText } from "../security";
 import { type OrgScope, scopeOf } from "./guard";
 import { notFound, redirect } from "./navigation";
 
@@ -89,6 +90,9 @@ const cachedMembership = cache((userId: string, orgSlug: string) => findMembersh
  * without it to enrol.
  */
 export async function requirePageMember(orgSlug: string, permission?: Permission): Promise<PageMember> {
+  // No organization's slug holds hostile text (/%00 is a 404 like any unknown slug), and it must
+  // not reach the lookup, which PostgreSQL would answer with an error (lib/security/text.ts).
+  if (!isSafeText(orgSlug)) notFound();
   const user = await requirePageUser({ returnTo: `/${orgSlug}` });
   const membership = await orUnavailablePage(() => cachedMembership(user.id, orgSlug));
   if (!membership) notFound();

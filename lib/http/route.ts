@@ -23,6 +23,7 @@ import {
   memberContext,
   type OrgScope,
   parseInput,
+  refuseHostileText,
   reportOutage,
   requireRecentAuth,
   retryAfterHeader,
@@ -108,6 +109,9 @@ async function handle<D extends Declaration, I extends RouteInput>(
   try {
     const ip = clientIp(request.headers);
     const rawParams = (await context?.params) ?? {};
+    // Hostile text never reaches a lookup, not even the membership's (the org slug is a path param).
+    refuseHostileText(rawParams, "path");
+    refuseHostileText(queryValues(request), "query");
     // Before the session is even read: a cookie-authenticated change must come from this site.
     if (declaration.auth !== "public") refuseCrossSiteChange(request);
     const caller: Caller = {
@@ -187,6 +191,18 @@ async function parseRouteInput<I extends RouteInput>(
     parsed.body = parseInput(body, json.value, "body");
   }
   return parsed as Parsed<I>;
+}
+
+/** The query parameters by name (a repeated name: its values), for the hostile-text check. */
+function queryValues(request: Request): Record<string, string | string[]> {
+  // No prototype: a parameter named __proto__ is a parameter like any other.
+  const values: Record<string, string | string[]> = Object.create(null);
+  const params = new URL(request.url).searchParams;
+  for (const name of new Set(params.keys())) {
+    const all = params.getAll(name);
+    values[name] = all.length === 1 ? (all[0] as string) : all;
+  }
+  return values;
 }
 
 /** Carries a ready response (413/400 from readJsonBody) through the error path. */

@@ -4,8 +4,9 @@
 import { NextRequest } from "next/server";
 import { decode, encode } from "next-auth/jwt";
 import { describe, expect, it, vi } from "vitest";
-import { readAuthConfig, sessionCookieName } from "@/lib/auth";
+import { AUTH_BODY_MAX_BYTES, readAuthConfig, sessionCookieName } from "@/lib/auth";
 import { RATE_LIMIT_POLICIES } from "@/lib/ratelimit";
+import { SERVER_ACTION_BODY_MAX_BYTES } from "@/lib/security";
 import { proxy } from "@/proxy";
 import { freshIp } from "../support/users";
 
@@ -94,5 +95,114 @@ describe("proxy.ts", () => {
       vi.unstubAllEnvs();
       vi.resetModules();
     }
+  });
+
+  describe("answers what Next.js would answer with a 500", () => {
+    const request = (
+      path: string,
+      method: string,
+      headers: Record<string, string>,
+      body?: BodyInit,
+    ): NextRequest =>
+      new NextRequest(new URL(path, "http://localhost:3000"), {
+        method,
+        headers: { "x-forwarded-for": freshIp(), ...headers },
+        body,
+        ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+      } as ConstructorParameters<typeof NextRequest>[1]);
+    const errorOf = async (response: Response) =>
+      ((await response.json()) as { error: { code: string } }).error;
+
+    // TRACE never gets here (Next.js can't build a Request for it): the server hook answers it
+    // (tests/unit/security-node-server.test.ts). Made-up methods do.
+    it("a method the app doesn't answer: 405 with Allow", async () => {
+      for (const path of ["/", "/api/health", "/sign-in"]) {
+        const response = await proxy(request(path, "PROPFIND", {}));
+        expect(response.status).toBe(405);
+        expect(response.headers.get("allow")).toContain("GET");
+        expect(await errorOf(response)).toMatchObject({ code: "method_not_allowed" });
+      }
+    });
+
+    it("a server-action post over the limit: 413, with or without a Content-Length", async () => {
+      const over = String(SERVER_ACTION_BODY_MAX_BYTES + 1);
+      for (const headers of <Record<string, string>[]>[
+        { "next-action": "abc", "content-type": "multipart/form-data; boundary=x", "content-length": over },
+        { "content-type": "multipart/form-data; boundary=x", "content-length": over },
+        { "content-type": "application/x-www-form-urlencoded", "content-length": over },
+      ]) {
+        const response = await proxy(request("/sign-up", "POST", headers));
+        expect(response.status, JSON.stringify(headers)).toBe(413);
+        expect(await errorOf(response)).toMatchObject({ code: "payload_too_large" });
+      }
+      const chunks = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 30; i++) controller.enqueue(new TextEncoder().encode("x".repeat(10_000)));
+          controller.close();
+        },
+      });
+      const chunked = await proxy(
+        request("/sign-up", "POST", { "next-action": "abc", "content-type": "text/plain" }, chunks),
+      );
+      expect(chunked.status).toBe(413);
+    });
+
+    it("a server-action post whose body doesn't parse as its type: 400; one that does passes", async () => {
+      for (const [headers, body] of <[Record<string, string>, string][]>[
+        [{ "next-action": "abc" }, "x"],
+        [{ "next-action": "abc", "content-type": "application/json" }, "{}"],
+        [{ "next-action": "abc", "content-type": "multipart/form-data" }, "x"],
+        [{ "next-action": "abc", "content-type": "multipart/form-data; boundary=x" }, "{not a form"],
+        [{ "content-type": "multipart/form-data; boundary=x" }, "{not a form"],
+        [{ "next-action": "abc", "content-type": "text/plain;charset=UTF-8" }, "{not json"],
+      ]) {
+        const response = await proxy(request("/sign-up", "POST", headers, body));
+        expect(response.status, JSON.stringify(headers)).toBe(400);
+        expect(await errorOf(response)).toMatchObject({ code: "invalid_body" });
+      }
+      const form = new FormData();
+      form.append("1_email", "someone@example.com");
+      // A browser's boundary has capitals (----WebKitFormBoundary…), and a boundary is case-sensitive.
+      const browserBoundary = "----WebKitFormBoundaryAbCdEf";
+      const browserForm = `--${browserBoundary}\r\nContent-Disposition: form-data; name="1_email"\r\n\r\nsomeone@example.com\r\n--${browserBoundary}--\r\n`;
+      for (const good of [
+        request("/sign-up", "POST", { "next-action": "abc" }, form),
+        request("/sign-up", "POST", {}, form),
+        request(
+          "/sign-up",
+          "POST",
+          { "next-action": "abc", "content-type": `multipart/form-data; boundary=${browserBoundary}` },
+          browserForm,
+        ),
+        request(
+          "/sign-up",
+          "POST",
+          { "next-action": "abc", "content-type": "text/plain;charset=UTF-8" },
+          '["$K1"]',
+        ),
+      ]) {
+        const response = await proxy(good);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("x-middleware-next")).toBe("1");
+      }
+    });
+
+    it("a body for next-auth's endpoints over their cap: 413 before anything reads it", async () => {
+      const response = await proxy(
+        request("/api/auth/callback/credentials", "POST", {
+          "content-type": "application/x-www-form-urlencoded",
+          "content-length": String(10 * 1024 * 1024),
+        }),
+      );
+      expect(response.status).toBe(413);
+      expect(await errorOf(response)).toMatchObject({ code: "payload_too_large" });
+      const small = await proxy(
+        request("/api/auth/callback/credentials", "POST", {
+          "content-type": "application/x-www-form-urlencoded",
+          "content-length": String(AUTH_BODY_MAX_BYTES),
+        }),
+      );
+      expect(small.status).toBe(200);
+    });
   });
 });

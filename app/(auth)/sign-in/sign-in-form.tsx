@@ -15,6 +15,9 @@ const WRONG_CREDENTIALS = "The email or password is incorrect, or the account ca
 const SIGN_IN_ERRORS: Record<string, string> = {
   rate_limited: "Too many sign-in attempts. Wait a few minutes, then try again.",
   unavailable: "Sign-in is unavailable for a moment. Try again shortly.",
+  // lib/auth refuses hostile text (control characters, broken Unicode) before looking anything up.
+  invalid_input:
+    "The email or password contains characters that can't be used here (control characters or broken Unicode). Retype them.",
 };
 
 type Provider = { id: string; name: string };
