@@ -11,7 +11,10 @@ import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 /** What a database or driver error would show: Prisma's wording, SQLSTATEs, the connection. */
 const LEAKS = /prisma|invocation|findUnique|22021|ECONNREFUSED|127\.0\.0\.1|postgres/i;
 
-/** The codes the sign-in form knows (sign-in-form.tsx; a NUL is now refused as invalid_input before any lookup), and next-auth's "wrong credentials". */
+/**
+ * The codes the sign-in form knows (sign-in-form.tsx; hostile text such as a NUL is refused as
+ * invalid_input before any lookup), and next-auth's "wrong credentials".
+ */
 const SAFE_CODES = ["CredentialsSignin", "invalid_input", "rate_limited", "unavailable"];
 
 async function answer(fields: Record<string, string>) {
