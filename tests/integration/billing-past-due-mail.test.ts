@@ -5,11 +5,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { readJobsConfig, stopJobProducer } from "@/lib/jobs";
 import { type JobWorker, jobDefinitions, startJobWorker } from "@/lib/jobs/worker";
-import { createBilledOrg, queuedMailsTo } from "../support/billing";
+import { billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
 import { testDb } from "../support/db";
 import { startSmtpCatcher } from "../support/smtp-catcher";
 import {
@@ -24,14 +24,12 @@ import {
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const at = (offset: number) => 1_790_000_000 + offset;
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
+billingOnForEachTest();
+// Registered after billingOnForEachTest, so it runs before the env is unstubbed.
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await stopJobProducer();
-  vi.unstubAllEnvs();
 });
 
 const deliver = async (event: TestEvent) => (await POST(signedDelivery(event))).json();

@@ -1,34 +1,22 @@
 // What a correctly signed delivery must still be before it is applied: a well-formed event (the
 // envelope Stripe sends: id, type, created, livemode, data.object), and one from the mode of this
 // server's key (a test-mode server never applies a live event, nor a live server a test one).
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { readBillingConfig, receiveStripeEvent } from "@/lib/billing";
-import { billingAccountOf, createBilledOrg } from "../support/billing";
+import { billingAccountOf, billingOnForEachTest, createBilledOrg } from "../support/billing";
 import { testDb } from "../support/db";
 import {
-  billingEnv,
   signatureFor,
+  signedDelivery,
+  signedPayloadDelivery,
   stripeEvent,
   stripeId,
   subscriptionObject,
   type TestEvent,
 } from "../support/stripe-events";
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-
-/** A POST of exactly `payload`, signed like Stripe signs a delivery. */
-const signedPayload = (payload: string) =>
-  new Request("http://localhost/api/webhooks/stripe", {
-    method: "POST",
-    headers: { "content-type": "application/json", "stripe-signature": signatureFor(payload) },
-    body: payload,
-  });
+billingOnForEachTest();
 
 const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
 
@@ -87,7 +75,7 @@ describe("stripe webhook: a malformed event", () => {
 
   it.each(malformed)("%s is a 400 invalid_event, and nothing is stored", async (_, build) => {
     const { payload, id } = build();
-    const response = await POST(signedPayload(payload));
+    const response = await POST(signedPayloadDelivery(payload));
     const body = await response.json();
     expect({ status: response.status, code: body.error?.code }).toEqual({
       status: 400,
@@ -113,7 +101,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
 
   it("a live event reaching a server with test keys is stored with the reason, applies nothing, and answers 200", async () => {
     const { org, event } = await activeSubscription(true);
-    const response = await POST(signedPayload(JSON.stringify(event)));
+    const response = await POST(signedDelivery(event));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: "ignored",
@@ -149,7 +137,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
 
   it("an event of the key's own mode is applied (the check refuses only the other mode)", async () => {
     const { org, event } = await activeSubscription(false);
-    const response = await POST(signedPayload(JSON.stringify(event)));
+    const response = await POST(signedDelivery(event));
     expect(await response.json()).toMatchObject({ status: "processed" });
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE" });
   });

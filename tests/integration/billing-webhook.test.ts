@@ -3,15 +3,14 @@
 
 import * as Sentry from "@sentry/nextjs";
 import pg from "pg";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
 import { stopJobProducer } from "@/lib/jobs";
-import { billingAccountOf, createBilledOrg, queuedMailsTo } from "../support/billing";
+import { billingAccountOf, billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
 import { testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
-  billingEnv,
   chargeObject,
   checkoutSessionObject,
   deletedCustomerObject,
@@ -25,12 +24,7 @@ import {
   type TestEvent,
 } from "../support/stripe-events";
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+billingOnForEachTest();
 // The past-due email is queued through this process's pg-boss producer.
 afterAll(stopJobProducer);
 

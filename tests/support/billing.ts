@@ -50,6 +50,19 @@ export async function putOnPaidPlan(
 }
 
 /**
+ * Billing on (the test Stripe settings, no Stripe API) for each test of the file, unstubbed after
+ * it. Call it at the top level.
+ */
+export function billingOnForEachTest(): void {
+  beforeEach(() => {
+    for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+}
+
+/**
  * For a test file whose code calls Stripe: a local fake Stripe for the whole file, its records
  * forgotten before each test, and billing on against it for each test. Call it at the top level;
  * the handle reaches the server started in beforeAll.

@@ -162,12 +162,15 @@ export function signatureFor(payload: string, options: { secret?: string; timest
   });
 }
 
+type DeliveryOptions = { secret?: string; timestamp?: number; url?: string };
+
 /** A signed POST to the webhook, as Stripe delivers it. */
-export function signedDelivery(
-  event: TestEvent,
-  options: { secret?: string; timestamp?: number; url?: string } = {},
-): Request {
-  const payload = JSON.stringify(event);
+export function signedDelivery(event: TestEvent, options: DeliveryOptions = {}): Request {
+  return signedPayloadDelivery(JSON.stringify(event), options);
+}
+
+/** A signed POST of exactly `payload` (which need not be an event), as Stripe delivers a body. */
+export function signedPayloadDelivery(payload: string, options: DeliveryOptions = {}): Request {
   return new Request(options.url ?? "http://localhost/api/webhooks/stripe", {
     method: "POST",
     headers: {
