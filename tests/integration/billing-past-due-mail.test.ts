@@ -13,11 +13,10 @@ import { billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support
 import { testDb } from "../support/db";
 import { startSmtpCatcher } from "../support/smtp-catcher";
 import {
+  activeSubscriptionCreated,
   billingEnv,
-  invoiceObject,
+  paymentFailed,
   signedDelivery,
-  stripeEvent,
-  subscriptionObject,
   type TestEvent,
 } from "../support/stripe-events";
 
@@ -72,18 +71,8 @@ const pendingMailsTo = async (email: string) =>
 describe("the past-due email", () => {
   it("goes out exactly once after the webhook process is killed right after its commit", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(10) },
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
+    const failed = paymentFailed({ customer, subscription }, at(10));
 
     // The delivery commits, then (before the fix) hangs sending the email; it is killed there.
     const child = deliverInChildProcess(failed, { SMTP_URL: await silentSmtpServer() });
@@ -125,24 +114,14 @@ describe("the past-due email", () => {
 
   it("is not queued when the state change rolls back, and is queued once when the event is applied", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     // The audit write (the transaction's last statement, after the email is queued) fails for a while.
     await testDb().$executeRawUnsafe(`
       CREATE OR REPLACE FUNCTION billing_mail_test_outage() RETURNS trigger AS $$
       BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
       CREATE TRIGGER billing_mail_test_outage BEFORE INSERT ON "AuditEvent"
         FOR EACH ROW WHEN (NEW."orgId" = '${org.id}') EXECUTE FUNCTION billing_mail_test_outage();`);
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(10) },
-    );
+    const failed = paymentFailed({ customer, subscription }, at(10));
     try {
       expect((await POST(signedDelivery(failed))).status).toBe(500);
       expect((await queuedMailsTo(owner.email)).length).toBe(0);

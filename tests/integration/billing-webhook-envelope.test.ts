@@ -7,12 +7,12 @@ import { readBillingConfig, receiveStripeEvent } from "@/lib/billing";
 import { billingAccountOf, billingOnForEachTest, createBilledOrg } from "../support/billing";
 import { testDb } from "../support/db";
 import {
+  activeSubscriptionCreated,
   signatureFor,
   signedDelivery,
   signedPayloadDelivery,
   stripeEvent,
   stripeId,
-  subscriptionObject,
   type TestEvent,
 } from "../support/stripe-events";
 
@@ -90,10 +90,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
   const activeSubscription = async (livemode: boolean) => {
     const { org, customer, subscription } = await createBilledOrg();
     const event = {
-      ...stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-      ),
+      ...activeSubscriptionCreated({ customer, subscription }),
       livemode,
     };
     return { org, event };

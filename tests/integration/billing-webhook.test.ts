@@ -11,10 +11,12 @@ import { billingAccountOf, billingOnForEachTest, createBilledOrg, queuedMailsTo 
 import { testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
+  activeSubscriptionCreated,
   chargeObject,
   checkoutSessionObject,
   deletedCustomerObject,
   invoiceObject,
+  paymentFailed,
   signatureFor,
   signedDelivery,
   stripeEvent,
@@ -104,13 +106,7 @@ describe("stripe webhook: every handled event type", () => {
 
   it("customer.subscription.updated records a cancellation at the period end (plan kept until then)", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     const update = stripeEvent(
       "customer.subscription.updated",
       subscriptionObject({ id: subscription, customer, status: "active", cancelAtPeriodEnd: true }),
@@ -125,13 +121,7 @@ describe("stripe webhook: every handled event type", () => {
   it("customer.subscription.deleted drops the organization to free without deleting its data", async () => {
     const { org, customer, subscription } = await createBilledOrg();
     await testDb().project.create({ data: { orgId: org.id, name: "Kept" } });
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     const deleted = stripeEvent(
       "customer.subscription.deleted",
       subscriptionObject({ id: subscription, customer, status: "canceled" }),
@@ -164,19 +154,9 @@ describe("stripe webhook: every handled event type", () => {
 
   it("invoice.payment_failed makes a renewal past due and emails the owners once; invoice.paid restores it", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
 
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(100) },
-    );
+    const failed = paymentFailed({ customer, subscription }, at(100));
     expect((await deliver(failed)).body.status).toBe("processed");
     expect(await billingAccountOf(org.id)).toMatchObject({
       status: "PAST_DUE",
@@ -224,13 +204,7 @@ describe("stripe webhook: every handled event type", () => {
 
   it("customer.deleted removes the link to Stripe: free plan, and later events for it change nothing", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     expect(
       (await deliver(stripeEvent("customer.deleted", deletedCustomerObject(customer), { created: at(50) })))
         .body.status,
@@ -280,18 +254,8 @@ describe("stripe webhook: every handled event type", () => {
 describe("stripe webhook: idempotency", () => {
   it("answers a duplicate delivery 200 and applies nothing the second time", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(5) },
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
+    const failed = paymentFailed({ customer, subscription }, at(5));
     expect((await deliver(failed)).body.status).toBe("processed");
     expect(await deliver(failed)).toEqual({
       status: 200,
@@ -304,18 +268,8 @@ describe("stripe webhook: idempotency", () => {
 
   it("applies 20 concurrent deliveries of one event exactly once", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(5) },
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
+    const failed = paymentFailed({ customer, subscription }, at(5));
 
     const results = await Promise.all(Array.from({ length: 20 }, () => deliver(failed)));
     expect(results.map((result) => result.status)).toEqual(Array(20).fill(200));
@@ -356,13 +310,7 @@ describe("stripe webhook: order safety", () => {
 
   it("a stale `updated` after `deleted` can't revive the subscription, even from the same second", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     await deliver(
       stripeEvent(
         "customer.subscription.deleted",
@@ -392,34 +340,18 @@ describe("stripe webhook: order safety", () => {
 
   it("a late payment failure doesn't undo a later payment", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     await deliver(
       stripeEvent("invoice.paid", invoiceObject({ customer, subscription, paid: true }), { created: at(50) }),
     );
-    const lateFailure = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(40) },
-    );
+    const lateFailure = paymentFailed({ customer, subscription }, at(40));
     expect((await deliver(lateFailure)).body.status).toBe("ignored");
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE", pastDueSince: null });
   });
 
   it("a new subscription replaces an ended one, and the old one's late events change nothing", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     await deliver(
       stripeEvent(
         "customer.subscription.deleted",
@@ -546,11 +478,7 @@ describe("stripe webhook: bounded waits", () => {
     try {
       await holder.query("BEGIN");
       await holder.query(`SELECT 1 FROM "BillingAccount" WHERE "orgId" = $1 FOR UPDATE`, [org.id]);
-      const event = stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      );
+      const event = activeSubscriptionCreated({ customer, subscription }, at(0));
       // A liveness bound, not a timing assertion: without a lock timeout the delivery waits for the
       // holder, so the holder lets go after 25 s and the test reports what the delivery did then.
       const letGo = setTimeout(() => void release(), 25_000);
@@ -594,11 +522,7 @@ describe("stripe webhook: failures", () => {
       BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
       CREATE TRIGGER billing_test_outage BEFORE UPDATE ON "BillingAccount"
         FOR EACH ROW WHEN (OLD."orgId" = '${org.id}') EXECUTE FUNCTION billing_test_outage();`);
-    const event = stripeEvent(
-      "customer.subscription.created",
-      subscriptionObject({ id: subscription, customer, status: "active" }),
-      { created: at(0) },
-    );
+    const event = activeSubscriptionCreated({ customer, subscription }, at(0));
     try {
       const failed = await deliver(event);
       expect(failed.status).toBe(500);

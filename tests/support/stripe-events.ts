@@ -47,6 +47,27 @@ export function stripeEvent(
   } as TestEvent;
 }
 
+type SubscriptionOf = { customer: string; subscription: string };
+
+/** `customer.subscription.created` for `subscription`, active: the first event of most webhook tests. */
+export function activeSubscriptionCreated(
+  { customer, subscription }: SubscriptionOf,
+  created?: number,
+): TestEvent {
+  return stripeEvent(
+    "customer.subscription.created",
+    subscriptionObject({ id: subscription, customer, status: "active" }),
+    { created },
+  );
+}
+
+/** `invoice.payment_failed` for an unpaid invoice of `subscription`: what makes it past due. */
+export function paymentFailed({ customer, subscription }: SubscriptionOf, created?: number): TestEvent {
+  return stripeEvent("invoice.payment_failed", invoiceObject({ customer, subscription, paid: false }), {
+    created,
+  });
+}
+
 export function subscriptionObject(options: {
   id: string;
   customer: string;
