@@ -4,7 +4,12 @@
 import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { readBillingConfig, receiveStripeEvent } from "@/lib/billing";
-import { billingAccountOf, billingOnForEachTest, createBilledOrg } from "../support/billing";
+import {
+  billingAccountOf,
+  billingOnForEachTest,
+  createBilledOrg,
+  storedStripeEvent,
+} from "../support/billing";
 import { testDb } from "../support/db";
 import {
   activeSubscriptionCreated,
@@ -17,8 +22,6 @@ import {
 } from "../support/stripe-events";
 
 billingOnForEachTest();
-
-const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
 
 describe("stripe webhook: a malformed event", () => {
   const wellFormed = () =>
@@ -82,7 +85,7 @@ describe("stripe webhook: a malformed event", () => {
       code: "invalid_event",
     });
     expect(body.error.message).toMatch(/not a Stripe event/);
-    if (id) expect(await storedEvent(id)).toBeNull();
+    if (id) expect(await storedStripeEvent(id)).toBeNull();
   });
 });
 
@@ -105,7 +108,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
       eventId: event.id,
       reason: expect.stringMatching(/live mode.*test key/),
     });
-    expect(await storedEvent(event.id)).toMatchObject({
+    expect(await storedStripeEvent(event.id)).toMatchObject({
       outcome: "IGNORED",
       reason: expect.stringMatching(/live mode.*test key/),
     });
@@ -125,7 +128,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
       config: live,
     });
     expect(result).toMatchObject({ status: "ignored", reason: expect.stringMatching(/test mode.*live key/) });
-    expect(await storedEvent(event.id)).toMatchObject({
+    expect(await storedStripeEvent(event.id)).toMatchObject({
       outcome: "IGNORED",
       reason: expect.stringMatching(/test mode.*live key/),
     });

@@ -7,7 +7,13 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
 import { stopJobProducer } from "@/lib/jobs";
-import { billingAccountOf, billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
+import {
+  billingAccountOf,
+  billingOnForEachTest,
+  createBilledOrg,
+  queuedMailsTo,
+  storedStripeEvent,
+} from "../support/billing";
 import { testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
@@ -35,7 +41,6 @@ const deliver = async (event: TestEvent, options: Parameters<typeof signedDelive
   return { status: response.status, body: await response.json() };
 };
 
-const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
 const auditCount = (orgId: string, action: string) => testDb().auditEvent.count({ where: { orgId, action } });
 /** Seconds since the epoch, `offset` seconds from a fixed base so each test orders its own events. */
 const at = (offset: number) => 1_790_000_000 + offset;
@@ -54,7 +59,7 @@ describe("stripe webhook: every handled event type", () => {
       stripeSubscriptionId: subscription,
       status: null,
     });
-    expect(await storedEvent(event.id)).toMatchObject({
+    expect(await storedStripeEvent(event.id)).toMatchObject({
       type: "checkout.session.completed",
       outcome: "PROCESSED",
       orgId: org.id,
@@ -237,7 +242,7 @@ describe("stripe webhook: every handled event type", () => {
         reason: "payout.paid events are not used",
       },
     });
-    expect(await storedEvent(unknownType.id)).toMatchObject({
+    expect(await storedStripeEvent(unknownType.id)).toMatchObject({
       outcome: "IGNORED",
       payload: expect.objectContaining({ id: unknownType.id, type: "payout.paid" }),
     });
@@ -247,7 +252,7 @@ describe("stripe webhook: every handled event type", () => {
       invoiceObject({ customer: stripeId("cus"), subscription: stripeId("sub"), paid: true }),
     );
     expect((await deliver(stranger)).body).toMatchObject({ status: "ignored", orgId: null });
-    expect((await storedEvent(stranger.id))?.outcome).toBe("IGNORED");
+    expect((await storedStripeEvent(stranger.id))?.outcome).toBe("IGNORED");
   });
 });
 
@@ -304,7 +309,7 @@ describe("stripe webhook: order safety", () => {
       stripePriceId: TEST_PRICES.business,
       subscriptionEventAt: new Date(at(3) * 1000),
     });
-    expect((await storedEvent(created.id))?.outcome).toBe("IGNORED");
+    expect((await storedStripeEvent(created.id))?.outcome).toBe("IGNORED");
     expect(await auditCount(org.id, "billing.subscription.created")).toBe(0);
   });
 
@@ -406,14 +411,14 @@ describe("stripe webhook: refusals", () => {
     expect((await POST(tampered)).status).toBe(400);
     const unsigned = new Request("http://localhost/api/webhooks/stripe", { method: "POST", body: payload });
     expect((await POST(unsigned)).status).toBe(400);
-    expect(await storedEvent(event.id)).toBeNull();
+    expect(await storedStripeEvent(event.id)).toBeNull();
   });
 
   it("refuses a signature older than the 5-minute tolerance (a replayed delivery)", async () => {
     const event = stripeEvent("payout.paid", { id: stripeId("po"), object: "payout" });
     const old = await deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(old).toMatchObject({ status: 400, body: { error: { code: "invalid_signature" } } });
-    expect(await storedEvent(event.id)).toBeNull();
+    expect(await storedStripeEvent(event.id)).toBeNull();
     expect((await deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 4 * 60 })).status).toBe(200);
   });
 
@@ -489,7 +494,7 @@ describe("stripe webhook: bounded waits", () => {
         body: { error: { code: "stripe_event_busy" } },
       });
       // Nothing was applied or recorded as handled: Stripe's retry applies it.
-      expect((await storedEvent(event.id))?.outcome ?? null).not.toBe("PROCESSED");
+      expect((await storedStripeEvent(event.id))?.outcome ?? null).not.toBe("PROCESSED");
       expect(await billingAccountOf(org.id)).toMatchObject({ status: null });
 
       await release();
@@ -527,7 +532,7 @@ describe("stripe webhook: failures", () => {
       const failed = await deliver(event);
       expect(failed.status).toBe(500);
       expect(failed.body.error.code).toBe("internal_error");
-      expect(await storedEvent(event.id)).toMatchObject({
+      expect(await storedStripeEvent(event.id)).toMatchObject({
         outcome: "FAILED",
         error: expect.stringContaining("simulated outage"),
         processedAt: null,
@@ -553,7 +558,7 @@ describe("stripe webhook: failures", () => {
       eventId: event.id,
       orgId: org.id,
     });
-    expect(await storedEvent(event.id)).toMatchObject({ outcome: "PROCESSED", error: null });
+    expect(await storedStripeEvent(event.id)).toMatchObject({ outcome: "PROCESSED", error: null });
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE" });
     // Once applied, neither a replay nor Stripe's next retry applies it again.
     expect(await replayStripeEvent(event.id)).toEqual({ status: "duplicate", eventId: event.id });

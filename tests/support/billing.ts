@@ -25,6 +25,9 @@ export async function createBilledOrg() {
 
 export const billingAccountOf = (orgId: string) => testDb().billingAccount.findUnique({ where: { orgId } });
 
+/** The StripeEvent row the webhook stored for event `id` (null: never stored). */
+export const storedStripeEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
+
 /**
  * Billing on (the test Stripe settings) and `orgId` on a running subscription to `plan`. For tests
  * of endpoints a plan gates (the audit export, one project more) that are not about plans. Anything
