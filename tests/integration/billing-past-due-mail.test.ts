@@ -10,7 +10,7 @@ import { POST } from "@/app/api/webhooks/stripe/route";
 import { readJobsConfig, stopJobProducer } from "@/lib/jobs";
 import { type JobWorker, jobDefinitions, startJobWorker } from "@/lib/jobs/worker";
 import { billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
-import { testDb } from "../support/db";
+import { simulateOutage, testDb } from "../support/db";
 import { startSmtpCatcher } from "../support/smtp-catcher";
 import {
   activeSubscriptionCreated,
@@ -116,19 +116,13 @@ describe("the past-due email", () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
     await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     // The audit write (the transaction's last statement, after the email is queued) fails for a while.
-    await testDb().$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION billing_mail_test_outage() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER billing_mail_test_outage BEFORE INSERT ON "AuditEvent"
-        FOR EACH ROW WHEN (NEW."orgId" = '${org.id}') EXECUTE FUNCTION billing_mail_test_outage();`);
+    const endOutage = await simulateOutage("AuditEvent", "INSERT", org.id);
     const failed = paymentFailed({ customer, subscription }, at(10));
     try {
       expect((await POST(signedDelivery(failed))).status).toBe(500);
       expect((await queuedMailsTo(owner.email)).length).toBe(0);
     } finally {
-      await testDb().$executeRawUnsafe(
-        `DROP TRIGGER billing_mail_test_outage ON "AuditEvent"; DROP FUNCTION billing_mail_test_outage();`,
-      );
+      await endOutage();
     }
     expect(await deliver(failed)).toMatchObject({ status: "processed" });
     expect(await deliver(failed)).toMatchObject({ status: "duplicate" });

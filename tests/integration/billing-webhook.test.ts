@@ -14,7 +14,7 @@ import {
   queuedMailsTo,
   storedStripeEvent,
 } from "../support/billing";
-import { testDb } from "../support/db";
+import { simulateOutage, testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
   activeSubscriptionCreated,
@@ -522,11 +522,7 @@ describe("stripe webhook: failures", () => {
 
     const { org, customer, subscription } = await createBilledOrg();
     // The database refuses updates of this organization's billing row for a while (an outage).
-    await testDb().$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION billing_test_outage() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER billing_test_outage BEFORE UPDATE ON "BillingAccount"
-        FOR EACH ROW WHEN (OLD."orgId" = '${org.id}') EXECUTE FUNCTION billing_test_outage();`);
+    const endOutage = await simulateOutage("BillingAccount", "UPDATE", org.id);
     const event = activeSubscriptionCreated({ customer, subscription }, at(0));
     try {
       const failed = await deliver(event);
@@ -548,9 +544,7 @@ describe("stripe webhook: failures", () => {
         `Stripe event ${event.id} (customer.subscription.created) could not be applied`,
       );
     } finally {
-      await testDb().$executeRawUnsafe(
-        `DROP TRIGGER billing_test_outage ON "BillingAccount"; DROP FUNCTION billing_test_outage();`,
-      );
+      await endOutage();
     }
 
     expect(await replayStripeEvent(event.id)).toEqual({
