@@ -2,7 +2,7 @@ import "server-only";
 import { authFlowErrors } from "./errors";
 import { enforceLimits, type RequestClient } from "./flow-support";
 import { verifyPassword } from "./password";
-import { hasRecentAuthentication } from "./step-up";
+import { hasRecentAuthentication } from "./reauthentication";
 
 /**
  * The check before a password or email change: the session re-authenticated within the last 10

@@ -84,6 +84,7 @@ export {
   type PublicUser,
   publicUserSelect,
 } from "./public-user";
+export { hasRecentAuthentication, STEP_UP_MAX_AGE_MS } from "./reauthentication";
 export { generateRecoveryCodes, matchRecoveryCode, RECOVERY_CODE_COUNT } from "./recovery-codes";
 export {
   checkSession,
@@ -108,12 +109,10 @@ export { LOCKOUT, type PasswordSignInResult, verifyPasswordSignIn } from "./sign
 export { captureSignInAnswer } from "./sign-in-answer";
 export { completeQueuedSignUp, SIGN_UP_RECOVERY_DELAY_SECONDS, type SignUpInput, signUp } from "./sign-up";
 export {
-  hasRecentAuthentication,
   type ReauthMethods,
   type ReauthProof,
   reauthenticate,
   reauthMethods,
-  STEP_UP_MAX_AGE_MS,
   safeReturnPath,
 } from "./step-up";
 export { createToken, hashToken, tokensEqual } from "./tokens";

@@ -14,8 +14,6 @@ import { type Reauthentication, reauthenticatedBy } from "./reauthentication";
 // the route wrapper's `stepUp: true` then admits the change for 10 minutes.
 // Changes that ask only sometimes (the Owner role in lib/orgs) check hasRecentAuthentication there.
 
-export { hasRecentAuthentication, STEP_UP_MAX_AGE_MS } from "./reauthentication";
-
 export type ReauthProof = { password: string } | { code: string };
 
 /** How this user can re-authenticate, for the step-up page. */

@@ -195,3 +195,44 @@ export class InvalidEventError extends BillingError {
     );
   }
 }
+
+/**
+ * Another transaction held the organization's row (or the event's id) longer than
+ * WEBHOOK_LOCK_TIMEOUT_MS. Nothing was applied or recorded: answered 503 so that Stripe retries.
+ */
+export class StripeEventBusyError extends BillingError {
+  override name = "StripeEventBusyError";
+  readonly status = 503;
+  readonly code = "stripe_event_busy";
+  constructor(
+    readonly eventId: string,
+    cause: unknown,
+  ) {
+    super(
+      "Another change to this organization's billing is in progress. Nothing was applied; Stripe retries this event.",
+      { cause },
+    );
+  }
+}
+
+/** An organization to re-sync that doesn't exist. */
+export class OrganizationNotFoundError extends BillingError {
+  override name = "OrganizationNotFoundError";
+  readonly status = 404;
+  readonly code = "not_found";
+  constructor(reference: string) {
+    super(`No organization has the slug or id "${reference}".`);
+  }
+}
+
+/** Webhook events newer than the fetched state were applied meanwhile: run it again. */
+export class ResyncRaceError extends BillingError {
+  override name = "ResyncRaceError";
+  readonly status = 409;
+  readonly code = "resync_race";
+  constructor() {
+    super(
+      "A newer Stripe event was applied while the subscription was being fetched; run the re-sync again.",
+    );
+  }
+}

@@ -3,6 +3,7 @@ import { getDb, Prisma, type PrismaClient } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { type BillingConfig, keyLivemode, readBillingConfig } from "./config";
 import { applyEvent, type Effect } from "./effects";
+import { StripeEventBusyError } from "./errors";
 import type { Stripe } from "./stripe";
 
 export type ProcessResult =
@@ -19,25 +20,6 @@ export class StripeEventFailedError extends Error {
     cause: unknown,
   ) {
     super(`Stripe event ${eventId} (${eventType}) could not be applied: ${messageOf(cause)}`, { cause });
-  }
-}
-
-/**
- * Another transaction held the organization's row (or the event's id) longer than
- * WEBHOOK_LOCK_TIMEOUT_MS. Nothing was applied or recorded: answered 503 so that Stripe retries.
- */
-export class StripeEventBusyError extends Error {
-  override name = "StripeEventBusyError";
-  readonly status = 503;
-  readonly code = "stripe_event_busy";
-  constructor(
-    readonly eventId: string,
-    cause: unknown,
-  ) {
-    super(
-      "Another change to this organization's billing is in progress. Nothing was applied; Stripe retries this event.",
-      { cause },
-    );
   }
 }
 

@@ -30,9 +30,12 @@ export {
   InvalidEventError,
   InvalidSignatureError,
   NoBillingAccountError,
+  OrganizationNotFoundError,
   PlanLimitError,
   PlanNotForSaleError,
   RefundRefusedError,
+  ResyncRaceError,
+  StripeEventBusyError,
   StripeUnavailableError,
   UpgradeRequiredError,
   WebhookNotConfiguredError,
@@ -42,7 +45,6 @@ export {
   processStripeEvent,
   type ReplayResult,
   replayStripeEvent,
-  StripeEventBusyError,
   StripeEventFailedError,
   WEBHOOK_LOCK_TIMEOUT_MS,
 } from "./events";
@@ -67,12 +69,7 @@ export {
   type RefundResult,
   refundCharge,
 } from "./refund";
-export {
-  OrganizationNotFoundError,
-  ResyncRaceError,
-  type ResyncResult,
-  resyncFromStripe,
-} from "./resync";
+export { type ResyncResult, resyncFromStripe } from "./resync";
 export type { OrgBilling, SubscriptionStatus } from "./state";
 export {
   receiveStripeEvent,

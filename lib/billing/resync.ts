@@ -3,7 +3,12 @@ import { recordAuditEvent } from "@/lib/audit";
 import { getDb, type PrismaClient } from "@/lib/db";
 import { type BillingConfig, readBillingConfig } from "./config";
 import { subscriptionColumns } from "./effects";
-import { BillingDisabledError, NoBillingAccountError } from "./errors";
+import {
+  BillingDisabledError,
+  NoBillingAccountError,
+  OrganizationNotFoundError,
+  ResyncRaceError,
+} from "./errors";
 import { pastDueSinceAfter, settledStatus } from "./order";
 import { planForPrice, TERMINAL } from "./state";
 import { callStripe, type Stripe, stripeClient } from "./stripe";
@@ -15,28 +20,6 @@ export type ResyncResult = {
   plan: { from: string | null; to: string | null };
   changed: boolean;
 };
-
-/** An organization to re-sync that doesn't exist. */
-export class OrganizationNotFoundError extends Error {
-  override name = "OrganizationNotFoundError";
-  readonly status = 404;
-  readonly code = "not_found";
-  constructor(reference: string) {
-    super(`No organization has the slug or id "${reference}".`);
-  }
-}
-
-/** Webhook events newer than the fetched state were applied meanwhile: run it again. */
-export class ResyncRaceError extends Error {
-  override name = "ResyncRaceError";
-  readonly status = 409;
-  readonly code = "resync_race";
-  constructor() {
-    super(
-      "A newer Stripe event was applied while the subscription was being fetched; run the re-sync again.",
-    );
-  }
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,6 @@
 // Entitlement checks on PostgreSQL: what each subscription state grants, the past-due grace period,
 // quota counting, the upgrade errors' status, code and message, and billing off.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   getOrgBilling,
   limit,
@@ -8,17 +8,12 @@ import {
   requireEntitlement,
   UpgradeRequiredError,
 } from "@/lib/billing";
-import { createBilledOrg, createOrgWithOwner } from "../support/billing";
+import { billingOnForEachTest, createBilledOrg, createOrgWithOwner } from "../support/billing";
 import { testDb } from "../support/db";
-import { billingEnv, stripeId, TEST_PRICES } from "../support/stripe-events";
+import { stripeId, TEST_PRICES } from "../support/stripe-events";
 import { createTestUser } from "../support/users";
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+billingOnForEachTest();
 
 const DAY = 86_400_000;
 

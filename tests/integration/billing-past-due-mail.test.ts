@@ -5,33 +5,30 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Socket } from "node:net";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { readJobsConfig, stopJobProducer } from "@/lib/jobs";
 import { type JobWorker, jobDefinitions, startJobWorker } from "@/lib/jobs/worker";
-import { createBilledOrg, queuedMailsTo } from "../support/billing";
-import { testDb } from "../support/db";
+import { billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
+import { simulateOutage, testDb } from "../support/db";
 import { startSmtpCatcher } from "../support/smtp-catcher";
 import {
+  activeSubscriptionCreated,
   billingEnv,
-  invoiceObject,
+  paymentFailed,
   signedDelivery,
-  stripeEvent,
-  subscriptionObject,
   type TestEvent,
 } from "../support/stripe-events";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const at = (offset: number) => 1_790_000_000 + offset;
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
+billingOnForEachTest();
+// Registered after billingOnForEachTest, so it runs before the env is unstubbed.
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await stopJobProducer();
-  vi.unstubAllEnvs();
 });
 
 const deliver = async (event: TestEvent) => (await POST(signedDelivery(event))).json();
@@ -74,18 +71,8 @@ const pendingMailsTo = async (email: string) =>
 describe("the past-due email", () => {
   it("goes out exactly once after the webhook process is killed right after its commit", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(10) },
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
+    const failed = paymentFailed({ customer, subscription }, at(10));
 
     // The delivery commits, then (before the fix) hangs sending the email; it is killed there.
     const child = deliverInChildProcess(failed, { SMTP_URL: await silentSmtpServer() });
@@ -127,31 +114,15 @@ describe("the past-due email", () => {
 
   it("is not queued when the state change rolls back, and is queued once when the event is applied", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     // The audit write (the transaction's last statement, after the email is queued) fails for a while.
-    await testDb().$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION billing_mail_test_outage() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER billing_mail_test_outage BEFORE INSERT ON "AuditEvent"
-        FOR EACH ROW WHEN (NEW."orgId" = '${org.id}') EXECUTE FUNCTION billing_mail_test_outage();`);
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(10) },
-    );
+    const endOutage = await simulateOutage("AuditEvent", "INSERT", org.id);
+    const failed = paymentFailed({ customer, subscription }, at(10));
     try {
       expect((await POST(signedDelivery(failed))).status).toBe(500);
       expect((await queuedMailsTo(owner.email)).length).toBe(0);
     } finally {
-      await testDb().$executeRawUnsafe(
-        `DROP TRIGGER billing_mail_test_outage ON "AuditEvent"; DROP FUNCTION billing_mail_test_outage();`,
-      );
+      await endOutage();
     }
     expect(await deliver(failed)).toMatchObject({ status: "processed" });
     expect(await deliver(failed)).toMatchObject({ status: "duplicate" });

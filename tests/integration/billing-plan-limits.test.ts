@@ -2,28 +2,22 @@
 // an invitation (a seat), export the audit log and require MFA of every member. Through the route
 // handlers with real session cookies, on PostgreSQL, with billing on (the test Stripe settings;
 // nothing here calls Stripe) and then off.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GET as exportAudit } from "@/app/api/orgs/[org]/audit/export/route";
 import { POST as sendInvitation } from "@/app/api/orgs/[org]/invitations/route";
 import { POST as createProject } from "@/app/api/orgs/[org]/projects/route";
 import { PATCH as updateOrganization } from "@/app/api/orgs/[org]/route";
 import { encryptSecret, generateTotpSecret } from "@/lib/auth";
 import { PLANS } from "@/lib/billing";
-import { putOnPaidPlan } from "../support/billing";
+import { billingOnForEachTest, putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
 import { createTestOrg } from "../support/orgs";
 import { appRequest, sessionCookieFor } from "../support/sessions";
-import { billingEnv } from "../support/stripe-events";
 import { freshIp } from "../support/users";
 
 const FREE = PLANS.free.entitlements;
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+billingOnForEachTest();
 
 /**
  * An organization on the free plan, and a caller for its endpoints with its owner's session (with

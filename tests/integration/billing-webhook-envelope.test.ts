@@ -1,36 +1,27 @@
 // What a correctly signed delivery must still be before it is applied: a well-formed event (the
 // envelope Stripe sends: id, type, created, livemode, data.object), and one from the mode of this
 // server's key (a test-mode server never applies a live event, nor a live server a test one).
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { readBillingConfig, receiveStripeEvent } from "@/lib/billing";
-import { billingAccountOf, createBilledOrg } from "../support/billing";
+import {
+  billingAccountOf,
+  billingOnForEachTest,
+  createBilledOrg,
+  storedStripeEvent,
+} from "../support/billing";
 import { testDb } from "../support/db";
 import {
-  billingEnv,
+  activeSubscriptionCreated,
   signatureFor,
+  signedDelivery,
+  signedPayloadDelivery,
   stripeEvent,
   stripeId,
-  subscriptionObject,
   type TestEvent,
 } from "../support/stripe-events";
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-
-/** A POST of exactly `payload`, signed like Stripe signs a delivery. */
-const signedPayload = (payload: string) =>
-  new Request("http://localhost/api/webhooks/stripe", {
-    method: "POST",
-    headers: { "content-type": "application/json", "stripe-signature": signatureFor(payload) },
-    body: payload,
-  });
-
-const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
+billingOnForEachTest();
 
 describe("stripe webhook: a malformed event", () => {
   const wellFormed = () =>
@@ -87,14 +78,14 @@ describe("stripe webhook: a malformed event", () => {
 
   it.each(malformed)("%s is a 400 invalid_event, and nothing is stored", async (_, build) => {
     const { payload, id } = build();
-    const response = await POST(signedPayload(payload));
+    const response = await POST(signedPayloadDelivery(payload));
     const body = await response.json();
     expect({ status: response.status, code: body.error?.code }).toEqual({
       status: 400,
       code: "invalid_event",
     });
     expect(body.error.message).toMatch(/not a Stripe event/);
-    if (id) expect(await storedEvent(id)).toBeNull();
+    if (id) expect(await storedStripeEvent(id)).toBeNull();
   });
 });
 
@@ -102,10 +93,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
   const activeSubscription = async (livemode: boolean) => {
     const { org, customer, subscription } = await createBilledOrg();
     const event = {
-      ...stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-      ),
+      ...activeSubscriptionCreated({ customer, subscription }),
       livemode,
     };
     return { org, event };
@@ -113,14 +101,14 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
 
   it("a live event reaching a server with test keys is stored with the reason, applies nothing, and answers 200", async () => {
     const { org, event } = await activeSubscription(true);
-    const response = await POST(signedPayload(JSON.stringify(event)));
+    const response = await POST(signedDelivery(event));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       status: "ignored",
       eventId: event.id,
       reason: expect.stringMatching(/live mode.*test key/),
     });
-    expect(await storedEvent(event.id)).toMatchObject({
+    expect(await storedStripeEvent(event.id)).toMatchObject({
       outcome: "IGNORED",
       reason: expect.stringMatching(/live mode.*test key/),
     });
@@ -140,7 +128,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
       config: live,
     });
     expect(result).toMatchObject({ status: "ignored", reason: expect.stringMatching(/test mode.*live key/) });
-    expect(await storedEvent(event.id)).toMatchObject({
+    expect(await storedStripeEvent(event.id)).toMatchObject({
       outcome: "IGNORED",
       reason: expect.stringMatching(/test mode.*live key/),
     });
@@ -149,7 +137,7 @@ describe("stripe webhook: an event from the other mode (live vs test)", () => {
 
   it("an event of the key's own mode is applied (the check refuses only the other mode)", async () => {
     const { org, event } = await activeSubscription(false);
-    const response = await POST(signedPayload(JSON.stringify(event)));
+    const response = await POST(signedDelivery(event));
     expect(await response.json()).toMatchObject({ status: "processed" });
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE" });
   });

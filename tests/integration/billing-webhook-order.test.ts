@@ -5,13 +5,13 @@
 // The orders are a seeded random sample (printed; BILLING_ORDER_SEED=<n> replays one run), delivered
 // one after the other and also all at once (Stripe's bursts), plus the orders seen in production that
 // left a paying customer on the free plan or on the old plan.
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling } from "@/lib/billing";
 import { stopJobProducer } from "@/lib/jobs";
-import { billingAccountOf, createBilledOrg, queuedMailsTo } from "../support/billing";
+import { billingAccountOf, billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
 import { testDb } from "../support/db";
-import { billingEnv, signedDelivery, stripeId, TEST_PRICES, type TestEvent } from "../support/stripe-events";
+import { signedDelivery, stripeId, TEST_PRICES, type TestEvent } from "../support/stripe-events";
 import {
   fixtureCheckoutSession,
   fixtureEvent,
@@ -19,12 +19,7 @@ import {
   fixtureSubscription,
 } from "../support/stripe-fixtures";
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+billingOnForEachTest();
 // The past-due email is queued through this process's pg-boss producer.
 afterAll(stopJobProducer);
 

@@ -3,19 +3,26 @@
 
 import * as Sentry from "@sentry/nextjs";
 import pg from "pg";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
 import { stopJobProducer } from "@/lib/jobs";
-import { billingAccountOf, createBilledOrg, queuedMailsTo } from "../support/billing";
-import { testDb } from "../support/db";
+import {
+  billingAccountOf,
+  billingOnForEachTest,
+  createBilledOrg,
+  queuedMailsTo,
+  storedStripeEvent,
+} from "../support/billing";
+import { simulateOutage, testDb } from "../support/db";
 import { type SentryEnvelope, startSentrySink } from "../support/sentry-sink";
 import {
-  billingEnv,
+  activeSubscriptionCreated,
   chargeObject,
   checkoutSessionObject,
   deletedCustomerObject,
   invoiceObject,
+  paymentFailed,
   signatureFor,
   signedDelivery,
   stripeEvent,
@@ -25,12 +32,7 @@ import {
   type TestEvent,
 } from "../support/stripe-events";
 
-beforeEach(() => {
-  for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
+billingOnForEachTest();
 // The past-due email is queued through this process's pg-boss producer.
 afterAll(stopJobProducer);
 
@@ -39,7 +41,6 @@ const deliver = async (event: TestEvent, options: Parameters<typeof signedDelive
   return { status: response.status, body: await response.json() };
 };
 
-const storedEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
 const auditCount = (orgId: string, action: string) => testDb().auditEvent.count({ where: { orgId, action } });
 /** Seconds since the epoch, `offset` seconds from a fixed base so each test orders its own events. */
 const at = (offset: number) => 1_790_000_000 + offset;
@@ -58,7 +59,7 @@ describe("stripe webhook: every handled event type", () => {
       stripeSubscriptionId: subscription,
       status: null,
     });
-    expect(await storedEvent(event.id)).toMatchObject({
+    expect(await storedStripeEvent(event.id)).toMatchObject({
       type: "checkout.session.completed",
       outcome: "PROCESSED",
       orgId: org.id,
@@ -110,13 +111,7 @@ describe("stripe webhook: every handled event type", () => {
 
   it("customer.subscription.updated records a cancellation at the period end (plan kept until then)", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     const update = stripeEvent(
       "customer.subscription.updated",
       subscriptionObject({ id: subscription, customer, status: "active", cancelAtPeriodEnd: true }),
@@ -131,13 +126,7 @@ describe("stripe webhook: every handled event type", () => {
   it("customer.subscription.deleted drops the organization to free without deleting its data", async () => {
     const { org, customer, subscription } = await createBilledOrg();
     await testDb().project.create({ data: { orgId: org.id, name: "Kept" } });
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     const deleted = stripeEvent(
       "customer.subscription.deleted",
       subscriptionObject({ id: subscription, customer, status: "canceled" }),
@@ -170,19 +159,9 @@ describe("stripe webhook: every handled event type", () => {
 
   it("invoice.payment_failed makes a renewal past due and emails the owners once; invoice.paid restores it", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
 
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(100) },
-    );
+    const failed = paymentFailed({ customer, subscription }, at(100));
     expect((await deliver(failed)).body.status).toBe("processed");
     expect(await billingAccountOf(org.id)).toMatchObject({
       status: "PAST_DUE",
@@ -230,13 +209,7 @@ describe("stripe webhook: every handled event type", () => {
 
   it("customer.deleted removes the link to Stripe: free plan, and later events for it change nothing", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     expect(
       (await deliver(stripeEvent("customer.deleted", deletedCustomerObject(customer), { created: at(50) })))
         .body.status,
@@ -269,7 +242,7 @@ describe("stripe webhook: every handled event type", () => {
         reason: "payout.paid events are not used",
       },
     });
-    expect(await storedEvent(unknownType.id)).toMatchObject({
+    expect(await storedStripeEvent(unknownType.id)).toMatchObject({
       outcome: "IGNORED",
       payload: expect.objectContaining({ id: unknownType.id, type: "payout.paid" }),
     });
@@ -279,25 +252,15 @@ describe("stripe webhook: every handled event type", () => {
       invoiceObject({ customer: stripeId("cus"), subscription: stripeId("sub"), paid: true }),
     );
     expect((await deliver(stranger)).body).toMatchObject({ status: "ignored", orgId: null });
-    expect((await storedEvent(stranger.id))?.outcome).toBe("IGNORED");
+    expect((await storedStripeEvent(stranger.id))?.outcome).toBe("IGNORED");
   });
 });
 
 describe("stripe webhook: idempotency", () => {
   it("answers a duplicate delivery 200 and applies nothing the second time", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(5) },
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
+    const failed = paymentFailed({ customer, subscription }, at(5));
     expect((await deliver(failed)).body.status).toBe("processed");
     expect(await deliver(failed)).toEqual({
       status: 200,
@@ -310,18 +273,8 @@ describe("stripe webhook: idempotency", () => {
 
   it("applies 20 concurrent deliveries of one event exactly once", async () => {
     const { org, owner, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
-    const failed = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(5) },
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
+    const failed = paymentFailed({ customer, subscription }, at(5));
 
     const results = await Promise.all(Array.from({ length: 20 }, () => deliver(failed)));
     expect(results.map((result) => result.status)).toEqual(Array(20).fill(200));
@@ -356,19 +309,13 @@ describe("stripe webhook: order safety", () => {
       stripePriceId: TEST_PRICES.business,
       subscriptionEventAt: new Date(at(3) * 1000),
     });
-    expect((await storedEvent(created.id))?.outcome).toBe("IGNORED");
+    expect((await storedStripeEvent(created.id))?.outcome).toBe("IGNORED");
     expect(await auditCount(org.id, "billing.subscription.created")).toBe(0);
   });
 
   it("a stale `updated` after `deleted` can't revive the subscription, even from the same second", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     await deliver(
       stripeEvent(
         "customer.subscription.deleted",
@@ -398,34 +345,18 @@ describe("stripe webhook: order safety", () => {
 
   it("a late payment failure doesn't undo a later payment", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     await deliver(
       stripeEvent("invoice.paid", invoiceObject({ customer, subscription, paid: true }), { created: at(50) }),
     );
-    const lateFailure = stripeEvent(
-      "invoice.payment_failed",
-      invoiceObject({ customer, subscription, paid: false }),
-      { created: at(40) },
-    );
+    const lateFailure = paymentFailed({ customer, subscription }, at(40));
     expect((await deliver(lateFailure)).body.status).toBe("ignored");
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE", pastDueSince: null });
   });
 
   it("a new subscription replaces an ended one, and the old one's late events change nothing", async () => {
     const { org, customer, subscription } = await createBilledOrg();
-    await deliver(
-      stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      ),
-    );
+    await deliver(activeSubscriptionCreated({ customer, subscription }, at(0)));
     await deliver(
       stripeEvent(
         "customer.subscription.deleted",
@@ -480,14 +411,14 @@ describe("stripe webhook: refusals", () => {
     expect((await POST(tampered)).status).toBe(400);
     const unsigned = new Request("http://localhost/api/webhooks/stripe", { method: "POST", body: payload });
     expect((await POST(unsigned)).status).toBe(400);
-    expect(await storedEvent(event.id)).toBeNull();
+    expect(await storedStripeEvent(event.id)).toBeNull();
   });
 
   it("refuses a signature older than the 5-minute tolerance (a replayed delivery)", async () => {
     const event = stripeEvent("payout.paid", { id: stripeId("po"), object: "payout" });
     const old = await deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(old).toMatchObject({ status: 400, body: { error: { code: "invalid_signature" } } });
-    expect(await storedEvent(event.id)).toBeNull();
+    expect(await storedStripeEvent(event.id)).toBeNull();
     expect((await deliver(event, { timestamp: Math.floor(Date.now() / 1000) - 4 * 60 })).status).toBe(200);
   });
 
@@ -552,11 +483,7 @@ describe("stripe webhook: bounded waits", () => {
     try {
       await holder.query("BEGIN");
       await holder.query(`SELECT 1 FROM "BillingAccount" WHERE "orgId" = $1 FOR UPDATE`, [org.id]);
-      const event = stripeEvent(
-        "customer.subscription.created",
-        subscriptionObject({ id: subscription, customer, status: "active" }),
-        { created: at(0) },
-      );
+      const event = activeSubscriptionCreated({ customer, subscription }, at(0));
       // A liveness bound, not a timing assertion: without a lock timeout the delivery waits for the
       // holder, so the holder lets go after 25 s and the test reports what the delivery did then.
       const letGo = setTimeout(() => void release(), 25_000);
@@ -567,7 +494,7 @@ describe("stripe webhook: bounded waits", () => {
         body: { error: { code: "stripe_event_busy" } },
       });
       // Nothing was applied or recorded as handled: Stripe's retry applies it.
-      expect((await storedEvent(event.id))?.outcome ?? null).not.toBe("PROCESSED");
+      expect((await storedStripeEvent(event.id))?.outcome ?? null).not.toBe("PROCESSED");
       expect(await billingAccountOf(org.id)).toMatchObject({ status: null });
 
       await release();
@@ -595,21 +522,13 @@ describe("stripe webhook: failures", () => {
 
     const { org, customer, subscription } = await createBilledOrg();
     // The database refuses updates of this organization's billing row for a while (an outage).
-    await testDb().$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION billing_test_outage() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER billing_test_outage BEFORE UPDATE ON "BillingAccount"
-        FOR EACH ROW WHEN (OLD."orgId" = '${org.id}') EXECUTE FUNCTION billing_test_outage();`);
-    const event = stripeEvent(
-      "customer.subscription.created",
-      subscriptionObject({ id: subscription, customer, status: "active" }),
-      { created: at(0) },
-    );
+    const endOutage = await simulateOutage("BillingAccount", "UPDATE", org.id);
+    const event = activeSubscriptionCreated({ customer, subscription }, at(0));
     try {
       const failed = await deliver(event);
       expect(failed.status).toBe(500);
       expect(failed.body.error.code).toBe("internal_error");
-      expect(await storedEvent(event.id)).toMatchObject({
+      expect(await storedStripeEvent(event.id)).toMatchObject({
         outcome: "FAILED",
         error: expect.stringContaining("simulated outage"),
         processedAt: null,
@@ -625,9 +544,7 @@ describe("stripe webhook: failures", () => {
         `Stripe event ${event.id} (customer.subscription.created) could not be applied`,
       );
     } finally {
-      await testDb().$executeRawUnsafe(
-        `DROP TRIGGER billing_test_outage ON "BillingAccount"; DROP FUNCTION billing_test_outage();`,
-      );
+      await endOutage();
     }
 
     expect(await replayStripeEvent(event.id)).toEqual({
@@ -635,7 +552,7 @@ describe("stripe webhook: failures", () => {
       eventId: event.id,
       orgId: org.id,
     });
-    expect(await storedEvent(event.id)).toMatchObject({ outcome: "PROCESSED", error: null });
+    expect(await storedStripeEvent(event.id)).toMatchObject({ outcome: "PROCESSED", error: null });
     expect(await billingAccountOf(org.id)).toMatchObject({ status: "ACTIVE" });
     // Once applied, neither a replay nor Stripe's next retry applies it again.
     expect(await replayStripeEvent(event.id)).toEqual({ status: "duplicate", eventId: event.id });

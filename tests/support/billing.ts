@@ -25,6 +25,9 @@ export async function createBilledOrg() {
 
 export const billingAccountOf = (orgId: string) => testDb().billingAccount.findUnique({ where: { orgId } });
 
+/** The StripeEvent row the webhook stored for event `id` (null: never stored). */
+export const storedStripeEvent = (id: string) => testDb().stripeEvent.findUnique({ where: { id } });
+
 /**
  * Billing on (the test Stripe settings) and `orgId` on a running subscription to `plan`. For tests
  * of endpoints a plan gates (the audit export, one project more) that are not about plans. Anything
@@ -46,6 +49,19 @@ export async function putOnPaidPlan(
     where: { orgId },
     create: { orgId, stripeCustomerId: stripeId("cus"), ...subscription },
     update: subscription,
+  });
+}
+
+/**
+ * Billing on (the test Stripe settings, no Stripe API) for each test of the file, unstubbed after
+ * it. Call it at the top level.
+ */
+export function billingOnForEachTest(): void {
+  beforeEach(() => {
+    for (const [name, value] of Object.entries(billingEnv())) vi.stubEnv(name, value);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
   });
 }
 

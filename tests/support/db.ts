@@ -28,6 +28,27 @@ export async function disconnectTestDb(): Promise<void> {
   await current?.$disconnect();
 }
 
+/**
+ * A database failure inside a transaction: until the returned function is called, every
+ * `operation` on `table` for the organization `orgId`'s rows raises "simulated outage" (a trigger).
+ */
+export async function simulateOutage(
+  table: "AuditEvent" | "BillingAccount",
+  operation: "INSERT" | "UPDATE",
+  orgId: string,
+): Promise<() => Promise<void>> {
+  const name = `test_outage_${randomBytes(6).toString("hex")}`;
+  const row = operation === "INSERT" ? "NEW" : "OLD";
+  await testDb().$executeRawUnsafe(`
+    CREATE FUNCTION ${name}() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'simulated outage'; END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER ${name} BEFORE ${operation} ON "${table}"
+      FOR EACH ROW WHEN (${row}."orgId" = '${orgId}') EXECUTE FUNCTION ${name}();`);
+  return async () => {
+    await testDb().$executeRawUnsafe(`DROP TRIGGER ${name} ON "${table}"; DROP FUNCTION ${name}();`);
+  };
+}
+
 export interface ScratchDatabase {
   url: string;
   /** Drops everything in it (the public schema and all its objects), leaving an empty database. */

@@ -47,6 +47,27 @@ export function stripeEvent(
   } as TestEvent;
 }
 
+type SubscriptionOf = { customer: string; subscription: string };
+
+/** `customer.subscription.created` for `subscription`, active: the first event of most webhook tests. */
+export function activeSubscriptionCreated(
+  { customer, subscription }: SubscriptionOf,
+  created?: number,
+): TestEvent {
+  return stripeEvent(
+    "customer.subscription.created",
+    subscriptionObject({ id: subscription, customer, status: "active" }),
+    { created },
+  );
+}
+
+/** `invoice.payment_failed` for an unpaid invoice of `subscription`: what makes it past due. */
+export function paymentFailed({ customer, subscription }: SubscriptionOf, created?: number): TestEvent {
+  return stripeEvent("invoice.payment_failed", invoiceObject({ customer, subscription, paid: false }), {
+    created,
+  });
+}
+
 export function subscriptionObject(options: {
   id: string;
   customer: string;
@@ -162,12 +183,15 @@ export function signatureFor(payload: string, options: { secret?: string; timest
   });
 }
 
+type DeliveryOptions = { secret?: string; timestamp?: number; url?: string };
+
 /** A signed POST to the webhook, as Stripe delivers it. */
-export function signedDelivery(
-  event: TestEvent,
-  options: { secret?: string; timestamp?: number; url?: string } = {},
-): Request {
-  const payload = JSON.stringify(event);
+export function signedDelivery(event: TestEvent, options: DeliveryOptions = {}): Request {
+  return signedPayloadDelivery(JSON.stringify(event), options);
+}
+
+/** A signed POST of exactly `payload` (which need not be an event), as Stripe delivers a body. */
+export function signedPayloadDelivery(payload: string, options: DeliveryOptions = {}): Request {
   return new Request(options.url ?? "http://localhost/api/webhooks/stripe", {
     method: "POST",
     headers: {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import Stripe from "stripe";
-import { stripeId, type TestEvent } from "./stripe-events";
+import { checkoutSessionObject, stripeId, type TestEvent } from "./stripe-events";
 
 type StripeObject = Record<string, unknown>;
 type Fixtures = {
@@ -91,23 +91,9 @@ export function fixtureInvoice(options: {
   };
 }
 
-/** The completed Checkout session that started the subscription. */
-export function fixtureCheckoutSession(options: {
-  customer: string;
-  subscription: string;
-  orgId: string;
-}): StripeObject {
-  return {
-    ...copy(FIXTURES["checkout.session"]),
-    id: stripeId("cs_test"),
-    mode: "subscription",
-    status: "complete",
-    payment_status: "paid",
-    customer: options.customer,
-    subscription: options.subscription,
-    client_reference_id: options.orgId,
-    metadata: { orgId: options.orgId, plan: "pro" },
-  };
+/** The completed Checkout session that started the subscription: checkoutSessionObject's fields on Stripe's. */
+export function fixtureCheckoutSession(options: Parameters<typeof checkoutSessionObject>[0]): StripeObject {
+  return { ...copy(FIXTURES["checkout.session"]), ...checkoutSessionObject(options) };
 }
 
 /** Stripe's event envelope around `object`, on the SDK's API version. */
