@@ -9,6 +9,7 @@ import {
   CheckoutPendingError,
   NoBillingAccountError,
   PlanNotForSaleError,
+  StripeUnavailableError,
 } from "./errors";
 import { isPaidPlan } from "./plans";
 import { orgBillingOf, type StoredBillingAccount } from "./state";
@@ -130,29 +131,67 @@ async function settleEarlierCheckout(
   config: BillingConfig,
 ): Promise<void> {
   const sessionId = account.checkoutSessionId as string;
-  const stripe = stripeClient(config);
-  const earlier = await callStripe("look up the earlier checkout", () =>
-    stripe.checkout.sessions.retrieve(sessionId).catch((error: unknown) => {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") {
-        return null;
-      }
-      throw error;
-    }),
-  );
+  const earlier = await retrieveCheckout(sessionId, config);
   if (!earlier) return;
   if (earlier.status === "complete") {
-    const subscription =
-      typeof earlier.subscription === "string" ? earlier.subscription : (earlier.subscription?.id ?? null);
-    if (subscription !== account.stripeSubscriptionId) throw new CheckoutPendingError();
+    if (paidButNotLinked(earlier, account)) throw new CheckoutPendingError();
     return;
   }
   if (earlier.status !== "open" || earlier.metadata?.attempt === attemptId) return;
   await callStripe("expire the earlier checkout", () =>
-    stripe.checkout.sessions.expire(sessionId).catch((error: unknown) => {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError) throw new CheckoutPendingError();
-      throw error;
-    }),
+    stripeClient(config)
+      .checkout.sessions.expire(sessionId)
+      .catch((error: unknown) => {
+        if (error instanceof Stripe.errors.StripeInvalidRequestError) throw new CheckoutPendingError();
+        throw error;
+      }),
   );
+}
+
+/** The Checkout Session at Stripe, or null when Stripe no longer has it. */
+function retrieveCheckout(sessionId: string, config: BillingConfig): Promise<Stripe.Checkout.Session | null> {
+  return callStripe("look up the earlier checkout", () =>
+    stripeClient(config)
+      .checkout.sessions.retrieve(sessionId)
+      .catch((error: unknown) => {
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") {
+          return null;
+        }
+        throw error;
+      }),
+  );
+}
+
+/** A completed Checkout whose subscription the stored account doesn't hold yet: paid, not confirmed. */
+function paidButNotLinked(session: Stripe.Checkout.Session, account: StoredBillingAccount): boolean {
+  if (session.status !== "complete") return false;
+  const subscription =
+    typeof session.subscription === "string" ? session.subscription : (session.subscription?.id ?? null);
+  return subscription !== account.stripeSubscriptionId;
+}
+
+/**
+ * Whether the organization's last Checkout was paid but Stripe's webhooks haven't confirmed it yet,
+ * for the billing page: it then shows "Payment being confirmed" instead of Upgrade buttons, whether
+ * or not the visitor came back through Checkout's success link. Asks Stripe only in that narrow
+ * state (a Checkout started, no subscription that counts yet); elsewhere it answers from the stored
+ * state. Stripe unreachable: false (the page offers Upgrade, and startCheckout, which also asks
+ * Stripe, refuses a second Checkout or fails; it never starts one it can't check).
+ */
+export async function checkoutAwaitingConfirmation(
+  orgId: string,
+  { db = getDb(), config = readBillingConfig() }: Options = {},
+): Promise<boolean> {
+  if (!config.enabled) return false;
+  const account = await db.billingAccount.findUnique({ where: { orgId } });
+  if (!account?.checkoutSessionId || !orgBillingOf(account, config).canSubscribe) return false;
+  try {
+    const session = await retrieveCheckout(account.checkoutSessionId, config);
+    return session !== null && paidButNotLinked(session, account);
+  } catch (error) {
+    if (error instanceof StripeUnavailableError) return false;
+    throw error;
+  }
 }
 
 /**

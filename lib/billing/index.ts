@@ -4,7 +4,12 @@
 import "server-only";
 
 export { cancelSubscriptionFirst, cancelSubscriptionNow } from "./cancel";
-export { type BillingRequest, openCustomerPortal, startCheckout } from "./checkout";
+export {
+  type BillingRequest,
+  checkoutAwaitingConfirmation,
+  openCustomerPortal,
+  startCheckout,
+} from "./checkout";
 export {
   type BillingConfig,
   billingEnvSchema,

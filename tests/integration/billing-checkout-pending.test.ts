@@ -3,14 +3,15 @@
 // Checkout started then would make a second subscription for one customer. The server refuses it
 // (409 checkout_pending), and an abandoned Checkout that is still open is expired before a new one.
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { startCheckoutAction } from "@/app/(app)/[org]/billing/actions";
-import { startCheckout } from "@/lib/billing";
+import { checkoutAwaitingConfirmation, receiveStripeEvent, startCheckout } from "@/lib/billing";
 import { submitAction } from "../support/actions";
 import { createOrgWithOwner, fakeStripeForThisFile } from "../support/billing";
 import { testDb } from "../support/db";
+import { closedPort } from "../support/services";
 import { sessionCookieFor } from "../support/sessions";
-import { stripeId } from "../support/stripe-events";
+import { activeSubscriptionCreated, signatureFor, stripeId } from "../support/stripe-events";
 
 const fake = fakeStripeForThisFile();
 
@@ -91,5 +92,30 @@ describe("an earlier checkout that was left open", () => {
     const again = await checkout(org, owner, attemptId);
     expect(again).toEqual(first);
     expect(fake.checkoutSession(first.sessionId)?.status).toBe("open");
+  });
+});
+
+describe("the billing page's 'payment being confirmed' state (checkoutAwaitingConfirmation)", () => {
+  it("holds from the payment on Checkout until the webhook links a live subscription, whatever URL the page has", async () => {
+    const { org, owner } = await createOrgWithOwner();
+    expect(await checkoutAwaitingConfirmation(org.id)).toBe(false);
+    const first = await checkout(org, owner);
+    expect(await checkoutAwaitingConfirmation(org.id)).toBe(false); // open: not paid yet
+    const subscription = stripeId("sub");
+    fake.completeCheckout(first.sessionId, subscription);
+    expect(await checkoutAwaitingConfirmation(org.id)).toBe(true);
+
+    const customer = (await testDb().billingAccount.findUniqueOrThrow({ where: { orgId: org.id } }))
+      .stripeCustomerId;
+    const payload = JSON.stringify(activeSubscriptionCreated({ subscription, customer }));
+    expect(await receiveStripeEvent(payload, signatureFor(payload))).toMatchObject({ status: "processed" });
+    expect(await checkoutAwaitingConfirmation(org.id)).toBe(false);
+  });
+
+  it("is false, not an error, when Stripe can't be reached (the server still refuses a second Checkout)", async () => {
+    const { org, owner } = await createOrgWithOwner();
+    fake.completeCheckout((await checkout(org, owner)).sessionId, stripeId("sub"));
+    vi.stubEnv("STRIPE_API_BASE_URL", `http://127.0.0.1:${await closedPort()}`);
+    expect(await checkoutAwaitingConfirmation(org.id)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Metadata } from "next";
 import { PlanCard } from "@/components/plan-card";
 import {
+  checkoutAwaitingConfirmation,
   getOrgBilling,
   isPaidPlan,
   type OrgBilling,
@@ -31,9 +32,12 @@ export default async function BillingPage({ params, searchParams }: Props) {
   const attempt = randomUUID();
   // Where the step-up page sends people back to (checkout and the portal ask for a recent sign-in).
   const here = `/${member.org.slug}/billing`;
-  // Back from a paid Checkout before Stripe's webhooks arrived, or a first payment still incomplete:
-  // no Upgrade (a second Checkout would be a second subscription; the server refuses it too).
-  const confirming = billing.pending || (checkout === "success" && billing.canSubscribe);
+  // A paid Checkout whose webhooks haven't arrived (back through the success link, or any later visit:
+  // lib/billing asks Stripe about the last Checkout), or a first payment still incomplete: no Upgrade
+  // (a second Checkout would be a second subscription; the server refuses it too).
+  const confirming =
+    billing.pending ||
+    (billing.canSubscribe && (checkout === "success" || (await checkoutAwaitingConfirmation(member.org.id))));
 
   return (
     <div className="max-w-5xl">
