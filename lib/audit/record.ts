@@ -31,7 +31,10 @@ export type AuditActor =
 export interface AuditEventInput {
   action: AuditAction;
   actor: AuditActor;
-  /** The client's IP address (one address); omit it for actions that did not come from a request. */
+  /**
+   * The client's IP address (one address), or lib/ratelimit's clientIp() as it comes ("unknown" is
+   * stored as no address); omit it for actions that did not come from a request.
+   */
   ip?: string | null;
   /** The client's User-Agent header; cut to 512 characters. */
   userAgent?: string | null;
@@ -73,6 +76,9 @@ const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_USER_AGENT_LENGTH = 512;
 const KNOWN_ACTIONS = new Set<string>(AUDIT_ACTIONS);
 
+/** lib/ratelimit's UNKNOWN_CLIENT_IP: the client's address could not be told. */
+const UNKNOWN_IP = "unknown";
+
 const inputSchema = z.object({
   action: z.string().refine((action) => KNOWN_ACTIONS.has(action), {
     error: "is not in the catalogue; add it to lib/audit/actions.ts first",
@@ -93,10 +99,15 @@ const inputSchema = z.object({
     { error: 'must be { type: "USER", id }, { type: "SYSTEM", id } or { type: "ANONYMOUS" }' },
   ),
   ip: z
-    .string()
-    .refine((ip) => isIP(ip) !== 0, {
-      error: "must be one IPv4 or IPv6 address (the client's, not a whole X-Forwarded-For list)",
-    })
+    .union([
+      // What lib/ratelimit's clientIp() answers when no trusted proxy names the client: no address.
+      // Accepted as such, so a caller can pass clientIp(headers) straight through (the string is
+      // repeated here rather than imported, so audit needs no other module).
+      z.literal(UNKNOWN_IP).transform(() => null),
+      z.string().refine((ip) => isIP(ip) !== 0, {
+        error: "must be one IPv4 or IPv6 address (the client's, not a whole X-Forwarded-For list)",
+      }),
+    ])
     .nullish(),
   userAgent: z.string().nullish(),
   orgId: z.uuid({ error: "must be an Organization.id (a UUID), or null for a platform event" }).nullish(),

@@ -15,6 +15,7 @@ import {
   verifyAuditChains,
 } from "@/lib/audit";
 import { logger } from "@/lib/log";
+import { clientIp } from "@/lib/ratelimit";
 import { testDb } from "../support/db";
 import { createTestUser } from "../support/users";
 
@@ -253,6 +254,20 @@ describe("recordAuditEvent and verifyAuditChains", () => {
     await expect(
       recordAuditEvent({ ...input, metadata: { blob: "x".repeat(20_000) } }, testDb()),
     ).rejects.toThrow(/over the 16384-byte limit/);
+  });
+
+  it("stores lib/ratelimit's clientIp() as it comes: an address, or no address when no trusted proxy names the client", async () => {
+    // A prototype that copies ratelimit and audit passes clientIp(headers) straight through; its
+    // "unknown" (no trusted proxy, or no forwarded address) must not turn every audited change into a 500.
+    const stored = async (ip: string) => {
+      const input = event(randomUUID());
+      const { id } = await recordAuditEvent({ ...input, ip }, testDb());
+      return (await testDb().auditEvent.findUniqueOrThrow({ where: { id } })).actorIp;
+    };
+    const forwarded = new Headers({ "x-forwarded-for": "203.0.113.7" });
+    expect(await stored(clientIp(forwarded, undefined, 1))).toBe("203.0.113.7");
+    expect(await stored(clientIp(forwarded, undefined, 0))).toBeNull(); // no proxy trusted
+    expect(await stored(clientIp(new Headers(), undefined, 1))).toBeNull(); // nothing forwarded
   });
 
   it("refuses metadata that holds a user's id, under any key: a user is the actor or the target", async () => {
