@@ -11,6 +11,7 @@ import { getOrgBilling } from "@/lib/billing";
 import { stopJobProducer } from "@/lib/jobs";
 import { billingAccountOf, billingOnForEachTest, createBilledOrg, queuedMailsTo } from "../support/billing";
 import { testDb } from "../support/db";
+import { sample, seededRandom } from "../support/seeded-random";
 import { signedDelivery, stripeId, TEST_PRICES, type TestEvent } from "../support/stripe-events";
 import {
   fixtureCheckoutSession,
@@ -163,27 +164,6 @@ async function run(count: number, order: number[]) {
   };
 }
 
-// A small seeded generator (mulberry32), so a failing order can be replayed from the printed seed.
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function shuffled(count: number, next: () => number): number[] {
-  const order = Array.from({ length: count }, (_, index) => index);
-  for (let index = count - 1; index > 0; index--) {
-    const other = Math.floor(next() * (index + 1));
-    [order[index], order[other]] = [order[other] as number, order[index] as number];
-  }
-  return order;
-}
-
 const SEED = Number(process.env.BILLING_ORDER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 // 30 orders per stage keep `npm test` quick; BILLING_ORDER_SAMPLES=500 for a deep run.
 const ORDERS_PER_STAGE = Number(process.env.BILLING_ORDER_SAMPLES ?? 30);
@@ -201,9 +181,9 @@ describe("stripe webhook: a lifecycle delivered in any order ends where it ends 
         expect(expected.pastDueMails).toBe(stage.mailsInOrder);
         const { stripeSubscriptionId: _, ...expectedState } = expected.state;
 
-        const next = random(SEED + stage.events);
-        for (let sample = 0; sample < ORDERS_PER_STAGE; sample++) {
-          const order = shuffled(stage.events, next);
+        const next = seededRandom(SEED + stage.events);
+        for (let drawn = 0; drawn < ORDERS_PER_STAGE; drawn++) {
+          const order = sample(inOrder(stage.events), stage.events, next);
           const label = `order ${order.map((index) => index + 1).join(",")} (seed ${SEED})`;
           const actual = await run(stage.events, order);
           const { stripeSubscriptionId, ...state } = actual.state;
@@ -221,12 +201,12 @@ describe("stripe webhook: a lifecycle delivered in any order ends where it ends 
 
 describe("stripe webhook: a lifecycle delivered all at once", () => {
   it("each stage's events, shuffled and delivered at once for one organization per stage, end in its truth", async () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const organizations = await Promise.all(
       STAGES.map(async (stage) => {
         const { org, owner, customer, subscription } = await createBilledOrg();
         const events = lifecycle({ orgId: org.id, customer, subscription }).slice(0, stage.events);
-        const order = shuffled(events.length, next);
+        const order = sample(inOrder(events.length), events.length, next);
         return { stage, org, owner, subscription, events: order.map((index) => events[index]) };
       }),
     );

@@ -29,13 +29,12 @@ import {
   HOSTILE_PARAMS,
   HOSTILE_TEXT,
   ODD_TEXT,
-  sample,
-  seededRandom,
   validValueFor,
   WRONG_TYPES,
 } from "../support/fuzz";
 import { inRequestScope } from "../support/next-request";
 import { createTestOrg } from "../support/orgs";
+import { sample, seededRandom } from "../support/seeded-random";
 import { sessionCookieFor } from "../support/sessions";
 import { billingEnv } from "../support/stripe-events";
 import { freshIp, TEST_PASSWORD } from "../support/users";

@@ -4,28 +4,6 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 
-/** A small seeded generator (mulberry32): the same seed draws the same cases. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `count` items of `items` drawn without repeating, in a seeded order. */
-export function sample<T>(items: T[], count: number, random: () => number): T[] {
-  const pool = [...items];
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j] as T, pool[i] as T];
-  }
-  return pool.slice(0, count);
-}
-
 type Def = {
   type: string;
   innerType?: z.ZodType;
