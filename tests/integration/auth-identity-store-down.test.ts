@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthFlowError,
   changePassword,
+  deviceSetCookie,
   requestEmailChange,
   requestPasswordReset,
   resendVerificationEmail,
@@ -91,6 +92,20 @@ describe("identity flows with the rate-limit store down", () => {
     ).finished;
     expect(response.status).toBe(503);
     expect(response.headers.get("ratelimit-policy")).toBe('"sign-in-ip";q=20;w=900');
+    expect(setsSessionCookie(response)).toBe(false);
+    const { url } = (await response.json()) as { url: string };
+    expect(new URL(url).searchParams.get("error")).toBe("unavailable");
+  });
+
+  it("a browser holding the account's device cookie gets no way around it: 503, no session", async () => {
+    // Device cookies swap the account's limit for the device's own (lib/auth/device-cookie.ts, decision 0027); with
+    // the store down that budget can't be counted either, so the known browser is refused too.
+    const user = await createTestUser();
+    const deviceCookie = deviceSetCookie({ id: user.id, email: user.email }).split(";")[0];
+    const response = await (
+      await signInThroughNextAuth({ email: user.email, password: TEST_PASSWORD }, freshIp(), deviceCookie)
+    ).finished;
+    expect(response.status).toBe(503);
     expect(setsSessionCookie(response)).toBe(false);
     const { url } = (await response.json()) as { url: string };
     expect(new URL(url).searchParams.get("error")).toBe("unavailable");
