@@ -1,12 +1,15 @@
-// `npm run backup:drill [-- --server <url>]`: backs up DATABASE_URL, restores that backup into a new
+// `npm run backup:drill [-- --server <url>] [--identity <file>]`: backs up DATABASE_URL, restores that backup into a new
 // scratch database (shipshape_drill_<time>) on the same server, compares every table and the migration
 // with the backup's manifest, drops the scratch database, and appends the result to
 // <BACKUP_DIR>/drills.jsonl. Run it on a schedule: a backup that was never restored is a hope.
 // Its backup is a real one that stays in BACKUP_DIR, so the retention policy runs as after
 // `npm run backup` (it may delete today's earlier backup), and each file it removed is printed.
 //
-// --server <url>  a database URL on the server (and as the user) that may CREATE DATABASE, when the
-//                 DATABASE_URL user may not. Default: DATABASE_URL.
+// --server <url>     a database URL on the server (and as the user) that may CREATE DATABASE, when the
+//                    DATABASE_URL user may not. Default: DATABASE_URL.
+// --identity <file>  an age identity file to decrypt with (besides BACKUP_IDENTITY_FILE); may repeat.
+//
+// It decrypts, so it needs an identity: run it on the restore host (docs/RUNBOOK.md, "Restore drills").
 //
 // Exit code 0 when the drill passed, 1 when it failed (the problems on stderr).
 
@@ -16,7 +19,9 @@ import { DRILL_LOG, readBackupConfig, runDrill } from "../lib/backup";
 import { progressLine, requireDatabaseUrl, runCli } from "./backup-cli";
 
 runCli("backup:drill", async () => {
-  const { values } = parseArgs({ options: { server: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { server: { type: "string" }, identity: { type: "string", multiple: true, default: [] } },
+  });
   const config = readBackupConfig();
   const databaseUrl = requireDatabaseUrl("drill");
   const progress = {
@@ -27,6 +32,7 @@ runCli("backup:drill", async () => {
     databaseUrl,
     config,
     serverUrl: values.server,
+    identityFiles: values.identity,
     onProgress: (phase, bytes) => progress[phase].update(bytes),
   });
   progress.restore.done();

@@ -1,5 +1,6 @@
-// `npm run backup`: pg_dump → encryption → file, streamed, with a manifest beside the file and the
-// retention policy applied afterwards.
+// `npm run backup`: pg_dump → age encryption → file, streamed, with a manifest beside the file and the
+// retention policy applied afterwards. The file is encrypted to public keys (BACKUP_RECIPIENTS): this
+// server can write backups and cannot read them (decision 0039).
 //
 // Consistency: the manifest's row counts and content hashes must describe exactly the data in the
 // dump, even while the app keeps writing. So one REPEATABLE READ transaction exports its snapshot,
@@ -12,7 +13,8 @@ import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { type BackupConfig, requireEncryptionKey } from "./config";
+import { AGE_FORMAT, ageEncryptStage } from "./age";
+import { type BackupConfig, type BackupEncryption, requireEncryption } from "./config";
 import {
   connect,
   databaseNameOf,
@@ -80,6 +82,42 @@ async function appVersion(): Promise<string> {
   }
 }
 
+/** The manifest's fields that depend on the format, one pair per manifest version. */
+type EncryptionRecord = BackupManifest extends infer M
+  ? M extends BackupManifest
+    ? Pick<M, "manifestVersion" | "encryption">
+    : never
+  : never;
+
+/** The pipeline stage that encrypts, and what the manifest records about it. */
+function encryptionStage(encryption: BackupEncryption): {
+  stage: Transform | ReturnType<typeof ageEncryptStage>;
+  recorded: EncryptionRecord;
+} {
+  if (encryption.format === "age") {
+    const recipients = "recipients" in encryption ? [...encryption.recipients] : [];
+    return {
+      stage: ageEncryptStage(encryption),
+      recorded: {
+        manifestVersion: MANIFEST_VERSION,
+        encryption: { format: AGE_FORMAT, recipients, passphrase: "passphrase" in encryption },
+      },
+    };
+  }
+  return {
+    stage: createEncryptStream(encryption.key, { chunkBytes: DEFAULT_CHUNK_BYTES }),
+    recorded: {
+      manifestVersion: 1,
+      encryption: {
+        cipher: "AES-256-GCM",
+        formatVersion: FORMAT_VERSION,
+        keyId: encryption.key.id,
+        chunkBytes: DEFAULT_CHUNK_BYTES,
+      },
+    },
+  };
+}
+
 /**
  * Makes one encrypted backup of `databaseUrl` in config.dir, uploads it and its manifest when a bucket
  * is configured, then applies the retention policy. A failed upload throws before retention runs, so
@@ -87,10 +125,16 @@ async function appVersion(): Promise<string> {
  */
 export async function createBackup(options: CreateBackupOptions): Promise<BackupResult> {
   const { config } = options;
-  const key = requireEncryptionKey(config);
+  const encryption = requireEncryption(config);
+  const encrypt = encryptionStage(encryption);
   const startedAt = new Date();
   await mkdir(config.dir, { recursive: true });
-  const filePath = path.join(config.dir, backupFileName(startedAt));
+  const fileName = backupFileName(startedAt);
+  // Format 1 keeps its own suffix, so its files are told apart by name (the transition's tests, bench).
+  const filePath = path.join(
+    config.dir,
+    encryption.format === "age" ? fileName : fileName.replace(/\.dump\.age$/, ".dump.enc"),
+  );
   const manifestPath = path.join(config.dir, manifestFileName(startedAt));
   // Written under a temporary name and renamed when complete, so a crash never leaves a file that
   // looks like a finished backup.
@@ -129,7 +173,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     const writing = pipeline(
       dump.child.stdout as NodeJS.ReadableStream,
       plain.stream,
-      createEncryptStream(key, { chunkBytes: DEFAULT_CHUNK_BYTES }),
+      encrypt.stage,
       encrypted.stream,
       createWriteStream(partialPath, { flags: "wx" }),
     );
@@ -148,19 +192,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     await client.query("COMMIT");
 
     await rename(partialPath, filePath);
-    const manifest: BackupManifest = {
-      manifestVersion: MANIFEST_VERSION,
+    const manifest = {
+      ...encrypt.recorded,
       file: path.basename(filePath),
       createdAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
       encrypted: { bytes: encrypted.bytes(), sha256: encrypted.sha256() },
       dumpBytes: plain.bytes(),
-      encryption: {
-        cipher: "AES-256-GCM",
-        formatVersion: FORMAT_VERSION,
-        keyId: key.id,
-        chunkBytes: DEFAULT_CHUNK_BYTES,
-      },
       database: {
         name: databaseNameOf(options.databaseUrl),
         serverVersion: server.text,
@@ -168,7 +206,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       },
       tables,
       tools: { pgDump: pgDump.version, node: process.version, shipshape: await appVersion() },
-    };
+    } satisfies BackupManifest;
     // A backup without its manifest cannot be checked: remove the file if the manifest fails.
     await writeManifest(manifestPath, manifest).catch(async (error: unknown) => {
       await rm(filePath, { force: true });

@@ -3,13 +3,16 @@
 // database on the same server, compares every table (row count and content hash) and the migration
 // with the manifest, drops the scratch database, and appends the outcome to <BACKUP_DIR>/drills.jsonl,
 // where latestDrill() reads it back (for a health or "doctor" check: when did a restore last work?).
+//
+// It needs an identity that opens the backups (BACKUP_IDENTITY_FILE), so it belongs on the restore
+// host, not on the app server, which holds only the public recipients (docs/RUNBOOK.md says why).
 
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { createBackup } from "./backup";
-import type { BackupConfig } from "./config";
+import { type BackupConfig, requireRestoreKeys } from "./config";
 import { createDatabase, dropDatabase, withDatabaseName } from "./database";
 import { describeProblems, restoreBackup, type TableMismatch } from "./restore";
 
@@ -19,6 +22,8 @@ export interface DrillOptions {
   /** The live database to back up. */
   databaseUrl: string;
   config: BackupConfig;
+  /** Identity files to decrypt with, besides the configured ones (the CLI's `--identity`). */
+  identityFiles?: readonly string[];
   /**
    * Any database on the server where the scratch database is created, connected to as a user allowed
    * to CREATE DATABASE. Default: databaseUrl, so the same server and user.
@@ -78,6 +83,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
   };
   let created = false;
   try {
+    // Before backing up: a host that cannot decrypt learns it at once, not after a whole backup.
+    const keys = await requireRestoreKeys(options.config, options.identityFiles);
     const backup = await createBackup({
       databaseUrl: options.databaseUrl,
       config: options.config,
@@ -93,7 +100,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
     const { verification } = await restoreBackup({
       input: backup.manifestPath,
       targetUrl: scratchUrl,
-      keyring: options.config.keyring,
+      keys,
       pgBinDir: options.config.pgBinDir,
       onProgress: (bytes) => options.onProgress?.("restore", bytes),
       beforeVerify: options.beforeCompare,

@@ -1,18 +1,32 @@
 import "server-only";
 
 // Encrypted, verified PostgreSQL backups: `npm run backup`, `npm run restore`, `npm run backup:drill`.
-// README.md beside this file says how to use them; FORMAT.md specifies the encrypted file format.
+// README.md beside this file says how to use them; FORMAT.md describes the files (age, and format 1
+// read during the transition).
 
+export {
+  AGE_FORMAT,
+  type AgeEncryption,
+  type AgeKeys,
+  isAgeIdentity,
+  isAgeRecipient,
+  parseIdentities,
+} from "./age";
 export { type BackupResult, type CreateBackupOptions, createBackup } from "./backup";
 export {
   type BackupConfig,
+  type BackupEncryption,
   type BackupEnv,
   type BackupUploadConfig,
   backupEnvSchema,
+  checkBackupEncryptionEnv,
   checkBackupKeyIds,
   checkBackupUploadEnv,
+  MIGRATE_FROM_FORMAT_1,
+  type RestoreKeys,
   readBackupConfig,
-  requireEncryptionKey,
+  requireEncryption,
+  requireRestoreKeys,
 } from "./config";
 export { DRILL_LOG, type DrillOptions, type DrillRecord, latestDrill, runDrill } from "./drill";
 export { BackupError, type BackupErrorCode } from "./errors";
@@ -26,6 +40,7 @@ export {
   readBackupHeader,
 } from "./format";
 export {
+  type BackupFormat,
   type BackupListing,
   type BackupManifest,
   listBackups,
@@ -34,6 +49,7 @@ export {
 } from "./manifest";
 export {
   describeProblems,
+  detectBackupFormat,
   type RestoreOptions,
   type RestoreResult,
   restoreBackup,

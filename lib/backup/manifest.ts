@@ -5,13 +5,21 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { z } from "zod";
+import { AGE_FORMAT } from "./age";
 import { BackupError } from "./errors";
 
-// Milliseconds since this session's change; names from before it carry whole seconds and still count.
-const FILE_PATTERN = /^shipshape-(\d{8}T\d{6}(?:\.\d{3})?Z)\.dump\.enc$/;
-const FILE_SUFFIX = ".dump.enc";
+// `.dump.age`: an age file (decision 0039). `.dump.enc`: format 1, Shipshape's own, read during the
+// transition. Names with milliseconds are newer; those with whole seconds still count.
+const FILE_PATTERN = /^shipshape-(\d{8}T\d{6}(?:\.\d{3})?Z)\.dump\.(age|enc)$/;
+const AGE_SUFFIX = ".dump.age";
+const FORMAT_1_SUFFIX = ".dump.enc";
 const MANIFEST_SUFFIX = ".manifest.json";
-export const MANIFEST_VERSION = 1;
+/** Version 2: age files. Version 1 (format-1 files) is still read. */
+export const MANIFEST_VERSION = 2;
+const FORMAT_1_MANIFEST_VERSION = 1;
+
+/** How a backup file is encrypted: "age" (age-encryption.org/v1), or 1 (Shipshape's format 1). */
+export type BackupFormat = "age" | 1;
 
 /**
  * `shipshape-20250314T093000.123Z`: the UTC time the backup started, to the millisecond, so a drill
@@ -21,13 +29,14 @@ export function backupBaseName(startedAt: Date): string {
   return `shipshape-${startedAt.toISOString().replaceAll(/[-:]/g, "")}`;
 }
 
-export const backupFileName = (startedAt: Date) => `${backupBaseName(startedAt)}${FILE_SUFFIX}`;
+export const backupFileName = (startedAt: Date) => `${backupBaseName(startedAt)}${AGE_SUFFIX}`;
 export const manifestFileName = (startedAt: Date) => `${backupBaseName(startedAt)}${MANIFEST_SUFFIX}`;
 
 export interface BackupListing {
   fileName: string;
   manifestName: string;
   createdAt: Date;
+  format: BackupFormat;
 }
 
 /** The backups in `dir`, by their file names (a missing folder has none). */
@@ -35,15 +44,16 @@ export async function listBackups(dir: string): Promise<BackupListing[]> {
   if (!existsSync(dir)) return [];
   const listings: BackupListing[] = [];
   for (const fileName of await readdir(dir)) {
-    const stamp = FILE_PATTERN.exec(fileName)?.[1];
+    const [, stamp, suffix] = FILE_PATTERN.exec(fileName) ?? [];
     if (!stamp) continue;
     const iso = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}T${stamp.slice(9, 11)}:${stamp.slice(11, 13)}:${stamp.slice(13)}`;
     const createdAt = new Date(iso);
     if (Number.isNaN(createdAt.getTime())) continue;
     listings.push({
       fileName,
-      manifestName: fileName.slice(0, -FILE_SUFFIX.length) + MANIFEST_SUFFIX,
+      manifestName: fileName.slice(0, -AGE_SUFFIX.length) + MANIFEST_SUFFIX,
       createdAt,
+      format: suffix === "age" ? "age" : 1,
     });
   }
   return listings;
@@ -55,8 +65,8 @@ const tableStatsSchema = z.object({
   contentHash: z.string(),
 });
 
-export const manifestSchema = z.object({
-  manifestVersion: z.literal(MANIFEST_VERSION),
+const format1ManifestSchema = z.object({
+  manifestVersion: z.literal(FORMAT_1_MANIFEST_VERSION),
   /** The encrypted file's name, in the manifest's folder. */
   file: z.string().regex(FILE_PATTERN),
   createdAt: z.iso.datetime(),
@@ -81,25 +91,46 @@ export const manifestSchema = z.object({
   tools: z.object({ pgDump: z.string(), node: z.string(), shipshape: z.string() }),
 });
 
-export type BackupManifest = z.infer<typeof manifestSchema>;
+export const manifestSchema = format1ManifestSchema.extend({
+  manifestVersion: z.literal(MANIFEST_VERSION),
+  encryption: z.object({
+    format: z.literal(AGE_FORMAT),
+    /** The age public keys it is encrypted to: which identity opens it. Empty for a passphrase. */
+    recipients: z.array(z.string()),
+    /** Encrypted to a passphrase (scrypt) rather than to recipients. */
+    passphrase: z.boolean(),
+  }),
+});
+
+const anyManifestSchema = z.discriminatedUnion("manifestVersion", [manifestSchema, format1ManifestSchema]);
+
+/** A backup's manifest: version 2 (age) or version 1 (format 1, read during the transition). */
+export type BackupManifest = z.infer<typeof anyManifestSchema>;
 export type TableStats = z.infer<typeof tableStatsSchema>;
 
 export async function writeManifest(manifestPath: string, manifest: BackupManifest): Promise<void> {
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: "wx" });
 }
 
-/** The manifest and encrypted file of a backup, from either of the two paths. */
+/**
+ * The manifest and encrypted file of a backup, from either of the two paths. From a manifest, the
+ * file is the age one beside it, or the format-1 one when only that exists.
+ */
 export function resolveBackupPaths(input: string): { filePath: string; manifestPath: string } {
   if (input.endsWith(MANIFEST_SUFFIX)) {
-    return { manifestPath: input, filePath: input.slice(0, -MANIFEST_SUFFIX.length) + FILE_SUFFIX };
+    const base = input.slice(0, -MANIFEST_SUFFIX.length);
+    const format1 = base + FORMAT_1_SUFFIX;
+    const filePath = !existsSync(base + AGE_SUFFIX) && existsSync(format1) ? format1 : base + AGE_SUFFIX;
+    return { manifestPath: input, filePath };
   }
-  if (input.endsWith(FILE_SUFFIX)) {
-    return { filePath: input, manifestPath: input.slice(0, -FILE_SUFFIX.length) + MANIFEST_SUFFIX };
+  const suffix = [AGE_SUFFIX, FORMAT_1_SUFFIX].find((ending) => input.endsWith(ending));
+  if (suffix) {
+    return { filePath: input, manifestPath: input.slice(0, -suffix.length) + MANIFEST_SUFFIX };
   }
   throw new BackupError(
     "config",
-    `${input} is neither a backup (*.dump.enc) nor a manifest (*.manifest.json). Pass one of the files ` +
-      "that `npm run backup` wrote.",
+    `${input} is neither a backup (*.dump.age, or *.dump.enc from before age) nor a manifest ` +
+      "(*.manifest.json). Pass one of the files that `npm run backup` wrote.",
   );
 }
 
@@ -122,14 +153,14 @@ export async function readManifest(manifestPath: string): Promise<BackupManifest
     );
   }
   const version = (json as { manifestVersion?: unknown } | null)?.manifestVersion;
-  if (version !== MANIFEST_VERSION) {
+  if (version !== MANIFEST_VERSION && version !== FORMAT_1_MANIFEST_VERSION) {
     throw new BackupError(
       "unsupported-format",
-      `unsupported manifest version ${String(version)} in ${manifestPath}: this code reads version ` +
-        `${MANIFEST_VERSION}. Restore it with the Shipshape version that wrote it.`,
+      `unsupported manifest version ${String(version)} in ${manifestPath}: this code reads versions ` +
+        `${FORMAT_1_MANIFEST_VERSION} and ${MANIFEST_VERSION}. Restore it with the Shipshape version that wrote it.`,
     );
   }
-  const parsed = manifestSchema.safeParse(json);
+  const parsed = anyManifestSchema.safeParse(json);
   if (!parsed.success) {
     const problem = parsed.error.issues[0];
     throw new BackupError(

@@ -1,15 +1,20 @@
 // `npm run restore`: checks a backup against its manifest, decrypts it as a stream into pg_restore,
 // then checks what was restored against the manifest.
 //
-// Order matters: every check that can refuse (checksum, key, format version, non-empty target) runs
+// Order matters: every check that can refuse (checksum, identity, format, non-empty target) runs
 // before anything is written to the target. pg_restore runs with --single-transaction, so a failure
 // part-way (including a chunk that fails authentication while streaming) leaves nothing restored.
+//
+// Backups are age files (decision 0039); format-1 files (Shipshape's own AES-256-GCM format, `.dump.enc`)
+// are still read during the transition, and the result says which one was read.
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { ageDecryptStage, checkAgeHeader, isAgeFile } from "./age";
+import type { RestoreKeys } from "./config";
 import {
   databaseNameOf,
   databaseStats,
@@ -21,15 +26,22 @@ import {
   withConnection,
 } from "./database";
 import { BackupError } from "./errors";
-import { type BackupKeyring, createDecryptStream, readBackupHeader } from "./format";
-import { type BackupManifest, readManifest, resolveBackupPaths, type TableStats } from "./manifest";
+import { createDecryptStream, readBackupHeader } from "./format";
+import {
+  type BackupFormat,
+  type BackupManifest,
+  readManifest,
+  resolveBackupPaths,
+  type TableStats,
+} from "./manifest";
 import { findPgTool, libpqConnection, startTool, toolMajorVersion } from "./pg-tools";
 
 export interface RestoreOptions {
   /** The backup (*.dump.enc) or its manifest (*.manifest.json); the other is found beside it. */
   input: string;
   targetUrl: string;
-  keyring: BackupKeyring;
+  /** What may decrypt it (requireRestoreKeys): age identities or passphrase, format 1's keyring. */
+  keys: RestoreKeys;
   /** Restore into a database that already has tables: its public schema is dropped first. */
   force?: boolean;
   /**
@@ -62,6 +74,8 @@ export interface Verification {
 
 export interface RestoreResult {
   filePath: string;
+  /** "age", or 1 for a format-1 backup read during the transition (the CLI says so). */
+  format: BackupFormat;
   manifest: BackupManifest;
   verification: Verification;
   durationMs: number;
@@ -84,6 +98,44 @@ export async function verifyChecksum(filePath: string, manifest: BackupManifest)
     `checksum mismatch: ${filePath} has ${found}, its manifest says ${expected}. The file was damaged ` +
       "or changed after it was written; restore another backup (or another copy of this one).",
   );
+}
+
+/**
+ * The file's format, from its first bytes; refuses what is neither an age file nor a format-1 one.
+ * Upload runs it too, so nothing unencrypted ever leaves the server.
+ */
+export async function detectBackupFormat(filePath: string): Promise<BackupFormat> {
+  if (await isAgeFile(filePath)) return "age";
+  await readBackupHeader(filePath).catch((error: unknown) => {
+    if (error instanceof BackupError && error.code === "not-a-backup") {
+      throw new BackupError(
+        "not-a-backup",
+        `not a backup: ${filePath} is neither an age file (age-encryption.org/v1) nor a format-1 ` +
+          "Shipshape backup. Pass the .dump.age file that `npm run backup` wrote, or its manifest.",
+      );
+    }
+    throw error;
+  });
+  return 1;
+}
+
+/** The age recipients a manifest records (none for format 1 or a passphrase), for error messages. */
+function recipientsOf(manifest: BackupManifest): string[] {
+  return manifest.manifestVersion === 2 ? manifest.encryption.recipients : [];
+}
+
+/** Proves the keys open the file (identity, or format 1's key id and key check) without reading its payload. */
+async function checkKeysOpen(
+  filePath: string,
+  format: BackupFormat,
+  keys: RestoreKeys,
+  manifest: BackupManifest,
+) {
+  if (format === 1) {
+    await readBackupHeader(filePath, keys.keyring);
+    return;
+  }
+  await checkAgeHeader(() => createReadStream(filePath), keys, recipientsOf(manifest));
 }
 
 /** Checks the restored (or any) database against a manifest: tables, row counts, content, migration. */
@@ -162,7 +214,12 @@ async function prepareTarget(targetUrl: string, force: boolean): Promise<void> {
 }
 
 /** Decrypts the file as a stream into pg_restore, in one transaction. */
-async function streamIntoPgRestore(options: RestoreOptions, filePath: string, manifest: BackupManifest) {
+async function streamIntoPgRestore(
+  options: RestoreOptions,
+  filePath: string,
+  format: BackupFormat,
+  manifest: BackupManifest,
+) {
   const archiveMajor = toolMajorVersion(manifest.tools.pgDump) ?? 0;
   const pgRestore = await findPgTool("pg_restore", archiveMajor, options.pgBinDir);
   const { dbname, env } = libpqConnection(options.targetUrl);
@@ -174,10 +231,16 @@ async function streamIntoPgRestore(options: RestoreOptions, filePath: string, ma
     env,
   );
   restore.child.stdout?.resume();
-  const decrypt = createDecryptStream(options.keyring);
   // On a decryption error, kill pg_restore before the pipeline closes its stdin: pg_restore never
   // gets to see the end of its input, so it cannot mistake a cut-off archive for a whole one.
-  decrypt.once("error", () => restore.child.kill("SIGKILL"));
+  const stopRestore = () => restore.child.kill("SIGKILL");
+  let decrypt: Transform | ReturnType<typeof ageDecryptStage>;
+  if (format === "age") {
+    decrypt = ageDecryptStage(options.keys, recipientsOf(manifest), stopRestore);
+  } else {
+    decrypt = createDecryptStream(options.keys.keyring);
+    decrypt.once("error", stopRestore);
+  }
   const totalBytes = manifest.encrypted.bytes;
   let bytesRead = 0;
   const progress = new Transform({
@@ -205,14 +268,28 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const startedAt = Date.now();
   const { filePath, manifestPath } = resolveBackupPaths(options.input);
   const manifest = await readManifest(manifestPath);
+  if (!existsSync(filePath)) {
+    throw new BackupError(
+      "config",
+      `the backup ${filePath} is missing beside its manifest; copy it from where the backup was stored.`,
+    );
+  }
   if (!options.skipChecksum) await verifyChecksum(filePath, manifest);
-  // The header names the key and the format version: refuse both before touching the target.
-  await readBackupHeader(filePath, options.keyring);
+  // The header says who can open the file: refuse a wrong identity or key before touching the target.
+  const format = await detectBackupFormat(filePath);
+  await checkKeysOpen(filePath, format, options.keys, manifest);
   await prepareTarget(options.targetUrl, options.force ?? false);
-  await streamIntoPgRestore(options, filePath, manifest);
+  await streamIntoPgRestore(options, filePath, format, manifest);
   // pg_restore does not gather planner statistics; without them the first queries plan badly.
   await withConnection(options.targetUrl, (client) => client.query("ANALYZE"));
   await options.beforeVerify?.(options.targetUrl);
   const verification = await verifyDatabase(options.targetUrl, manifest);
-  return { filePath, manifest, verification, durationMs: Date.now() - startedAt };
+
+  // ---- After restore, before serving ----------------------------------------------------------
+  // The data now equals the backup as it was dumped (the verification compared it with the
+  // manifest). Steps that must change restored data before the app serves it go here, and only
+  // here, so `npm run restore` and the drill both run them: for example re-applying deletions made
+  // after the backup was taken (issue 20). They run after the verification, which describes the dump.
+
+  return { filePath, format, manifest, verification, durationMs: Date.now() - startedAt };
 }

@@ -12,9 +12,8 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { BackupUploadConfig } from "./config";
 import { BackupError } from "./errors";
-import { readBackupHeader } from "./format";
 import type { BackupManifest } from "./manifest";
-import { verifyChecksum } from "./restore";
+import { detectBackupFormat, verifyChecksum } from "./restore";
 
 export interface BackupUploadResult {
   bucket: string;
@@ -68,7 +67,7 @@ function describeFailure(error: unknown): string {
 
 /**
  * Uploads an encrypted backup, then its manifest (so a manifest in the bucket always has its whole file
- * beside it). Refuses a file that is not in the backup format or does not match its manifest.
+ * beside it). Refuses a file that is not an encrypted backup or does not match its manifest.
  * A failure is a BackupError("upload") naming the object, the cause, what to check, and the local copy.
  */
 export async function uploadBackup(
@@ -77,9 +76,9 @@ export async function uploadBackup(
   onProgress?: (bytesUploaded: number) => void,
 ): Promise<BackupUploadResult> {
   const startedAt = Date.now();
-  // Never upload plaintext: the file must start with the encrypted format's header, and be exactly
-  // the bytes the manifest describes.
-  await readBackupHeader(backup.filePath);
+  // Never upload plaintext: the file must start with an encrypted format's header (age, or format 1),
+  // and be exactly the bytes the manifest describes.
+  await detectBackupFormat(backup.filePath);
   await verifyChecksum(backup.filePath, backup.manifest);
 
   const fileKey = `${config.prefix}${path.basename(backup.filePath)}`;

@@ -10,6 +10,7 @@ import {
   DRILL_LOG,
   type DrillRecord,
   listBackups,
+  MIGRATE_FROM_FORMAT_1,
   readBackupConfig,
   readManifest,
 } from "../backup";
@@ -41,10 +42,11 @@ export const recentBackup: Check = {
   title: "a backup from the last 26 hours",
   async run(ctx) {
     const config = readBackupConfig(ctx.env);
-    if (!config.encryptionKey) {
+    if (!config.encryption) {
       return fail(
-        "BACKUP_ENCRYPTION_KEY is not set: no backup can be made",
-        "Generate one (`openssl rand -base64 32`), keep a copy off the server, set it.",
+        "BACKUP_RECIPIENTS is not set: no backup can be made",
+        "On the restore host, `age-keygen -o backup-identity.txt` (keep a copy offline); set " +
+          "BACKUP_RECIPIENTS here to the public key it prints (docs/RUNBOOK.md).",
       );
     }
     const [newest] = (await listBackups(config.dir)).sort(
@@ -64,6 +66,74 @@ export const recentBackup: Check = {
     if (age > BACKUP_MAX_AGE_MS)
       return fail(`the newest backup is ${formatAge(age)} old (${newest.fileName})`, schedule);
     return pass(`${newest.fileName}, ${formatAge(age)} old, with its manifest`);
+  },
+};
+
+/**
+ * Who can decrypt the backups. The point of public recipients is that the app server holds no key that
+ * reads them, so whoever takes the server cannot read the off-site copies either (decision 0039).
+ */
+export const backupEncryption: Check = {
+  id: "backups.encryption",
+  title: "backups are encrypted to keys this server cannot decrypt with",
+  async run(ctx) {
+    const config = readBackupConfig(ctx.env);
+    if (!config.encryption && config.keyring.size > 0) {
+      // A deployment from before age: BACKUP_ENCRYPTION_KEY alone no longer makes backups.
+      return fail("BACKUP_ENCRYPTION_KEY is set, BACKUP_RECIPIENTS is not", MIGRATE_FROM_FORMAT_1);
+    }
+    if (!config.encryption) {
+      return fail(
+        "BACKUP_RECIPIENTS is not set: no backup can be made",
+        "On the restore host, `age-keygen -o backup-identity.txt`; set BACKUP_RECIPIENTS to its public key.",
+      );
+    }
+    if ("passphrase" in config.encryption) {
+      return warn(
+        "backups are encrypted to BACKUP_PASSPHRASE, which this server holds: whoever takes it can read " +
+          "every backup, the off-site copies included",
+        "Accepted for a small team (lib/backup/README.md, the trade-off); otherwise set BACKUP_RECIPIENTS " +
+          "instead and keep the identity on the restore host.",
+      );
+    }
+    const onServer = [
+      config.identities.length > 0 ? "BACKUP_IDENTITY" : "",
+      config.identityFile ? "BACKUP_IDENTITY_FILE" : "",
+      config.keyring.size > 0 ? "BACKUP_ENCRYPTION_KEY(S)" : "",
+    ].filter(Boolean);
+    const recipients = "recipients" in config.encryption ? config.encryption.recipients.length : 0;
+    if (onServer.length > 0) {
+      return warn(
+        `${onServer.join(", ")} ${onServer.length === 1 ? "is" : "are"} set here: this server can decrypt ` +
+          "backups (a drill on the app server gives that up)",
+        "Keep identities and format-1 keys on the restore host only, and run restores and drills there " +
+          "(docs/RUNBOOK.md). Ignore this when the doctor runs on the restore host itself.",
+      );
+    }
+    return pass(
+      `encrypted to ${recipients} age recipient${recipients === 1 ? "" : "s"}; no key that decrypts them is set here`,
+    );
+  },
+};
+
+/** Format-1 backups need BACKUP_ENCRYPTION_KEY to restore: warn until retention has removed them all. */
+export const backupFormat: Check = {
+  id: "backups.format",
+  title: "every kept backup is an age file",
+  async run(ctx) {
+    const config = readBackupConfig(ctx.env);
+    const format1 = (await listBackups(config.dir)).filter((backup) => backup.format === 1);
+    if (format1.length === 0) return pass(`no format-1 backup is kept in ${config.dir}`);
+    const newest = format1.reduce((a, b) => (a.createdAt > b.createdAt ? a : b));
+    return warn(
+      `${format1.length} kept backup${format1.length === 1 ? " is" : "s are"} in format 1 (${listSome(
+        format1.map((backup) => backup.fileName),
+        2,
+      )}): restoring ${format1.length === 1 ? "it" : "them"} needs BACKUP_ENCRYPTION_KEY`,
+      `Keep BACKUP_ENCRYPTION_KEY(S) on the restore host until retention removes them (the newest, ` +
+        `${newest.fileName}, goes after BACKUP_KEEP_DAILY days and BACKUP_KEEP_WEEKLY weeks), or ` +
+        "delete them once newer age backups and a passing drill exist.",
+    );
   },
 };
 

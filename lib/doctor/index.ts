@@ -15,6 +15,8 @@ import {
 import {
   adminsHaveMfa,
   auditChainsIntact,
+  backupEncryption,
+  backupFormat,
   migrationsApplied,
   noDrift,
   offsiteBackups,
@@ -42,6 +44,8 @@ export const CHECKS: Check[] = [
   sentryConfigured,
   readinessWired,
   recentBackup,
+  backupEncryption,
+  backupFormat,
   recentDrill,
   offsiteBackups,
   migrationsApplied,

@@ -18,7 +18,7 @@ export function serverEnv(): ServerEnv {
 
 /** Names of variables whose values are secrets; the logger scrubs their values from every line. */
 export const SECRET_ENV_NAME =
-  /SECRET|TOKEN|PASSWORD|PRIVATE|_KEYS?$|^DATABASE_URL$|_DSN$|^REDIS_URL$|^SMTP_URL$/;
+  /SECRET|TOKEN|PASSWORD|PASSPHRASE|PRIVATE|_KEYS?$|_IDENTITY$|^DATABASE_URL$|_DSN$|^REDIS_URL$|^SMTP_URL$/;
 
 /**
  * The current values of every secret-looking variable, for the log redactor. A list value such as
@@ -29,7 +29,8 @@ export function secretEnvValues(env: Record<string, string | undefined> = proces
   return Object.entries(env)
     .filter(([name, value]) => SECRET_ENV_NAME.test(name) && !name.startsWith("NEXT_PUBLIC_") && value)
     .flatMap(([, value]) => {
-      const entries = (value as string).split(",").map((entry) => entry.trim());
+      // Commas or lines: BACKUP_IDENTITY may hold one age identity per line, as an identity file does.
+      const entries = (value as string).split(/[,\n]/).map((entry) => entry.trim());
       const keys = entries.map((entry) => entry.slice(entry.indexOf(":") + 1));
       return [...new Set([value as string, ...entries, ...keys])];
     })

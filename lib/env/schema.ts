@@ -1,7 +1,12 @@
 import { z } from "zod";
 import { auditEnvSchema } from "../audit/config";
 import { authEnvSchema, checkAuthEnv } from "../auth/config";
-import { backupEnvSchema, checkBackupKeyIds, checkBackupUploadEnv } from "../backup/config";
+import {
+  backupEnvSchema,
+  checkBackupEncryptionEnv,
+  checkBackupKeyIds,
+  checkBackupUploadEnv,
+} from "../backup/config";
 import { billingEnvSchema, checkBillingEnv } from "../billing/config";
 import { dbEnvSchema } from "../db/config";
 import { jobsEnvSchema } from "../jobs/config";
@@ -83,6 +88,7 @@ export const serverEnvSchema = z.record(z.string(), z.string().optional()).trans
   checkMailEnv(checked, report);
   checkAuthEnv(checked, report);
   checkBackupKeyIds(checked, report);
+  checkBackupEncryptionEnv(checked, report);
   checkBackupUploadEnv(checked, report);
   refineRatelimitEnv(checked, report);
   checkBillingEnv(checked, report);

@@ -1,4 +1,5 @@
-// Backups on the real PostgreSQL: pg_dump → encryption → file → decryption → pg_restore, and the drill.
+// Backups on the real PostgreSQL: pg_dump → age encryption → file → decryption → pg_restore, and the
+// drill; the `age` command line tool restoring the app's backup; format-1 backups still read.
 // Each test file run makes its own source and target databases (scratch databases of the test run).
 
 import { execFile } from "node:child_process";
@@ -8,6 +9,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import PgBoss from "pg-boss";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import {
@@ -16,9 +18,12 @@ import {
   createBackup,
   describeProblems,
   latestDrill,
+  type RestoreKeys,
   readBackupConfig,
+  requireRestoreKeys,
   restoreBackup,
   runDrill,
+  verifyDatabase,
 } from "@/lib/backup";
 import { createPrismaClient } from "@/lib/db";
 import { applyMigrations, readMigrations } from "@/tools/db/apply-migrations";
@@ -31,7 +36,10 @@ const testDatabase = inject("testDatabase");
 // pg_dump refuses the embedded PGlite (PostgreSQL 18): there the tests skip, saying why.
 const toolsPresent = await requirePgDump(testDatabase);
 
-const KEY = randomBytes(32).toString("base64");
+// The operator's key pair: the app server gets the public key, the restore host the identity.
+const IDENTITY = await generateIdentity();
+const RECIPIENT = await identityToRecipient(IDENTITY);
+const KEYS: RestoreKeys = { identities: [IDENTITY], keyring: new Map() };
 
 let source: ScratchDatabase;
 let target: ScratchDatabase;
@@ -40,9 +48,29 @@ let backupDir: string;
 let config: BackupConfig;
 let backup: BackupResult;
 
-/** Config as `npm run backup` reads it from the environment. */
+/** Config as `npm run backup` reads it from the app server's environment: public keys only. */
 function configFor(dir: string, env: Record<string, string> = {}): BackupConfig {
-  return readBackupConfig({ BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, ...env });
+  return readBackupConfig({ BACKUP_DIR: dir, BACKUP_RECIPIENTS: RECIPIENT, ...env });
+}
+
+/** Config of the restore host, which holds the identity (for the drill). */
+const restoreHostConfig = (dir: string, env: Record<string, string> = {}) =>
+  configFor(dir, { BACKUP_IDENTITY: IDENTITY, ...env });
+
+/** Where the age payload's chunks start: after the header's MAC line and the 16-byte nonce. */
+function agePayloadOffset(file: Buffer): number {
+  return file.indexOf("\n", file.indexOf("\n--- ") + 1) + 1 + 16;
+}
+
+/** A copy of the backup's file and manifest in a folder of its own, to damage. */
+async function copyOfBackup(label: string): Promise<{ filePath: string; manifestPath: string }> {
+  const dir = path.join(workDir, label);
+  await mkdir(dir);
+  const filePath = path.join(dir, path.basename(backup.filePath));
+  const manifestPath = path.join(dir, path.basename(backup.manifestPath));
+  await copyFile(backup.filePath, filePath);
+  await copyFile(backup.manifestPath, manifestPath);
+  return { filePath, manifestPath };
 }
 
 const totalRows = ({ manifest }: BackupResult) =>
@@ -130,13 +158,13 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     await target.empty();
   });
 
-  it("writes an encrypted dump and a manifest describing every table, in one snapshot", async () => {
+  it("writes an age file and a manifest describing every table, in one snapshot", async () => {
     const { manifest, filePath, manifestPath } = backup;
-    expect(path.basename(filePath)).toMatch(/^shipshape-\d{8}T\d{6}\.\d{3}Z\.dump\.enc$/);
+    expect(path.basename(filePath)).toMatch(/^shipshape-\d{8}T\d{6}\.\d{3}Z\.dump\.age$/);
     expect(JSON.parse(await readFile(manifestPath, "utf8"))).toEqual(manifest);
     // Encrypted: neither pg_dump's "PGDMP" signature nor any table name is visible.
     const bytes = await readFile(filePath);
-    expect(bytes.subarray(0, 8).toString("ascii")).toBe("SHIPBKUP");
+    expect(bytes.subarray(0, 22).toString("ascii")).toBe("age-encryption.org/v1\n");
     expect(bytes.includes("PGDMP")).toBe(false);
     expect(bytes.includes("Organization")).toBe(false);
     expect(manifest.encrypted.bytes).toBe(bytes.length);
@@ -154,16 +182,20 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     expect(manifest.tables._prisma_migrations?.rows).toBe(migrations.length);
     expect(manifest.database.schemaVersion).toBe(migrations.at(-1)?.name);
     expect(manifest.database.serverVersion).toMatch(/^\d+\.\d+/);
-    expect(manifest.encryption).toMatchObject({ cipher: "AES-256-GCM", keyId: "k1", formatVersion: 1 });
+    expect(manifest).toMatchObject({
+      manifestVersion: 2,
+      encryption: { format: "age-encryption.org/v1", recipients: [RECIPIENT], passphrase: false },
+    });
     expect(manifest.tools.pgDump).toMatch(/^pg_dump \(PostgreSQL\) \d+/);
   });
 
   it("restores into an empty database: every table's rows and content equal the source's", async () => {
-    const { verification } = await restoreBackup({
+    const { verification, format } = await restoreBackup({
       input: backup.filePath,
       targetUrl: target.url,
-      keyring: config.keyring,
+      keys: KEYS,
     });
+    expect(format).toBe("age");
     expect(describeProblems(verification)).toEqual([]);
     expect(verification.ok).toBe(true);
     expect(verification.rows).toBe(totalRows(backup));
@@ -173,68 +205,185 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
   });
 
   it("refuses a checksum mismatch, and with the checksum skipped, the chunk that fails authentication", async () => {
-    const damaged = path.join(workDir, "damaged");
-    await mkdir(damaged);
-    const filePath = path.join(damaged, path.basename(backup.filePath));
-    await copyFile(backup.filePath, filePath);
-    await copyFile(backup.manifestPath, path.join(damaged, path.basename(backup.manifestPath)));
+    const { filePath } = await copyOfBackup("damaged");
     const bytes = await readFile(filePath);
-    // Inside the third chunk (after the 80-byte header and two chunks of 64 KiB plus their tags): two
-    // chunks have already reached pg_restore when decryption fails.
-    const offset = 80 + 2 * (65_536 + 16) + 1000;
+    // Inside the third 64 KiB chunk: two chunks have already reached pg_restore when decryption fails.
+    const offset = agePayloadOffset(bytes) + 2 * (65_536 + 16) + 1000;
     bytes[offset] = (bytes[offset] as number) ^ 0xff;
     await writeFile(filePath, bytes);
 
     const restore = (skipChecksum: boolean) =>
-      restoreBackup({ input: filePath, targetUrl: target.url, keyring: config.keyring, skipChecksum });
+      restoreBackup({ input: filePath, targetUrl: target.url, keys: KEYS, skipChecksum });
     await expect(restore(false)).rejects.toMatchObject({
       code: "checksum-mismatch",
       message: expect.stringContaining("checksum mismatch"),
     });
     await expect(restore(true)).rejects.toMatchObject({
       code: "corrupt",
-      message: expect.stringContaining("chunk 2 failed authentication"),
+      message: expect.stringContaining("failed authentication"),
     });
     // pg_restore ran in one transaction and was stopped: nothing of the two good chunks remains.
     expect(await tablesOf(target.url)).toEqual([]);
   });
 
-  it("names a wrong key and a key id that is not configured, leaving the target untouched", async () => {
-    const restoreWith = (env: Record<string, string>) =>
-      restoreBackup({
-        input: backup.manifestPath,
-        targetUrl: target.url,
-        keyring: readBackupConfig({ BACKUP_DIR: backupDir, ...env }).keyring,
+  it("refuses a truncated backup, at a chunk boundary or inside one, leaving the target untouched", async () => {
+    const { filePath } = await copyOfBackup("truncated");
+    const whole = await readFile(filePath);
+    const cuts = [agePayloadOffset(whole) + 3 * (65_536 + 16), whole.length - 100];
+    for (const cut of cuts) {
+      await writeFile(filePath, whole.subarray(0, cut));
+      await expect(
+        restoreBackup({ input: filePath, targetUrl: target.url, keys: KEYS }),
+      ).rejects.toMatchObject({
+        code: "checksum-mismatch",
       });
+      await expect(
+        restoreBackup({ input: filePath, targetUrl: target.url, keys: KEYS, skipChecksum: true }),
+      ).rejects.toMatchObject({ code: "corrupt" });
+      expect(await tablesOf(target.url)).toEqual([]);
+    }
+  });
+
+  it("refuses a backup whose manifest is missing, before touching the target", async () => {
+    const { filePath, manifestPath } = await copyOfBackup("no-manifest");
+    await rm(manifestPath);
+    await runSql(target.url, 'CREATE TABLE "Stray" (id int)');
     await expect(
-      restoreWith({ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64") }),
+      restoreBackup({ input: filePath, targetUrl: target.url, keys: KEYS, force: true }),
+    ).rejects.toMatchObject({ code: "config", message: expect.stringMatching(/manifest .* is missing/) });
+    expect(await tablesOf(target.url)).toEqual(["Stray"]);
+  });
+
+  it("names a wrong identity, and the recipients the backup is for, leaving the target untouched", async () => {
+    await runSql(target.url, 'CREATE TABLE "Stray" (id int)');
+    const wrong: RestoreKeys = { identities: [await generateIdentity()], keyring: new Map() };
+    await expect(
+      restoreBackup({ input: backup.manifestPath, targetUrl: target.url, keys: wrong, force: true }),
     ).rejects.toMatchObject({
       code: "wrong-key",
-      message: expect.stringContaining("cannot decrypt: wrong BACKUP_ENCRYPTION_KEY for key id k1"),
+      message: expect.stringContaining(
+        `cannot decrypt: none of the configured keys (1 identities) opens this backup (it was encrypted to ${RECIPIENT}`,
+      ),
     });
-    await expect(
-      restoreWith({
-        BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-        BACKUP_ENCRYPTION_KEY_ID: "k2",
-      }),
-    ).rejects.toMatchObject({
+    expect(await tablesOf(target.url)).toEqual(["Stray"]);
+  });
+
+  it("a server configured with recipients only backs up, but cannot restore, saying where restores happen", async () => {
+    const appServer = configFor(path.join(workDir, "app-server"));
+    const made = await createBackup({ databaseUrl: source.url, config: appServer });
+    expect(made.manifest.encryption).toMatchObject({ recipients: [RECIPIENT] });
+    await expect(requireRestoreKeys(appServer)).rejects.toMatchObject({
       code: "key-not-configured",
-      message: expect.stringContaining("cannot decrypt: key id k1 not configured"),
+      message: expect.stringMatching(/no identity is configured on this host.*restore host/),
     });
+    // Even handed no key at all, the library itself opens nothing.
+    await expect(
+      restoreBackup({
+        input: made.filePath,
+        targetUrl: target.url,
+        keys: { identities: [], keyring: new Map() },
+      }),
+    ).rejects.toMatchObject({ code: "wrong-key" });
     expect(await tablesOf(target.url)).toEqual([]);
-    // After a rotation, the old key listed in BACKUP_ENCRYPTION_KEYS still restores old backups.
-    const rotated = await restoreWith({
-      BACKUP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      BACKUP_ENCRYPTION_KEY_ID: "k2",
-      BACKUP_ENCRYPTION_KEYS: `k1:${KEY}`,
+    // The drill on such a server fails before making a backup, and records why.
+    const drillDir = path.join(workDir, "app-server-drill");
+    const record = await runDrill({ databaseUrl: source.url, config: configFor(drillDir) });
+    expect(record).toMatchObject({ ok: false, backupFile: null });
+    expect(record.problems[0]).toMatch(/no identity is configured on this host/);
+  });
+
+  it("the age command line tool restores the app's backup with pg_restore: no Shipshape code needed", async () => {
+    const keyFile = path.join(workDir, "key.txt");
+    await writeFile(keyFile, `# the operator's identity\n${IDENTITY}\n`, { mode: 0o600 });
+    // The checksum with standard tools, as docs/RUNBOOK.md shows it.
+    const { stdout: sum } = await run("sha256sum", [backup.filePath]);
+    expect(sum.split(" ")[0]).toBe(backup.manifest.encrypted.sha256);
+    // Exactly the RUNBOOK's pipe: age decrypts, pg_restore reads the archive from its stdin.
+    await run(
+      "bash",
+      [
+        "-o",
+        "pipefail",
+        "-c",
+        'age -d -i "$KEY" "$FILE" | pg_restore --no-owner --no-acl --single-transaction -d "$TARGET"',
+      ],
+      { env: { ...process.env, KEY: keyFile, FILE: backup.filePath, TARGET: target.url } },
+    );
+    const verification = await verifyDatabase(target.url, backup.manifest);
+    expect(describeProblems(verification)).toEqual([]);
+    expect(verification.ok).toBe(true);
+    expect(await fingerprint(target.url)).toEqual(await fingerprint(source.url));
+  });
+
+  it("still restores a format-1 backup (.dump.enc) during the transition, and says so", async () => {
+    const KEY = randomBytes(32).toString("base64");
+    const dir = path.join(workDir, "format-1");
+    const legacyKey = { id: "k1", key: Buffer.from(KEY, "base64") };
+    const old = await createBackup({
+      databaseUrl: source.url,
+      config: { ...configFor(dir), encryption: { format: "shipshape-v1", key: legacyKey } },
     });
-    expect(rotated.verification.ok).toBe(true);
+    expect(path.basename(old.filePath)).toMatch(/\.dump\.enc$/);
+    expect(old.manifest).toMatchObject({ manifestVersion: 1, encryption: { cipher: "AES-256-GCM" } });
+    const restoreHost = readBackupConfig({ BACKUP_IDENTITY: IDENTITY, BACKUP_ENCRYPTION_KEY: KEY });
+    const restored = await restoreBackup({
+      input: old.manifestPath,
+      targetUrl: target.url,
+      keys: await requireRestoreKeys(restoreHost),
+    });
+    expect(restored.format).toBe(1);
+    expect(restored.verification.ok).toBe(true);
+    // A wrong format-1 key is still named as such, before the target is touched.
+    await expect(
+      restoreBackup({
+        input: old.filePath,
+        targetUrl: target.url,
+        force: true,
+        keys: { identities: [IDENTITY], keyring: new Map([["k1", randomBytes(32)]]) },
+      }),
+    ).rejects.toMatchObject({ code: "wrong-key", message: expect.stringContaining("key id k1") });
+    // The command says which format it read.
+    await target.empty();
+    const cli = await run(
+      process.execPath,
+      [
+        "node_modules/tsx/dist/cli.mjs",
+        "--conditions=react-server",
+        "scripts/restore.ts",
+        old.filePath,
+        "--target",
+        target.url,
+      ],
+      { env: { ...process.env, BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY } },
+    );
+    expect(cli.stdout).toMatch(/^note: this backup is in format 1 .*read during the transition to age/m);
+    expect(cli.stdout).toMatch(/^restore ok: /m);
+  });
+
+  it("encrypts to a passphrase when configured so, and the passphrase restores it", async () => {
+    const passphrase = "four random words here";
+    const dir = path.join(workDir, "passphrase");
+    const made = await createBackup({
+      databaseUrl: source.url,
+      config: { ...configFor(dir), encryption: { format: "age", passphrase, scryptWorkFactor: 12 } },
+    });
+    expect(made.manifest.encryption).toEqual({
+      format: "age-encryption.org/v1",
+      recipients: [],
+      passphrase: true,
+    });
+    const { verification } = await restoreBackup({
+      input: made.filePath,
+      targetUrl: target.url,
+      keys: { identities: [], passphrase, keyring: new Map() },
+    });
+    expect(verification.ok).toBe(true);
   });
 
   it("refuses a non-empty target without force; with force replaces its whole public schema", async () => {
     await runSql(target.url, 'CREATE TABLE "Stray" (id int); INSERT INTO "Stray" VALUES (1)');
     const restore = (force: boolean) =>
-      restoreBackup({ input: backup.filePath, targetUrl: target.url, keyring: config.keyring, force });
+      restoreBackup({ input: backup.filePath, targetUrl: target.url, keys: KEYS, force });
     await expect(restore(false)).rejects.toMatchObject({
       code: "target-not-empty",
       message: expect.stringMatching(/is not empty \(1 tables .* Stray\).*--force/),
@@ -249,7 +398,7 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     const { verification } = await restoreBackup({
       input: backup.filePath,
       targetUrl: target.url,
-      keyring: config.keyring,
+      keys: KEYS,
       beforeVerify: (url) =>
         runSql(
           url,
@@ -270,7 +419,7 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
 
   it("drills: backup, restore into a scratch database, compare, drop, record", async () => {
     const dir = path.join(workDir, "drill-ok");
-    const record = await runDrill({ databaseUrl: source.url, config: configFor(dir) });
+    const record = await runDrill({ databaseUrl: source.url, config: restoreHostConfig(dir) });
     expect(record.problems).toEqual([]);
     expect(record).toMatchObject({
       ok: true,
@@ -295,18 +444,27 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     // An earlier backup of today: with one kept per day, the drill's own backup replaces it.
     const today = new Date().toISOString().slice(0, 10).replaceAll("-", "");
     const earlier = `shipshape-${today}T000000Z`;
-    await writeFile(path.join(dir, `${earlier}.dump.enc`), "");
+    await writeFile(path.join(dir, `${earlier}.dump.age`), "");
     await writeFile(path.join(dir, `${earlier}.manifest.json`), "{}");
+    // On the restore host: the identity file named by --identity, as `age -i` takes it.
+    const keyFile = path.join(workDir, "drill-key.txt");
+    await writeFile(keyFile, `${IDENTITY}\n`, { mode: 0o600 });
     const drilled = await run(
       process.execPath,
-      ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/backup-drill.ts"],
-      { env: { ...process.env, BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, DATABASE_URL: source.url } },
+      [
+        "node_modules/tsx/dist/cli.mjs",
+        "--conditions=react-server",
+        "scripts/backup-drill.ts",
+        "--identity",
+        keyFile,
+      ],
+      { env: { ...process.env, BACKUP_DIR: dir, BACKUP_RECIPIENTS: RECIPIENT, DATABASE_URL: source.url } },
     );
     expect(drilled.stdout).toMatch(/^drill ok: /m);
-    expect(drilled.stdout).toMatch(new RegExp(`^retention: removed ${earlier}\\.dump\\.enc$`, "m"));
-    expect(existsSync(path.join(dir, `${earlier}.dump.enc`))).toBe(false);
+    expect(drilled.stdout).toMatch(new RegExp(`^retention: removed ${earlier}\\.dump\\.age$`, "m"));
+    expect(existsSync(path.join(dir, `${earlier}.dump.age`))).toBe(false);
     const record = await latestDrill(dir);
-    expect(record?.removed).toEqual([`${earlier}.dump.enc`]);
+    expect(record?.removed).toEqual([`${earlier}.dump.age`]);
   });
 
   it("fails the drill when a table changed between restore and comparison, and records why", async () => {
@@ -314,7 +472,7 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     let scratch = "";
     const record = await runDrill({
       databaseUrl: source.url,
-      config: configFor(dir),
+      config: restoreHostConfig(dir),
       beforeCompare: async (url) => {
         scratch = url;
         await runSql(url, `UPDATE "User" SET name = 'tampered' WHERE email = 'member@backup.test'`);
@@ -339,6 +497,7 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
   it("applies the retention policy after a backup: old files and their manifests are deleted", async () => {
     const dir = path.join(workDir, "retention");
     await mkdir(dir);
+    // Format-1 files from before age are subject to the same policy.
     const old = ["20200101T020000Z", "20200102T020000Z", "20200103T020000Z"];
     for (const stamp of old) {
       await writeFile(path.join(dir, `shipshape-${stamp}.dump.enc`), "");
@@ -369,12 +528,12 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     // The commands in package.json: tsx with the react-server condition.
     const cli = (script: string, args: string[], env: Record<string, string | undefined>) =>
       run(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", script, ...args], {
-        env: { ...process.env, BACKUP_DIR: dir, BACKUP_ENCRYPTION_KEY: KEY, ...env },
+        env: { ...process.env, BACKUP_DIR: dir, BACKUP_RECIPIENTS: RECIPIENT, ...env },
       });
 
     const backedUp = await cli("scripts/backup.ts", [], { DATABASE_URL: source.url });
     const summary =
-      /^backup ok: (\S+\.dump\.enc) [\d.]+ (B|KiB|MiB) (\d+) tables (\d+) rows in [\d.]+s$/m.exec(
+      /^backup ok: (\S+\.dump\.age) [\d.]+ (B|KiB|MiB) (\d+) tables (\d+) rows in [\d.]+s$/m.exec(
         backedUp.stdout,
       );
     expect(summary, backedUp.stdout).not.toBeNull();
@@ -383,13 +542,24 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     expect(Number(tables)).toBe(Object.keys(backup.manifest.tables).length);
     expect(Number(rows)).toBe(totalRows(backup));
 
-    const restored = await cli("scripts/restore.ts", [file ?? "", "--target", target.url], {});
+    // The app server's environment (recipients only) cannot restore; the restore host's can.
+    await expect(cli("scripts/restore.ts", [file ?? "", "--target", target.url], {})).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(
+        "restore failed: cannot decrypt: no identity is configured on this host",
+      ),
+    });
+    expect(await tablesOf(target.url)).toEqual([]);
+    const restored = await cli("scripts/restore.ts", [file ?? "", "--target", target.url], {
+      BACKUP_IDENTITY: IDENTITY,
+    });
     expect(restored.stdout).toMatch(/^restore ok: \d+ tables, \d+ rows, migration \S+/m);
+    expect(restored.stdout).not.toMatch(/format 1/);
     await expect(
-      cli("scripts/backup.ts", [], { DATABASE_URL: source.url, BACKUP_ENCRYPTION_KEY: "" }),
+      cli("scripts/backup.ts", [], { DATABASE_URL: source.url, BACKUP_RECIPIENTS: "" }),
     ).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining("backup failed: BACKUP_ENCRYPTION_KEY is not set"),
+      stderr: expect.stringContaining("backup failed: BACKUP_RECIPIENTS is not set"),
     });
   });
 
@@ -412,7 +582,7 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     const { verification } = await restoreBackup({
       input: withQueue.filePath,
       targetUrl: target.url,
-      keyring: config.keyring,
+      keys: KEYS,
     });
     expect(verification.ok).toBe(true);
     expect(await queueSchema(target.url)).toBe(false);
@@ -421,11 +591,11 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     const forced = await restoreBackup({
       input: withQueue.filePath,
       targetUrl: target.url,
-      keyring: config.keyring,
+      keys: KEYS,
       force: true,
     });
     expect(forced.verification.ok).toBe(true);
     expect(await queueSchema(target.url)).toBe(false);
-    expect((await runDrill({ databaseUrl: source.url, config: configFor(queueDir) })).ok).toBe(true);
+    expect((await runDrill({ databaseUrl: source.url, config: restoreHostConfig(queueDir) })).ok).toBe(true);
   });
 });

@@ -7,8 +7,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { recordAuditEvent } from "@/lib/audit";
+import { applyRetention } from "@/lib/backup";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import {
   CHECKS,
@@ -32,6 +34,8 @@ const HOUR_MS = 60 * 60 * 1000;
 const ROOT = process.cwd();
 const AUTH_SECRET = randomBytes(32).toString("base64");
 const BACKUP_KEY = randomBytes(32).toString("base64");
+const BACKUP_IDENTITY = await generateIdentity();
+const BACKUP_RECIPIENT = await identityToRecipient(BACKUP_IDENTITY);
 
 let database: ScratchDatabase;
 let db: PrismaClient;
@@ -57,20 +61,29 @@ function stamp(date: Date): string {
     .replaceAll(/[-:]/g, "");
 }
 
-/** A backup file and its manifest in `dir`, as `npm run backup` names and writes them. */
-async function writeBackup(dir: string, at: Date, options: { manifest?: boolean } = {}): Promise<void> {
+/**
+ * A backup file and its manifest in `dir`, as `npm run backup` names and writes them: an age file, or
+ * with `format1`, one in the format from before age.
+ */
+async function writeBackup(
+  dir: string,
+  at: Date,
+  options: { manifest?: boolean; format1?: boolean } = {},
+): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const file = `shipshape-${stamp(at)}.dump.enc`;
-  await writeFile(path.join(dir, file), "SHIPBKUP");
+  const file = `shipshape-${stamp(at)}.dump.${options.format1 ? "enc" : "age"}`;
+  await writeFile(path.join(dir, file), options.format1 ? "SHIPBKUP" : "age-encryption.org/v1\n");
   if (options.manifest === false) return;
   const manifest = {
-    manifestVersion: 1,
+    manifestVersion: options.format1 ? 1 : 2,
     file,
     createdAt: at.toISOString(),
     durationMs: 1000,
     encrypted: { bytes: 8, sha256: "0".repeat(64) },
     dumpBytes: 8,
-    encryption: { cipher: "AES-256-GCM", formatVersion: 1, keyId: "k1", chunkBytes: 65536 },
+    encryption: options.format1
+      ? { cipher: "AES-256-GCM", formatVersion: 1, keyId: "k1", chunkBytes: 65536 }
+      : { format: "age-encryption.org/v1", recipients: [BACKUP_RECIPIENT], passphrase: false },
     database: { name: "app", serverVersion: "15.0", schemaVersion: "x" },
     tables: { User: { rows: 1, contentHash: "h" } },
     tools: { pgDump: "pg_dump (PostgreSQL) 15.0", node: process.version, shipshape: "shipshape@0.1.0" },
@@ -134,7 +147,7 @@ async function passingOptions(
       TRUSTED_PROXY_COUNT: "1",
       SENTRY_DSN: "https://public@o1.ingest.sentry.io/1",
       NEXT_PUBLIC_SENTRY_DSN: "https://public@o1.ingest.sentry.io/1",
-      BACKUP_ENCRYPTION_KEY: BACKUP_KEY,
+      BACKUP_RECIPIENTS: BACKUP_RECIPIENT,
       BACKUP_DIR: dirs.backupDir,
       BACKUP_S3_BUCKET: "acme-backups",
       BACKUP_S3_REGION: "auto",
@@ -208,7 +221,7 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
     expect(exitCodeOf(results)).toBe(0);
     const report = formatReport(results);
     expect(report).toMatch(/^PASS {2}secrets\.browser-files/m);
-    expect(report).toMatch(/GO: 18 pass, 0 warn, 0 fail$/);
+    expect(report).toMatch(/GO: 20 pass, 0 warn, 0 fail$/);
   }, 120_000);
 
   it("never prints a secret's value, only the variable's name", async () => {
@@ -368,9 +381,72 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
       expect(
         await runOne("backups.recent", {
           ...options,
-          env: { ...options.env, BACKUP_ENCRYPTION_KEY: undefined },
+          env: { ...options.env, BACKUP_RECIPIENTS: undefined },
         }),
-      ).toMatchObject({ status: "fail", reason: expect.stringMatching(/BACKUP_ENCRYPTION_KEY is not set/) });
+      ).toMatchObject({ status: "fail", reason: expect.stringMatching(/BACKUP_RECIPIENTS is not set/) });
+    });
+
+    it("backups.encryption: only format 1's key fails saying how to migrate; a decrypting key on the server warns", async () => {
+      const options = await passingOptions("encryption");
+      expect(await runOne("backups.encryption", options)).toMatchObject({
+        status: "pass",
+        reason: "encrypted to 1 age recipient; no key that decrypts them is set here",
+      });
+      const legacy = await runOne("backups.encryption", {
+        ...options,
+        env: { ...options.env, BACKUP_RECIPIENTS: undefined, BACKUP_ENCRYPTION_KEY: BACKUP_KEY },
+      });
+      expect(legacy).toMatchObject({
+        status: "fail",
+        reason: "BACKUP_ENCRYPTION_KEY is set, BACKUP_RECIPIENTS is not",
+        fix: expect.stringMatching(
+          /age-keygen -o backup-identity\.txt.*set BACKUP_RECIPIENTS.*move BACKUP_ENCRYPTION_KEY/,
+        ),
+      });
+      expect(JSON.stringify(legacy)).not.toContain(BACKUP_KEY);
+      const identityHere = await runOne("backups.encryption", {
+        ...options,
+        env: { ...options.env, BACKUP_IDENTITY: BACKUP_IDENTITY, BACKUP_ENCRYPTION_KEY: BACKUP_KEY },
+      });
+      expect(identityHere).toMatchObject({
+        status: "warn",
+        reason: expect.stringMatching(
+          /^BACKUP_IDENTITY, BACKUP_ENCRYPTION_KEY\(S\) are set here: this server can decrypt/,
+        ),
+      });
+      expect(JSON.stringify(identityHere)).not.toContain(BACKUP_IDENTITY);
+      expect(
+        await runOne("backups.encryption", {
+          ...options,
+          env: {
+            ...options.env,
+            BACKUP_RECIPIENTS: undefined,
+            BACKUP_PASSPHRASE: "a long shared passphrase",
+          },
+        }),
+      ).toMatchObject({
+        status: "warn",
+        reason: expect.stringMatching(/BACKUP_PASSPHRASE, which this server holds/),
+      });
+    });
+
+    it("backups.format: warns while a kept backup is in format 1, passes once retention removed it", async () => {
+      const options = await passingOptions("format");
+      const dir = path.join(workDir, `format-${randomUUID().slice(0, 8)}`);
+      const env = { ...options.env, BACKUP_DIR: dir };
+      await writeBackup(dir, new Date(Date.now() - 8 * 24 * HOUR_MS), { format1: true });
+      await writeBackup(dir, new Date(Date.now() - HOUR_MS));
+      const warned = await runOne("backups.format", { ...options, env });
+      expect(warned).toMatchObject({
+        status: "warn",
+        reason: expect.stringMatching(
+          /^1 kept backup is in format 1 \(shipshape-\S+\.dump\.enc\): restoring it needs BACKUP_ENCRYPTION_KEY$/,
+        ),
+      });
+      expect(exitCodeOf([warned])).toBe(0);
+      // The retention of the next backup removes it (one day kept, no weeks).
+      await applyRetention(dir, { keepDaily: 1, keepWeekly: 0 });
+      expect(await runOne("backups.format", { ...options, env })).toMatchObject({ status: "pass" });
     });
 
     it("backups.drill: the last passing drill is 31 days old; a failed latest drill is a warning", async () => {

@@ -1,22 +1,76 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
-import { readBackupConfig, requireEncryptionKey } from "@/lib/backup";
+import { readBackupConfig, requireEncryption, requireRestoreKeys } from "@/lib/backup";
 import { parseEnv, serverEnvSchema } from "@/lib/env";
 
 const key = () => randomBytes(32).toString("base64");
+const identity = await generateIdentity();
+const recipient = await identityToRecipient(identity);
+const otherRecipient = await identityToRecipient(await generateIdentity());
 
 describe("readBackupConfig", () => {
-  it("has safe defaults and puts the current and the older keys in the keyring", () => {
+  it("has safe defaults; encrypts to the recipients; keeps format 1's keys for restores only", () => {
     const current = key();
     const older = key();
     const config = readBackupConfig({
+      BACKUP_RECIPIENTS: `${recipient},\n ${otherRecipient}`,
       BACKUP_ENCRYPTION_KEY: current,
       BACKUP_ENCRYPTION_KEYS: `k0:${older}`,
     });
     expect(config).toMatchObject({ dir: ".data/backups", keepDaily: 7, keepWeekly: 4 });
-    expect(config.encryptionKey?.id).toBe("k1");
+    expect(config.encryption).toEqual({ format: "age", recipients: [recipient, otherRecipient] });
     expect([...config.keyring.keys()].sort()).toEqual(["k0", "k1"]);
     expect(config.keyring.get("k0")?.toString("base64")).toBe(older);
+  });
+
+  it("refuses what is not an age public key, and never echoes a private key pasted as a recipient", () => {
+    const read = (value: string) => () => readBackupConfig({ BACKUP_RECIPIENTS: value });
+    expect(read("age1notakey")).toThrow(/BACKUP_RECIPIENTS: entry 1 is not an age X25519 public key/);
+    // One changed character: the bech32 checksum fails.
+    const typo = recipient.slice(0, -1) + (recipient.endsWith("q") ? "p" : "q");
+    expect(read(`${recipient} ${typo}`)).toThrow(/entry 2 is not an age X25519 public key/);
+    expect(read(identity)).toThrow(/entry 1 is a private key \(an identity\): put its public key here/);
+    expect(read(identity)).not.toThrow(new RegExp(identity.slice(16, 40)));
+    expect(() => readBackupConfig({ BACKUP_IDENTITY: `${identity}\nAGE-SECRET-KEY-1NOPE` })).toThrow(
+      /BACKUP_IDENTITY: entry 2 is not an age identity/,
+    );
+  });
+
+  it("takes a passphrase instead of recipients, never both, and not a short one", () => {
+    expect(readBackupConfig({ BACKUP_PASSPHRASE: "four random words here" }).encryption).toEqual({
+      format: "age",
+      passphrase: "four random words here",
+    });
+    expect(() =>
+      readBackupConfig({ BACKUP_PASSPHRASE: "four random words here", BACKUP_RECIPIENTS: recipient }),
+    ).toThrow(/BACKUP_PASSPHRASE: is set together with BACKUP_RECIPIENTS/);
+    expect(() => readBackupConfig({ BACKUP_PASSPHRASE: "short" })).toThrow(/at least 16 characters/);
+  });
+
+  it("a host with recipients only cannot decrypt: restores happen where the identity is", async () => {
+    const appServer = readBackupConfig({ BACKUP_RECIPIENTS: recipient });
+    await expect(requireRestoreKeys(appServer)).rejects.toMatchObject({
+      code: "key-not-configured",
+      message: expect.stringMatching(/no identity is configured on this host.*restore host/),
+    });
+    const dir = await mkdtemp(path.join(tmpdir(), "shipshape-identity-"));
+    const file = path.join(dir, "key.txt");
+    await writeFile(file, `# created: today\n# public key: ${recipient}\n${identity}\n`);
+    const restoreHost = readBackupConfig({ BACKUP_IDENTITY_FILE: file });
+    expect((await requireRestoreKeys(restoreHost)).identities).toEqual([identity]);
+    expect((await requireRestoreKeys(appServer, [file])).identities).toEqual([identity]);
+    const broken = path.join(dir, "broken.txt");
+    await writeFile(broken, `${identity}x\n`);
+    const refused = requireRestoreKeys(readBackupConfig({ BACKUP_IDENTITY_FILE: broken }));
+    await expect(refused).rejects.toThrow(/line 1 of the identity file .* is not an age identity/);
+    await expect(refused).rejects.not.toThrow(new RegExp(identity.slice(16, 40)));
+    await expect(requireRestoreKeys(appServer, [path.join(dir, "missing.txt")])).rejects.toThrow(
+      /cannot read the identity file .*missing\.txt \(ENOENT\)/,
+    );
   });
 
   it("names each bad variable without echoing a key", () => {
@@ -41,9 +95,12 @@ describe("readBackupConfig", () => {
     ).toThrow(/BACKUP_ENCRYPTION_KEYS: lists key id k1 with a different key/);
   });
 
-  it("requires a key to make a backup, saying how to make one", () => {
-    expect(() => requireEncryptionKey(readBackupConfig({}))).toThrow(
-      /BACKUP_ENCRYPTION_KEY is not set.*openssl rand -base64 32/,
+  it("requires recipients to make a backup, saying how to make them, and how to leave format 1", () => {
+    expect(() => requireEncryption(readBackupConfig({}))).toThrow(
+      /BACKUP_RECIPIENTS is not set: backups are always encrypted.*age-keygen -o backup-identity\.txt/,
+    );
+    expect(() => requireEncryption(readBackupConfig({ BACKUP_ENCRYPTION_KEY: key() }))).toThrow(
+      /BACKUP_ENCRYPTION_KEY no longer encrypts new backups.*set BACKUP_RECIPIENTS.*move BACKUP_ENCRYPTION_KEY/,
     );
   });
 });
@@ -110,5 +167,12 @@ describe("readBackupConfig: the upload to a bucket (BACKUP_S3_*)", () => {
         BACKUP_S3_BUCKET: "acme-backups",
       }),
     ).toThrow("BACKUP_S3_BUCKET: is set, so BACKUP_S3_REGION");
+    expect(() =>
+      parseEnv(serverEnvSchema, {
+        DATABASE_URL: "postgresql://localhost/app",
+        BACKUP_RECIPIENTS: recipient,
+        BACKUP_PASSPHRASE: "four random words here",
+      }),
+    ).toThrow("BACKUP_PASSPHRASE: is set together with BACKUP_RECIPIENTS");
   });
 });

@@ -173,4 +173,16 @@ describe("secret env values", () => {
     const values = secretEnvValues({ AUTH_ENCRYPTION_KEYS: `k1:${k1}, k2:${k2}` });
     expect(values).toEqual(expect.arrayContaining([k1, k2, `k1:${k1}`]));
   });
+
+  it("treats the backup's decrypting secrets as secrets, each identity of a list on its own, not the public recipients", () => {
+    const identity1 = `AGE-SECRET-KEY-1${"Q".repeat(58)}`;
+    const identity2 = `AGE-SECRET-KEY-1${"P".repeat(58)}`;
+    const values = secretEnvValues({
+      BACKUP_IDENTITY: `# restore host\n${identity1}\n${identity2}`,
+      BACKUP_PASSPHRASE: "correct horse battery staple",
+      BACKUP_RECIPIENTS: `age1${"q".repeat(58)}`,
+    });
+    expect(values).toEqual(expect.arrayContaining([identity1, identity2, "correct horse battery staple"]));
+    expect(values).not.toContain(`age1${"q".repeat(58)}`);
+  });
 });
