@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { generateIdentity, identityToRecipient } from "age-encryption";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { createBackup, readBackupConfig, readManifest, verifyChecksum } from "@/lib/backup";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
@@ -20,7 +21,8 @@ const testDatabase = inject("testDatabase");
 // pg_dump refuses the embedded PGlite (PostgreSQL 18): there the tests skip, saying why.
 const toolsPresent = await requirePgDump(testDatabase);
 
-const KEY = randomBytes(32).toString("base64");
+// The app server's key: public, so nothing here can decrypt what it uploads.
+const RECIPIENT = await identityToRecipient(await generateIdentity());
 const BUCKET = "shipshape-test-backups";
 const ACCESS_KEY_ID = "AKIASHIPSHAPETEST001";
 const SECRET = randomBytes(30).toString("base64");
@@ -34,7 +36,7 @@ let workDir: string;
 function s3Env(dir: string, env: Record<string, string> = {}): Record<string, string> {
   return {
     BACKUP_DIR: dir,
-    BACKUP_ENCRYPTION_KEY: KEY,
+    BACKUP_RECIPIENTS: RECIPIENT,
     BACKUP_S3_BUCKET: BUCKET,
     BACKUP_S3_REGION: "eu-central-1",
     BACKUP_S3_ENDPOINT: s3.url,
@@ -96,7 +98,7 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     expect(sha256(uploaded?.body ?? Buffer.alloc(0))).toBe(sha256(local));
     expect(sha256(local)).toBe(result.manifest.encrypted.sha256);
     // What left the server is the encrypted format, never pg_dump's plain archive.
-    expect(uploaded?.body.subarray(0, 8).toString("ascii")).toBe("SHIPBKUP");
+    expect(uploaded?.body.subarray(0, 22).toString("ascii")).toBe("age-encryption.org/v1\n");
     expect(uploaded?.body.includes("PGDMP")).toBe(false);
     expect(uploaded?.metadata).toEqual({ sha256: result.manifest.encrypted.sha256 });
     expect(s3.object(BUCKET, manifestKey)?.body.equals(await readFile(result.manifestPath))).toBe(true);
@@ -129,7 +131,7 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     const dir = path.join(workDir, "cli");
     const { stdout } = await backupCli(s3Env(dir, { BACKUP_S3_PREFIX: "nightly" }));
     const summary =
-      /^backup ok: (\S+\.dump\.enc) [\d.]+ (?:KiB|MiB) 1 tables 14000 rows in [\d.]+s, uploaded to s3:\/\/([^/\s]+)\/(\S+) \(\+ manifest\) in [\d.]+s$/m.exec(
+      /^backup ok: (\S+\.dump\.age) [\d.]+ (?:KiB|MiB) 1 tables 14000 rows in [\d.]+s, uploaded to s3:\/\/([^/\s]+)\/(\S+) \(\+ manifest\) in [\d.]+s$/m.exec(
         stdout,
       );
     expect(summary, stdout).not.toBeNull();
@@ -137,7 +139,7 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     expect(bucket).toBe(BUCKET);
     expect(key).toBe(`nightly/${path.basename(file)}`);
     expect(sha256(s3.object(BUCKET, key)?.body ?? Buffer.alloc(0))).toBe(sha256(await readFile(file)));
-    expect(s3.object(BUCKET, key.replace(/\.dump\.enc$/, ".manifest.json"))).toBeDefined();
+    expect(s3.object(BUCKET, key.replace(/\.dump\.age$/, ".manifest.json"))).toBeDefined();
   });
 
   it("a bucket answering 500: npm run backup fails saying so, keeps the local backup and deletes nothing", async () => {
@@ -160,17 +162,17 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).not.toContain("backup ok");
     const message =
-      /^backup failed: upload to s3:\/\/shipshape-test-backups\/shipshape-backups\/(shipshape-\d{8}T\d{6}\.\d{3}Z\.dump\.enc) failed \(HTTP 500 InternalError: We encountered an internal error\. Please try again\.\)\. The storage service is failing: the next backup will try again; or copy the local file there yourself\. The local backup is kept: (\S+)\.$/m.exec(
+      /^backup failed: upload to s3:\/\/shipshape-test-backups\/shipshape-backups\/(shipshape-\d{8}T\d{6}\.\d{3}Z\.dump\.age) failed \(HTTP 500 InternalError: We encountered an internal error\. Please try again\.\)\. The storage service is failing: the next backup will try again; or copy the local file there yourself\. The local backup is kept: (\S+)\.$/m.exec(
         failed?.stderr ?? "",
       );
     expect(message, failed?.stderr).not.toBeNull();
     const [, name, kept = ""] = message ?? [];
     expect(path.basename(kept)).toBe(name);
     // The local backup is complete and restorable, and the older ones are still there.
-    const manifest = await readManifest(kept.replace(/\.dump\.enc$/, ".manifest.json"));
+    const manifest = await readManifest(kept.replace(/\.dump\.age$/, ".manifest.json"));
     await expect(verifyChecksum(kept, manifest)).resolves.toBeUndefined();
     expect((await readdir(dir)).sort()).toEqual(
-      [...old, name, name?.replace(/\.dump\.enc$/, ".manifest.json")].sort(),
+      [...old, name, name?.replace(/\.dump\.age$/, ".manifest.json")].sort(),
     );
     expect(s3.keys(BUCKET)).toEqual(keysBefore);
   });
@@ -182,7 +184,7 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     await expect(createBackup({ databaseUrl: source.url, config })).rejects.toMatchObject({
       code: "upload",
       message: expect.stringMatching(
-        /upload to s3:\/\/\S+\.dump\.enc failed \(HTTP 403 AccessDenied: Access Denied\)\. Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY, and that this key may write .* The local backup is kept: /,
+        /upload to s3:\/\/\S+\.dump\.age failed \(HTTP 403 AccessDenied: Access Denied\)\. Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY, and that this key may write .* The local backup is kept: /,
       ),
     });
 
@@ -193,12 +195,12 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
     await expect(createBackup({ databaseUrl: source.url, config })).rejects.toMatchObject({ code: "upload" });
     expect(newRequests(before).map((request) => request.operation)).toContain("AbortMultipartUpload");
     expect(s3.openUploads()).toBe(0);
-    const local = (await readdir(dir)).filter((name) => name.endsWith(".dump.enc"));
+    const local = (await readdir(dir)).filter((name) => name.endsWith(".dump.age"));
     expect(local).toHaveLength(2);
     // Both local backups are kept whole: each still matches its manifest.
     for (const name of local) {
       const file = path.join(dir, name);
-      const manifest = await readManifest(file.replace(/\.dump\.enc$/, ".manifest.json"));
+      const manifest = await readManifest(file.replace(/\.dump\.age$/, ".manifest.json"));
       await expect(verifyChecksum(file, manifest)).resolves.toBeUndefined();
     }
   });

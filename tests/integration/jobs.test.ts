@@ -338,7 +338,10 @@ describe("npm run worker", () => {
       const proc = startWorkerProcess({
         SENTRY_DSN: `http://public@127.0.0.1:${port}/1`,
         BACKUP_DIR: backupDir,
-        // No key: the drill fails at once, a failure the job reports (retryLimit 0: final).
+        // No identity on this (app) server: the drill fails at once, a failure the job reports
+        // (retryLimit 0: final).
+        BACKUP_IDENTITY: "",
+        BACKUP_IDENTITY_FILE: "",
         BACKUP_ENCRYPTION_KEY: "",
       });
       child = proc.child;
@@ -364,7 +367,7 @@ describe("npm run worker", () => {
         { timeout: 30_000, interval: 250 },
       );
       expect(envelope.exception?.values[0]?.value).toMatch(
-        /Restore drill failed: .*BACKUP_ENCRYPTION_KEY is not set/,
+        /Restore drill failed: .*no identity is configured on this host/,
       );
       // The drill was recorded as failed where the doctor reads it.
       expect(await readFile(path.join(backupDir, "drills.jsonl"), "utf8")).toContain('"ok":false');
