@@ -299,16 +299,32 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     const { stdout: sum } = await run("sha256sum", [backup.filePath]);
     expect(sum.split(" ")[0]).toBe(backup.manifest.encrypted.sha256);
     // Exactly the RUNBOOK's pipe: age decrypts, pg_restore reads the archive from its stdin.
-    await run(
-      "bash",
-      [
-        "-o",
-        "pipefail",
-        "-c",
-        'age -d -i "$KEY" "$FILE" | pg_restore --no-owner --no-acl --single-transaction -d "$TARGET"',
-      ],
-      { env: { ...process.env, KEY: keyFile, FILE: backup.filePath, TARGET: target.url } },
-    );
+    const pipe = (file: string) =>
+      run(
+        "bash",
+        [
+          "-o",
+          "pipefail",
+          "-c",
+          'age -d -i "$KEY" "$FILE" | pg_restore --no-owner --no-acl --single-transaction -d "$TARGET"',
+        ],
+        { env: { ...process.env, KEY: keyFile, FILE: file, TARGET: target.url } },
+      );
+    // A damaged copy: age stops at the bad chunk, and the cut-off archive restores nothing.
+    const { filePath: damaged } = await copyOfBackup("damaged-for-age");
+    const bytes = await readFile(damaged);
+    const offset = agePayloadOffset(bytes) + 2 * (65_536 + 16) + 10;
+    bytes[offset] = (bytes[offset] as number) ^ 0x01;
+    await writeFile(damaged, bytes);
+    await expect(pipe(damaged)).rejects.toMatchObject({ stderr: expect.stringMatching(/age: error/) });
+    expect(await tablesOf(target.url)).toEqual([]);
+    // Another identity opens nothing.
+    const otherKey = path.join(workDir, "other-key.txt");
+    await writeFile(otherKey, `${await generateIdentity()}\n`, { mode: 0o600 });
+    await expect(run("age", ["-d", "-i", otherKey, backup.filePath])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/no identity matched any of the recipients/),
+    });
+    await pipe(backup.filePath);
     const verification = await verifyDatabase(target.url, backup.manifest);
     expect(describeProblems(verification)).toEqual([]);
     expect(verification.ok).toBe(true);
