@@ -135,12 +135,13 @@ function describeAgeError(error: unknown, keys: AgeKeys, recipients: readonly st
   if (message.includes("no identity matched")) {
     const encryptedTo =
       recipients.length > 0 ? `it was encrypted to ${recipients.join(", ")}` : "it names its recipients";
-    const have = [
-      keys.identities.length > 0 ? `${keys.identities.length} identities` : "",
-      keys.passphrase ? "BACKUP_PASSPHRASE" : "",
-    ]
-      .filter(Boolean)
-      .join(" and ");
+    const have =
+      [
+        keys.identities.length > 0 ? `${keys.identities.length} identities` : "",
+        keys.passphrase ? "BACKUP_PASSPHRASE" : "",
+      ]
+        .filter(Boolean)
+        .join(" and ") || "none";
     return new BackupError(
       "wrong-key",
       `cannot decrypt: none of the configured keys (${have}) opens this backup (${encryptedTo} in its ` +

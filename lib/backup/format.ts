@@ -1,5 +1,6 @@
-// The encrypted backup file: a header, then the plaintext (a pg_dump archive) in fixed-size chunks,
-// each sealed with AES-256-GCM. Written and read as streams, so a dump of any size passes through a
+// Format 1, Shipshape's own encrypted backup file, from before age (decision 0039): restore still reads
+// it during the transition; only the tests and the bench still write it. A header, then the plaintext
+// (a pg_dump archive) in fixed-size chunks, each sealed with AES-256-GCM. Written and read as streams, so a dump of any size passes through a
 // few chunks of memory. FORMAT.md beside this file is the byte-level specification; keep them in step.
 //
 // Why chunks: one GCM tag over a whole stream can only be checked at the very end, after every
