@@ -1,5 +1,5 @@
-// `npm run backup:drill [-- --server <url>] [--identity <file>]`: backs up DATABASE_URL, restores that backup into a new
-// scratch database (shipshape_drill_<time>) on the same server, compares every table and the migration
+// `npm run backup:drill [-- --server <url>] [--identity <file>] [--backup <file>]`: backs up DATABASE_URL,
+// restores that backup into a new scratch database (shipshape_drill_<time>) on the same server, compares every table and the migration
 // with the backup's manifest, drops the scratch database, and appends the result to
 // <BACKUP_DIR>/drills.jsonl. Run it on a schedule: a backup that was never restored is a hope.
 // Its backup is a real one that stays in BACKUP_DIR, so the retention policy runs as after
@@ -8,8 +8,10 @@
 // --server <url>     a database URL on the server (and as the user) that may CREATE DATABASE, when the
 //                    DATABASE_URL user may not. Default: DATABASE_URL.
 // --identity <file>  an age identity file to decrypt with (besides BACKUP_IDENTITY_FILE); may repeat.
+// --backup <file>    drill an existing backup (.dump.age or its manifest, e.g. last night's, copied
+//                    from the bucket) instead of making one; with --server, DATABASE_URL is not read.
 //
-// It decrypts, so it needs an identity: run it on the restore host (docs/RUNBOOK.md, "Restore drills").
+// It decrypts, so it needs an identity: run it on the restore host (docs/RUNBOOK.md says why).
 //
 // Exit code 0 when the drill passed, 1 when it failed (the problems on stderr).
 
@@ -20,10 +22,15 @@ import { progressLine, requireDatabaseUrl, runCli } from "./backup-cli";
 
 runCli("backup:drill", async () => {
   const { values } = parseArgs({
-    options: { server: { type: "string" }, identity: { type: "string", multiple: true, default: [] } },
+    options: {
+      server: { type: "string" },
+      identity: { type: "string", multiple: true, default: [] },
+      backup: { type: "string" },
+    },
   });
   const config = readBackupConfig();
-  const databaseUrl = requireDatabaseUrl("drill");
+  // With --backup, only the server for the scratch database is needed: --server, else DATABASE_URL.
+  const databaseUrl = values.backup && values.server ? values.server : requireDatabaseUrl("drill");
   const progress = {
     backup: progressLine("drill: backup written"),
     restore: progressLine("drill: restore read"),
@@ -33,6 +40,7 @@ runCli("backup:drill", async () => {
     config,
     serverUrl: values.server,
     identityFiles: values.identity,
+    backup: values.backup,
     onProgress: (phase, bytes) => progress[phase].update(bytes),
   });
   progress.restore.done();

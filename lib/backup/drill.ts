@@ -14,6 +14,7 @@ import path from "node:path";
 import { createBackup } from "./backup";
 import { type BackupConfig, requireRestoreKeys } from "./config";
 import { createDatabase, dropDatabase, withDatabaseName } from "./database";
+import { resolveBackupPaths } from "./manifest";
 import { describeProblems, restoreBackup, type TableMismatch } from "./restore";
 
 export const DRILL_LOG = "drills.jsonl";
@@ -24,6 +25,12 @@ export interface DrillOptions {
   config: BackupConfig;
   /** Identity files to decrypt with, besides the configured ones (the CLI's `--identity`). */
   identityFiles?: readonly string[];
+  /**
+   * An existing backup (its file or manifest) to restore instead of making one: on the restore host,
+   * the app server's own nightly backup as copied from the bucket. No backup is made, so no retention
+   * runs, and `databaseUrl` only names the server when `serverUrl` is not given.
+   */
+  backup?: string;
   /**
    * Any database on the server where the scratch database is created, connected to as a user allowed
    * to CREATE DATABASE. Default: databaseUrl, so the same server and user.
@@ -85,13 +92,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
   try {
     // Before backing up: a host that cannot decrypt learns it at once, not after a whole backup.
     const keys = await requireRestoreKeys(options.config, options.identityFiles);
-    const backup = await createBackup({
-      databaseUrl: options.databaseUrl,
-      config: options.config,
-      onProgress: (bytes) => options.onProgress?.("backup", bytes),
-      // The drill tests restoring; the daily backup is what goes off-site.
-      upload: false,
-    });
+    const backup = options.backup
+      ? { ...resolveBackupPaths(options.backup), removed: [] }
+      : await createBackup({
+          databaseUrl: options.databaseUrl,
+          config: options.config,
+          onProgress: (bytes) => options.onProgress?.("backup", bytes),
+          // The drill tests restoring; the daily backup is what goes off-site.
+          upload: false,
+        });
     record.backupFile = path.basename(backup.filePath);
     record.removed = backup.removed;
     await createDatabase(serverUrl, scratchDatabase);

@@ -37,7 +37,7 @@ import {
 import { findPgTool, libpqConnection, startTool, toolMajorVersion } from "./pg-tools";
 
 export interface RestoreOptions {
-  /** The backup (*.dump.enc) or its manifest (*.manifest.json); the other is found beside it. */
+  /** The backup (*.dump.age, or *.dump.enc from before age) or its manifest; the other is found beside it. */
   input: string;
   targetUrl: string;
   /** What may decrypt it (requireRestoreKeys): age identities or passphrase, format 1's keyring. */

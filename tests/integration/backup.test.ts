@@ -454,6 +454,25 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     expect(await latestDrill(dir)).toEqual(record);
   });
 
+  it("drills an existing backup (the app server's, copied to the restore host) without making one", async () => {
+    const dir = path.join(workDir, "restore-host");
+    const record = await runDrill({
+      // Not read: the scratch database goes on --server, and no backup is made.
+      databaseUrl: "postgresql://nobody@127.0.0.1:1/unused",
+      serverUrl: source.url,
+      config: restoreHostConfig(dir),
+      backup: backup.manifestPath,
+    });
+    expect(record.problems).toEqual([]);
+    expect(record).toMatchObject({
+      ok: true,
+      backupFile: path.basename(backup.filePath),
+      removed: [],
+      rows: totalRows(backup),
+    });
+    expect(await readdir(dir)).toEqual(["drills.jsonl"]);
+  });
+
   it("npm run backup:drill prints each backup the retention policy removed, as npm run backup does", async () => {
     const dir = path.join(workDir, "drill-cli");
     await mkdir(dir);
