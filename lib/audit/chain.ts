@@ -19,7 +19,7 @@ export type AuditChain = "platform" | `platform:${number}` | `org:${string}`;
  * deployment's sign-in rate. Raising it later is safe (new events go to more chains; the old ones
  * still verify); so is lowering it. Each shard is a chain like any other.
  */
-export const PLATFORM_CHAIN_SHARDS = 16;
+export const PLATFORM_CHAIN_SHARDS = 64;
 
 /** The database enum "AuditActorType" (prisma/schema.prisma). */
 export type AuditActorType = "USER" | "SYSTEM" | "ANONYMOUS";
