@@ -747,6 +747,12 @@ describe("npm run audit:verify", () => {
     });
   });
 
+  it("verifies one platform shard by name", async () => {
+    const recorded = await recordAuditEvent(event(null, { action: "auth.sign_in.succeeded" }), testDb());
+    const { stdout } = await verifyScript(recorded.chain);
+    expect(stdout).toMatch(/: \d+ events in 1 chain\(s\), no broken link\./);
+  });
+
   it("exits 2 with the expected form when --chain is malformed", async () => {
     await expect(verifyScript("acme")).rejects.toMatchObject({
       code: 2,
