@@ -9,6 +9,11 @@
 // The rate limiter uses its in-memory store here (REDIS_URL is unset): bench/ratelimit-overhead.ts
 // measures what Redis adds.
 // Run: npx tsx bench/guard-overhead.ts (without --conditions=react-server: see below)
+// Over HTTP: add `--http` (build first: flock /tmp/shipshape-build.lock npx next build). The same
+// guarded route is then called on `npm start` (127.0.0.1:BENCH_HTTP_PORT, default 3432) with the rate
+// limiter on Redis (REDIS_URL, default redis://127.0.0.1:6379), through proxy.ts, Next's router and
+// the Node HTTP stack, against /api/health on the same server (the wrapper with nothing behind it:
+// what any request costs there). 400 members, so no one reaches the per-user limit.
 // It creates and drops its own database on the server of BENCH_DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/postgres). Prints a table; asserts nothing.
 import { spawnSync } from "node:child_process";
@@ -37,9 +42,13 @@ register(
 );
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
-const MEMBERS = 40;
-const CALLS_PER_ROUND = 1_000;
-const ROUNDS = 5;
+const OVER_HTTP = process.argv.includes("--http");
+const HTTP_PORT = Number(process.env.BENCH_HTTP_PORT || 3432);
+const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const MEMBERS = OVER_HTTP ? 400 : 40;
+// Fewer over HTTP: each call costs a whole request on the server, and the run must fit the rate-limit window.
+const CALLS_PER_ROUND = OVER_HTTP ? 200 : 1_000;
+const ROUNDS = OVER_HTTP ? 3 : 5;
 const CONCURRENCY = 8;
 
 async function admin(sql: string): Promise<void> {
@@ -61,6 +70,8 @@ process.env.DATABASE_URL = url.toString();
 process.env.DATABASE_POOL_MAX = "10";
 process.env.LOG_LEVEL = "warn";
 process.env.APP_URL = "http://127.0.0.1:3000";
+// The server of the HTTP variant must accept the cookies minted here: one secret for both.
+process.env.AUTH_SECRET = randomBytes(32).toString("base64");
 delete process.env.REDIS_URL;
 delete process.env.UPSTASH_REDIS_REST_URL;
 
@@ -72,6 +83,8 @@ const { currentUserFromRequest, readAuthConfig, sessionCookieName, startSession 
 const { disconnectDb, getDb } = await import("../lib/db");
 const { getProject } = await import("../lib/orgs");
 const { GET: guardedRoute } = await import("../app/api/orgs/[org]/projects/[projectId]/route");
+const { startNextServer } = await import("./support/next-server");
+let server: Awaited<ReturnType<typeof startNextServer>> | undefined;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -124,11 +137,28 @@ try {
     return bare(req, call);
   };
   const guarded = (req: Request) => guardedRoute(req, params);
-  const cases: Record<string, (req: Request, call: number) => Promise<Response>> = {
+  type Case = (req: Request, call: number) => Promise<Response>;
+  let cases: Record<string, Case> = {
     "bare handler (same query)": bare,
     "session lookup + handler": sessionOnly,
     "route() guard + handler": guarded,
   };
+  let baseCase = "bare handler (same query)";
+  if (OVER_HTTP) {
+    server = await startNextServer(HTTP_PORT, {
+      DATABASE_URL: url.toString(),
+      DATABASE_POOL_MAX: "10",
+      REDIS_URL,
+      AUTH_SECRET: process.env.AUTH_SECRET as string,
+    });
+    const base = server.url;
+    const overHttp: Case = (req) => fetch(`${base}${new URL(req.url).pathname}`, { headers: req.headers });
+    baseCase = "GET /api/health over HTTP";
+    cases = {
+      [baseCase]: () => fetch(`${base}/api/health`),
+      "GET project over HTTP (proxy.ts, route() guard, Redis limit, query)": overHttp,
+    };
+  }
 
   let calls = 0;
   /** One round: CALLS_PER_ROUND calls over `workers` loops. Per-call µs, and calls per second. */
@@ -166,7 +196,7 @@ try {
         samples.get(key)?.rates.push(result.perSecond);
       }
     }
-    const baseRate = percentile(samples.get("bare handler (same query)")?.rates ?? [], 50);
+    const baseRate = percentile(samples.get(baseCase)?.rates ?? [], 50);
     for (const [key, sample] of samples) {
       const rate = percentile(sample.rates, 50);
       rows.push({
@@ -175,7 +205,7 @@ try {
         "calls/s": rate.toFixed(0),
         "p50 µs": percentile(sample.durations, 50).toFixed(0),
         "p99 µs": percentile(sample.durations, 99).toFixed(0),
-        "throughput vs bare": (rate / baseRate).toFixed(2),
+        [`throughput vs ${OVER_HTTP ? "health" : "bare"}`]: (rate / baseRate).toFixed(2),
       });
     }
   }
@@ -184,6 +214,7 @@ try {
     `${ROUNDS} rounds of ${CALLS_PER_ROUND} calls per case and concurrency, after a warm-up round; calls/s is the median round.`,
   );
 } finally {
+  await server?.stop();
   await disconnectDb();
   await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }

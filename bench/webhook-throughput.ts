@@ -12,6 +12,10 @@
 // After each round it counts the effects (StripeEvent rows, audit entries, billing rows) and says
 // whether they are exact: one per distinct event, none per duplicate.
 // Run: npx tsx --conditions=react-server bench/webhook-throughput.ts
+// Over HTTP: add `--http` (build first: flock /tmp/shipshape-build.lock npx next build). The
+// deliveries and the /api/health probes then go to `npm start` on 127.0.0.1:BENCH_HTTP_PORT (default
+// 3431) over keep-alive connections, with REDIS_URL as given (else the memory limiter); the plain
+// INSERT baseline stays in this process.
 // It creates and drops its own database on the server of BENCH_DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/postgres). Prints a table; asserts nothing.
 import { randomBytes } from "node:crypto";
@@ -33,10 +37,13 @@ import {
   type TestEvent,
 } from "../tests/support/stripe-events";
 import { applyMigrations } from "../tools/db/apply-migrations";
+import { type NextServer, startNextServer } from "./support/next-server";
 
 const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const CONCURRENCY = 20;
 const ROUNDS = 3;
+const OVER_HTTP = process.argv.includes("--http");
+const HTTP_PORT = Number(process.env.BENCH_HTTP_PORT || 3431);
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: SERVER_URL });
@@ -108,9 +115,19 @@ const { verifyStripeEvent } = await import("../lib/billing");
 const { disconnectDb } = await import("../lib/db");
 // The app client's default pool size (DATABASE_POOL_MAX): the baseline gets as many connections.
 const db = createPrismaClient({ DATABASE_URL: url.toString(), DATABASE_POOL_MAX: 10 });
+let server: NextServer | undefined;
 
 try {
   await applyMigrations({ databaseUrl: url.toString() });
+  if (OVER_HTTP) {
+    server = await startNextServer(HTTP_PORT, {
+      ...billingEnv(),
+      ALLOW_TEST_KEYS_IN_PRODUCTION: "true",
+      DATABASE_URL: url.toString(),
+      ...(process.env.REDIS_URL ? {} : { RATE_LIMIT_ALLOW_MEMORY: "true" }),
+    });
+  }
+  const serverUrl = server?.url;
   await db.$executeRawUnsafe("CREATE TABLE bench_plain (id text PRIMARY KEY, payload jsonb NOT NULL)");
 
   /** `orgs` organizations with a Stripe customer each, and 4 events per organization in order. */
@@ -145,13 +162,22 @@ try {
   }
 
   const deliver = (event: TestEvent) => async () => {
-    const response = await POST(signedDelivery(event));
+    const request = signedDelivery(event);
+    const response = serverUrl
+      ? await fetch(`${serverUrl}/api/webhooks/stripe`, {
+          method: "POST",
+          headers: request.headers,
+          body: await request.text(),
+        })
+      : await POST(request);
     if (response.status !== 200)
       throw new Error(`delivery answered ${response.status}: ${await response.text()}`);
     return (await response.json()) as { status: string };
   };
   const healthProbe = async () => {
-    const response = await health(new Request("http://localhost/api/health"));
+    const response = serverUrl
+      ? await fetch(`${serverUrl}/api/health`)
+      : await health(new Request("http://localhost/api/health"));
     if (response.status !== 200) throw new Error(`health answered ${response.status}`);
     await response.json();
   };
@@ -233,9 +259,11 @@ try {
   console.table(rows);
   console.log(
     `Median of ${ROUNDS} rounds after one warm-up, ${CONCURRENCY} deliveries at a time, app pool of ` +
-      `${process.env.DATABASE_POOL_MAX ?? 10} connections.`,
+      `${process.env.DATABASE_POOL_MAX ?? 10} connections, ` +
+      `${serverUrl ? `over HTTP to npm start (${process.env.REDIS_URL ? "Redis" : "memory"} rate limits)` : "in process"}.`,
   );
 } finally {
+  await server?.stop();
   await db.$disconnect();
   await disconnectDb();
   await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

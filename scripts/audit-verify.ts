@@ -4,7 +4,8 @@
 //
 // Database: DATABASE_URL (from the environment or the .env files), else the embedded database of a
 // running `npm run dev`.
-// Options: --chain <chain> verifies one chain only: "platform" or "org:<orgId>".
+// Options: --chain <chain> verifies one chain only: "platform:<shard>" (a platform shard,
+// decision 0036), "platform" (the platform's events from before the shards) or "org:<orgId>".
 // Exit codes: 0 every chain verified, 1 a chain is broken, 2 the check could not run.
 
 import { parseArgs } from "node:util";
@@ -13,7 +14,8 @@ import { createPrismaClient } from "../lib/db";
 import { redactUrl } from "../tools/db/apply-migrations";
 import { NO_DATABASE_MESSAGE, scriptDatabaseUrl } from "./script-database";
 
-const CHAIN = /^(platform|org:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const CHAIN =
+  /^(platform|platform:[0-9]{1,4}|org:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 async function main(): Promise<number> {
   let chain: string | undefined;
@@ -25,7 +27,7 @@ async function main(): Promise<number> {
   }
   if (chain !== undefined && !CHAIN.test(chain)) {
     console.error(
-      `--chain must be "platform" or "org:<orgId>" (a lowercase UUID), got ${JSON.stringify(chain)}.`,
+      `--chain must be "platform:<shard>", "platform" or "org:<orgId>" (a lowercase UUID), got ${JSON.stringify(chain)}.`,
     );
     return 2;
   }

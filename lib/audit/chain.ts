@@ -2,11 +2,24 @@
 // appending (record.ts) and verifying (verify.ts). Changing anything here changes every hash, so
 // every stored chain would fail verification: the unit tests pin the format with a fixed vector.
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomInt } from "node:crypto";
 import { canonicalJson } from "./canonical-json";
 
-/** A chain: "platform" for events of no organization, "org:<orgId>" for one organization's. */
-export type AuditChain = "platform" | `org:${string}`;
+/**
+ * A chain: "org:<orgId>" for one organization's events, "platform:<shard>" (0 to
+ * PLATFORM_CHAIN_SHARDS - 1) for events of no organization. "platform" is the one platform chain of
+ * the events recorded before the platform was sharded (decision 0036): it still verifies, and gets no
+ * new events.
+ */
+export type AuditChain = "platform" | `platform:${number}` | `org:${string}`;
+
+/**
+ * How many chains the events of no organization are spread over (decision 0036). Every sign-in,
+ * failed sign-in, sign-up and reset is such an event, so one chain (one lock) would cap the whole
+ * deployment's sign-in rate. Raising it later is safe (new events go to more chains; the old ones
+ * still verify); so is lowering it. Each shard is a chain like any other.
+ */
+export const PLATFORM_CHAIN_SHARDS = 64;
 
 /** The database enum "AuditActorType" (prisma/schema.prisma). */
 export type AuditActorType = "USER" | "SYSTEM" | "ANONYMOUS";
@@ -35,8 +48,20 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 export const AUDIT_HASH_VERSION = 2;
 export const AUDIT_HASH_VERSIONS = [1, 2] as const;
 
-export function auditChainOf(orgId: string | null): AuditChain {
-  return orgId === null ? "platform" : `org:${orgId}`;
+/**
+ * The chain an event goes to: its organization's, else a platform shard picked by a stable hash of
+ * the user the event is about (`subject`: the acting user, else the user it was done to), so one
+ * user's platform events stay in one chain, in order. An event about no user (a failed sign-in for
+ * an unknown address, a system job's) goes to a random shard: a flood of them, whatever addresses
+ * it comes from, spreads over every shard instead of queueing behind one lock.
+ */
+export function auditChainOf(orgId: string | null, subject: string | null = null): AuditChain {
+  if (orgId !== null) return `org:${orgId}`;
+  const shard =
+    subject === null
+      ? randomInt(PLATFORM_CHAIN_SHARDS)
+      : createHash("sha256").update(subject, "utf8").digest().readUInt32BE(0) % PLATFORM_CHAIN_SHARDS;
+  return `platform:${shard}`;
 }
 
 /** The fields an event's hash covers: all of them except the hash itself. */

@@ -10,6 +10,7 @@ export {
   auditEventHash,
   type ChainedEvent,
   GENESIS_HASH,
+  PLATFORM_CHAIN_SHARDS,
   PSEUDONYM_PREFIX,
 } from "./chain";
 export { type AuditConfig, auditEnvSchema } from "./config";

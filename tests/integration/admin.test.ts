@@ -13,7 +13,7 @@ import {
   resendVerification,
   SelfDisableError,
 } from "@/lib/admin";
-import { listAuditEvents, verifyAuditChains } from "@/lib/audit";
+import { auditChainOf, listAuditEvents, verifyAuditChains } from "@/lib/audit";
 import {
   checkSession,
   encryptSecret,
@@ -94,9 +94,11 @@ describe("disable, enable and force sign-out", () => {
       actorId: admin.id,
       actorIp: "198.51.100.20",
       orgId: null,
-      chain: "platform",
+      chain: auditChainOf(null, admin.id),
     });
-    expect(await verifyAuditChains({ chain: "platform", db: testDb() })).toMatchObject({ ok: true });
+    expect(await verifyAuditChains({ chain: auditChainOf(null, admin.id), db: testDb() })).toMatchObject({
+      ok: true,
+    });
 
     // Enabling lets the user back in with a new session; the old ones stay ended.
     expect(await enableUser(actorOf(admin), user.id, testDb())).toMatchObject({

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { GET as exportPlatformAudit } from "@/app/api/admin/audit/export/route";
 import { GET as exportOrgAudit } from "@/app/api/orgs/[org]/audit/export/route";
-import { recordAuditEvent } from "@/lib/audit";
+import { auditChainOf, recordAuditEvent } from "@/lib/audit";
 import { putOnPaidPlan } from "../support/billing";
 import { testDb } from "../support/db";
 import { appRequest, sessionCookieFor } from "../support/sessions";
@@ -156,7 +156,7 @@ describe("GET /api/admin/audit/export", () => {
     const audit = await testDb().auditEvent.findFirstOrThrow({
       where: { action: "audit.exported", actorId: admin.id },
     });
-    expect(audit).toMatchObject({ chain: "platform", orgId: null });
+    expect(audit).toMatchObject({ chain: auditChainOf(null, admin.id), orgId: null });
     expect(audit.metadata).toMatchObject({ scope: "platform", filter: { orgId: org.id }, rows: 2 });
   });
 });

@@ -153,15 +153,15 @@ describe("recordAuditEvent and verifyAuditChains", () => {
     expect(await recordAuditEvent(event(orgId.toUpperCase()), testDb())).toMatchObject({ chain, seq: 2 });
   });
 
-  it("puts events of no organization on the platform chain", async () => {
+  it("puts events of no organization on a platform shard's chain", async () => {
     const recorded = await recordAuditEvent(
       event(null, { action: "admin.user.disabled", target: { type: "user", id: randomUUID() } }),
       testDb(),
     );
-    expect(recorded.chain).toBe("platform");
+    expect(recorded.chain).toMatch(/^platform:\d+$/);
     const row = await testDb().auditEvent.findUniqueOrThrow({ where: { id: recorded.id } });
     expect(row.orgId).toBeNull();
-    expect(await verifyAuditChains({ chain: "platform", db: testDb() })).toMatchObject({ ok: true });
+    expect(await verifyAuditChains({ chain: recorded.chain, db: testDb() })).toMatchObject({ ok: true });
   });
 
   it("keeps organization chains independent: each counts from 1, and a break in one leaves the other valid", async () => {
@@ -705,7 +705,7 @@ describe("recordSecurityEvent", () => {
       expect.objectContaining({
         event: "auth.sign_in.failed",
         ip: "198.51.100.23",
-        audit: { eventId: recorded.id, chain: "platform", seq: recorded.seq, hash: recorded.hash },
+        audit: { eventId: recorded.id, chain: recorded.chain, seq: recorded.seq, hash: recorded.hash },
       }),
       "security event auth.sign_in.failed",
     );
@@ -747,10 +747,16 @@ describe("npm run audit:verify", () => {
     });
   });
 
+  it("verifies one platform shard by name", async () => {
+    const recorded = await recordAuditEvent(event(null, { action: "auth.sign_in.succeeded" }), testDb());
+    const { stdout } = await verifyScript(recorded.chain);
+    expect(stdout).toMatch(/: \d+ events in 1 chain\(s\), no broken link\./);
+  });
+
   it("exits 2 with the expected form when --chain is malformed", async () => {
     await expect(verifyScript("acme")).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('--chain must be "platform" or "org:<orgId>"'),
+      stderr: expect.stringContaining('--chain must be "platform:<shard>", "platform" or "org:<orgId>"'),
     });
   });
 });

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { disableUser, enableUser } from "@/lib/admin";
 import {
+  auditChainOf,
   exportAuditEventsCsv,
   listAuditEvents,
   recordAuditEvent,
@@ -281,21 +282,24 @@ describe("the hard delete", () => {
 
     expect(await rowsMentioning([user.id, user.email])).toEqual({});
     // The chains this user's events are in (other test files tamper with chains of their own on purpose).
-    for (const chain of ["platform", `org:${solo.id}`, `org:${shared.id}`]) {
+    for (const chain of [auditChainOf(null, user.id), `org:${solo.id}`, `org:${shared.id}`]) {
       expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: true, chains: 1 });
     }
 
-    // Their audit history stays, under the pseudonym; the deletion itself is on the platform chain.
+    // Their audit history stays, under the pseudonym; the deletion itself is on a platform shard (the
+    // one its target, the pseudonym, picks).
     const pseudonym = auditPseudonym(user.id);
     expect(await testDb().auditEvent.count({ where: { actorId: pseudonym } })).toBe(eventsByUser);
-    expect(
-      await testDb().auditEvent.findFirst({ where: { action: "account.deleted", targetId: pseudonym } }),
-    ).toMatchObject({
-      chain: "platform",
+    const deletion = await testDb().auditEvent.findFirst({
+      where: { action: "account.deleted", targetId: pseudonym },
+    });
+    expect(deletion).toMatchObject({
+      chain: auditChainOf(null, pseudonym),
       actorType: "SYSTEM",
       actorId: "account-deletion",
       metadata: expect.objectContaining({ auditEventsPseudonymized: eventsByUser, organizationsDeleted: 1 }),
     });
+    expect(await verifyAuditChains({ chain: deletion?.chain, db: testDb() })).toMatchObject({ ok: true });
     // The org only they were in went, with its project; the shared org and its project stay.
     expect(await testDb().organization.findUnique({ where: { id: solo.id } })).toBeNull();
     expect(await testDb().project.findUnique({ where: { id: soloProject.id } })).toBeNull();
@@ -466,7 +470,7 @@ describe("the hard delete", () => {
     await hardDeleteAccount(user.id, { now: afterGrace() });
 
     expect(await rowsMentioning([user.id, user.email])).toEqual({});
-    for (const chain of ["platform", `org:${team.id}`, `org:${club.id}`]) {
+    for (const chain of [auditChainOf(null, user.id), `org:${team.id}`, `org:${club.id}`]) {
       expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: true, chains: 1 });
     }
     // The events stay, about the pseudonym; the rest of what they said (roles, membership) too.
