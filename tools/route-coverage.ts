@@ -1,7 +1,8 @@
 // Finds every endpoint of the app (each export of app/**/route.ts, each export of a "use server"
-// file) and the declaration the lib/http wrapper attached to it. The coverage test fails on any
-// problem; `npm run doctor` reports the same list. An endpoint nobody wrapped can't hide: it shows
-// up here as "not wrapped".
+// file) and the declaration the lib/http wrapper attached to it, and every page (app/**/page.tsx)
+// with the gate it calls. The coverage test fails on any problem; `npm run doctor` reports the same
+// list. An endpoint nobody wrapped can't hide: it shows up here as "not wrapped"; nor can a page
+// that forgot its gate: every page calls one unless its area or the page itself is listed public.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -158,4 +159,82 @@ export async function scanEndpoints(root: string = process.cwd()): Promise<Endpo
     }
   }
   return reports.sort((a, b) => a.file.localeCompare(b.file) || a.exportName.localeCompare(b.exportName));
+}
+
+/** The page gates of lib/http (`@/lib/http`): a page that calls one of them checks who is signed in. */
+export const PAGE_GATES = ["requirePageUser", "requirePageMember", "requirePagePlatformAdmin"] as const;
+
+/**
+ * Areas whose pages are for people who are not signed in, and why. Everywhere else a page must call
+ * a gate: a new area is signed in until it is listed here (fail closed).
+ */
+export const PUBLIC_PAGE_AREAS: Record<string, string> = {
+  "app/(auth)/":
+    "signing in and up, and the emailed links: for people not signed in (reauth and the MFA challenge call the gate themselves)",
+  "app/(marketing)/": "the public site",
+  "app/dev/": "the development mailbox: 404 when NODE_ENV is production",
+  "app/test-support/": "pages for the e2e tests: 404 unless ENABLE_TEST_ROUTES=true",
+};
+
+/** Single pages in a signed-in area that are public on purpose, and why. */
+export const PUBLIC_PAGES: Record<string, string> = {
+  "app/(app)/account/deletion/scheduled/page.tsx":
+    "shown after a deletion request signed the person out; it only echoes the date in its URL",
+  "app/(app)/invitations/[token]/page.tsx":
+    "opened from the invitation email, signed in or not; joining is acceptInvitationAction, a wrapped action that checks the user",
+};
+
+export type PageReport = {
+  /** Path relative to the repository root. */
+  file: string;
+  /** The gate the page calls, "public: <why>" for a listed public page, or null. */
+  gate: string | null;
+  problem: string | null;
+};
+
+/** The source without its comments, so a commented-out gate doesn't count. */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/[^\n]*/g, "$1");
+}
+
+/**
+ * Every page under `root`/app and the gate it calls. Reads the source (no import): a page calls a
+ * gate when its code (comments aside) has `requirePageUser(`, `requirePageMember(` or
+ * `requirePagePlatformAdmin(`. A layout's gate doesn't count: layouts don't re-run on every
+ * navigation, so each page gates itself (AGENTS.md rule 3).
+ */
+export function scanPages(root: string = process.cwd()): PageReport[] {
+  const reports: PageReport[] = [];
+  const appDir = path.join(root, "app");
+  if (!existsSync(appDir)) return reports;
+  for (const file of sourceFiles(appDir)) {
+    if (path.basename(file) !== "page.tsx") continue;
+    const relative = path.relative(root, file).split(path.sep).join("/");
+    const code = withoutComments(readFileSync(file, "utf8"));
+    const gate = PAGE_GATES.find((name) => new RegExp(`\\b${name}\\s*\\(`).test(code));
+    const publicArea = Object.entries(PUBLIC_PAGE_AREAS).find(([area]) => relative.startsWith(area));
+    const publicWhy = PUBLIC_PAGES[relative] ?? publicArea?.[1];
+    if (gate) reports.push({ file: relative, gate, problem: null });
+    else if (publicWhy) reports.push({ file: relative, gate: `public: ${publicWhy}`, problem: null });
+    else {
+      reports.push({
+        file: relative,
+        gate: null,
+        problem: `calls no page gate: call ${PAGE_GATES.join(", ")} from @/lib/http (or list it public in tools/route-coverage.ts, with the reason)`,
+      });
+    }
+  }
+  return reports.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/** Endpoints and pages in one list, as the doctor reports them (a page's exportName is "(page)"). */
+export async function scanEndpointsAndPages(
+  root: string = process.cwd(),
+): Promise<{ file: string; exportName: string; problem: string | null }[]> {
+  const pages = scanPages(root).map((page) => ({
+    file: page.file,
+    exportName: "(page)",
+    problem: page.problem,
+  }));
+  return [...(await scanEndpoints(root)), ...pages];
 }

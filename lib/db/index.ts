@@ -2,10 +2,12 @@ import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { type DbConfig, readDbConfig } from "./config";
 import { PrismaClient } from "./generated/client";
+import { secretColumns } from "./secret-columns";
 
 export type { DbConfig } from "./config";
 export { dbEnvSchema } from "./config";
 export { AuthTokenPurpose, Prisma, PrismaClient, Role } from "./generated/client";
+export { secretColumns } from "./secret-columns";
 export {
   DATABASE_RETRY_AFTER_SECONDS,
   DATABASE_UNAVAILABLE_DIGEST,
@@ -16,6 +18,7 @@ export {
 /**
  * Builds a Prisma client over node-postgres. The pool size follows the backend: PGlite serves one
  * protocol conversation at a time, so its runner sets DATABASE_POOL_MAX=1; PostgreSQL gets 10.
+ * Secret columns (`secretColumns`) are left out of every result unless a query selects them.
  */
 export function createPrismaClient(
   config: Pick<DbConfig, "DATABASE_URL" | "DATABASE_POOL_MAX">,
@@ -29,7 +32,7 @@ export function createPrismaClient(
     // would store timestamptz values hours off (and break the audit log's hashes).
     options: "-c TimeZone=UTC",
   });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter, omit: secretColumns });
 }
 
 // One client per process. Next.js dev re-evaluates modules on every edit, so the client is kept on

@@ -158,23 +158,27 @@ export const noTestKeys: Check = {
 
 export const routesWrapped: Check = {
   id: "authz.routes",
-  title: "every endpoint goes through the wrapper",
+  title: "every endpoint goes through the wrapper, every signed-in page calls a gate",
   async run(ctx) {
     if (!ctx.scanEndpoints) {
       return warn("not checked: no route-coverage scan given", "Run the doctor with `npm run doctor`.");
     }
-    const endpoints = await ctx.scanEndpoints(ctx.root);
-    const problems = endpoints.filter((endpoint) => endpoint.problem !== null);
+    // The scan lists pages too (exportName "(page)"): a page outside the public areas without a gate.
+    const scanned = await ctx.scanEndpoints(ctx.root);
+    const problems = scanned.filter((entry) => entry.problem !== null);
     if (problems.length > 0) {
       return fail(
-        `${problems.length} endpoint(s): ${listSome(
+        `${problems.length} endpoint(s) or page(s): ${listSome(
           problems.map((e) => `${e.file} ${e.exportName}: ${e.problem}`),
           2,
         )}`,
-        "Build each with route()/action() from lib/http, declaring auth, permission, rate limit and input.",
+        "Build each endpoint with route()/action() from lib/http, declaring auth, permission, rate limit and input; call requirePageUser, requirePageMember or requirePagePlatformAdmin in each signed-in page.",
       );
     }
-    return pass(`${endpoints.length} endpoints, each wrapped with its auth, rate limit and input declared`);
+    const pages = scanned.filter((entry) => entry.exportName === "(page)").length;
+    return pass(
+      `${scanned.length - pages} endpoints, each wrapped with its auth, rate limit and input declared; ${pages} pages, each gated or public by a listed reason`,
+    );
   },
 };
 

@@ -41,7 +41,10 @@ describe("change password", () => {
     });
     await result.background;
 
-    const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const after = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(await verifyPassword(after.passwordHash as string, NEW_PASSWORD)).toBe(true);
     expect(result.sessionVersion).toBe(after.sessionVersion);
     expect(after.sessionVersion).toBe(user.sessionVersion + 1);
@@ -76,7 +79,10 @@ describe("change password", () => {
       authAt: Date.now() - 9 * 60_000,
       ip: freshIp(),
     });
-    const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const after = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(await verifyPassword(after.passwordHash as string, NEW_PASSWORD)).toBe(true);
   });
 
@@ -98,7 +104,10 @@ describe("change password", () => {
       }),
     );
     expect(wrong).toMatchObject({ status: 400, code: "wrong_password" });
-    const unchanged = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const unchanged = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(unchanged).toMatchObject({ passwordHash: user.passwordHash, sessionVersion: user.sessionVersion });
   });
 

@@ -72,7 +72,10 @@ describe("identity flows with the rate-limit store down", () => {
     expect(
       await refusal(requestEmailChange({ ...base, newEmail: `new-${randomUUID()}@example.com` })),
     ).toEqual(unavailable);
-    const after = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const after = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(after).toMatchObject({ passwordHash: user.passwordHash, sessionVersion: user.sessionVersion });
     const blocks = await testDb().auditEvent.findMany({
       where: { actorId: user.id, action: "auth.rate_limited" },

@@ -34,7 +34,8 @@ async function enrolledUser(keys: string) {
 }
 
 const storedSecretOf = async (userId: string) =>
-  (await testDb().user.findUniqueOrThrow({ where: { id: userId } })).mfaSecretEncrypted as string;
+  (await testDb().user.findUniqueOrThrow({ where: { id: userId }, omit: { mfaSecretEncrypted: false } }))
+    .mfaSecretEncrypted as string;
 
 describe("reencryptMfaSecrets", () => {
   it("moves every secret to the current key, reports one no key opens, and is a no-op the second time", async () => {

@@ -69,7 +69,10 @@ describe("MFA enrolment", () => {
     expect(`${uri.host}${decodeURIComponent(uri.pathname)}`).toBe(`totp/Acme Cloud:${user.email}`);
     expect(uri.searchParams.get("secret")).toBe(pending?.secret);
     // Stored encrypted, bound to the user: the plaintext secret is nowhere in the row.
-    const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { mfaSecretEncrypted: false },
+    });
     expect(row.mfaSecretEncrypted).toMatch(/^v1\./);
     expect(row.mfaSecretEncrypted).not.toContain(pending?.secret);
     expect(row.mfaEnabledAt).toBeNull();
@@ -90,7 +93,10 @@ describe("MFA enrolment", () => {
     });
 
     // Codes are stored only as argon2id hashes.
-    const stored = await testDb().recoveryCode.findMany({ where: { userId: user.id } });
+    const stored = await testDb().recoveryCode.findMany({
+      where: { userId: user.id },
+      omit: { codeHash: false },
+    });
     expect(stored).toHaveLength(10);
     for (const { codeHash } of stored) {
       expect(codeHash).toMatch(/^\$argon2id\$/);
@@ -236,7 +242,10 @@ describe("recovery codes and turning MFA off", () => {
     const session = await startSession(testDb(), user.id);
     const { sessionVersion } = await disableMfa(user.id, { ip: "203.0.113.9" });
 
-    const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { mfaSecretEncrypted: false },
+    });
     expect(row).toMatchObject({
       mfaEnabledAt: null,
       mfaSecretEncrypted: null,

@@ -31,7 +31,10 @@ describe("OAuth account linking", () => {
     const first = await linkOAuthIdentity(testDb(), identity);
     expect(first).toMatchObject({ ok: true, via: "created" });
     const userId = (first as { userId: string }).userId;
-    const user = await testDb().user.findUniqueOrThrow({ where: { id: userId } });
+    const user = await testDb().user.findUniqueOrThrow({
+      where: { id: userId },
+      omit: { passwordHash: false },
+    });
     expect(user).toMatchObject({ email: identity.verifiedEmail, name: "Grace Hopper", passwordHash: null });
     expect(user.emailVerifiedAt).not.toBeNull();
     expect(await linksOf(userId)).toEqual([
@@ -55,7 +58,10 @@ describe("OAuth account linking", () => {
     expect(await linkOAuthIdentity(testDb(), identity)).toEqual({ ok: true, userId: user.id, via: "linked" });
     expect(await linksOf(user.id)).toHaveLength(1);
     // The password the user already had still works: linking took nothing away from a verified account.
-    const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(row.passwordHash).toBe(user.passwordHash);
   });
 
@@ -89,7 +95,10 @@ describe("OAuth account linking", () => {
 
     const result = await linkOAuthIdentity(testDb(), google({ email: squatted.email }));
     expect(result).toEqual({ ok: true, userId: squatted.id, via: "linked" });
-    const row = await testDb().user.findUniqueOrThrow({ where: { id: squatted.id } });
+    const row = await testDb().user.findUniqueOrThrow({
+      where: { id: squatted.id },
+      omit: { passwordHash: false, mfaSecretEncrypted: false },
+    });
     expect(row).toMatchObject({ passwordHash: null, mfaSecretEncrypted: null, mfaEnabledAt: null });
     expect(row.emailVerifiedAt).not.toBeNull();
     expect(await testDb().recoveryCode.count({ where: { userId: squatted.id } })).toBe(0);

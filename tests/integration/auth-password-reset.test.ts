@@ -42,6 +42,7 @@ describe("password reset request", () => {
     const [mail] = await mailTo(user.email);
     expect(mail?.subject).toMatch(/reset your .* password/i);
     const stored = await testDb().authToken.findFirstOrThrow({
+      omit: { tokenHash: false },
       where: { userId: user.id, purpose: "PASSWORD_RESET" },
     });
     expect(stored.tokenHash).toBe(hashToken(token));
@@ -182,7 +183,10 @@ describe("completing a reset", () => {
     expect((await refusal(resetPassword({ token, password: NEW_PASSWORD, ip: freshIp() }))).code).toBe(
       "invalid_link",
     );
-    const unchanged = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const unchanged = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(unchanged.passwordHash).toBe(user.passwordHash);
   });
 

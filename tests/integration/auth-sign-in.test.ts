@@ -111,7 +111,10 @@ describe("password sign-in", () => {
     ).toMatchObject({
       ok: true,
     });
-    const row = await testDb().user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await testDb().user.findUniqueOrThrow({
+      where: { id: user.id },
+      omit: { passwordHash: false },
+    });
     expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(
       await verifyPasswordSignIn(testDb(), { email: user.email, password: TEST_PASSWORD }),

@@ -38,13 +38,14 @@ describe("sign-up", () => {
     const before = Date.now();
     const { mail, token } = await signUpAndGetLink(` ${email.toUpperCase()} `);
 
-    const user = await testDb().user.findUniqueOrThrow({ where: { email } });
+    const user = await testDb().user.findUniqueOrThrow({ where: { email }, omit: { passwordHash: false } });
     expect(user).toMatchObject({ name: "Ada", emailVerifiedAt: null });
     expect(await verifyPassword(user.passwordHash as string, PASSWORD)).toBe(true);
     expect(mail?.subject).toMatch(/verify your email/i);
     expect(token.length).toBeGreaterThanOrEqual(43); // 32 random bytes, base64url
 
     const stored = await testDb().authToken.findFirstOrThrow({
+      omit: { tokenHash: false },
       where: { userId: user.id, purpose: "EMAIL_VERIFICATION" },
     });
     expect(stored.tokenHash).toBe(hashToken(token));
@@ -90,7 +91,10 @@ describe("sign-up", () => {
     expect(Object.keys(result)).toEqual(["background"]);
     await result.background;
 
-    const after = await testDb().user.findUniqueOrThrow({ where: { id: owner.id } });
+    const after = await testDb().user.findUniqueOrThrow({
+      where: { id: owner.id },
+      omit: { passwordHash: false },
+    });
     expect(after.passwordHash).toBe(owner.passwordHash);
     expect(await verifyPassword(after.passwordHash as string, TEST_PASSWORD)).toBe(true);
     const mails = await mailTo(owner.email);

@@ -73,6 +73,7 @@ describe("lockout email and unlock link", () => {
     expect(token).toBeDefined();
     // Only the token's hash is stored.
     const stored = await testDb().authToken.findFirstOrThrow({
+      omit: { tokenHash: false },
       where: { userId: user.id, purpose: "ACCOUNT_UNLOCK" },
     });
     expect(stored.tokenHash).not.toContain(token as string);

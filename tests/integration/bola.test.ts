@@ -5,25 +5,39 @@
 // - a role without the permission gets 403 (404 where the endpoint keeps existence secret), and a
 //   role that fails the permission's condition gets 403; neither changes anything;
 // - every role with the permission succeeds, and a change is audited as theirs (docs/SPEC.md).
-// A last test fails when an endpoint under app/api/orgs is missing from the matrix.
-import { randomBytes } from "node:crypto";
+// - another organization's record named in a request to one's own gets 404 too, for every endpoint
+//   whose path or call names a record (bola-harness.ts finds them; the row doesn't say);
+// The last tests fail when an endpoint under app/api/orgs is missing from the matrix, or an endpoint
+// anywhere with an object id in its path is in neither the matrix nor OWNED_OUTSIDE_ORGS.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { SECURITY_EVENT_LOG_LEVELS } from "@/lib/audit";
 import { type OrgRole, permissionsFor, ROLES } from "@/lib/authz";
 import { endpointDeclaration } from "@/lib/http";
-import { fakeStripeForThisFile, putOnPaidPlan } from "../support/billing";
+import { scanEndpoints } from "@/tools/route-coverage";
+import { fakeStripeForThisFile } from "../support/billing";
 import { testDb } from "../support/db";
-import { createTestOrg } from "../support/orgs";
-import { appRequest, sessionCookieFor } from "../support/sessions";
-import { freshIp } from "../support/users";
-import { BOLA_MATRIX, type BolaEndpoint, type Call, NOT_TENANT_SCOPED, type World } from "./bola-matrix";
+import {
+  checkForeignRecord,
+  createOutsider,
+  createWorld as createWorldWith,
+  type Handler,
+  noSuchOrg,
+  objectIdSegments,
+  recordsNamed,
+  send as sendTo,
+} from "./bola-harness";
+import {
+  BOLA_MATRIX,
+  type BolaEndpoint,
+  type Call,
+  NOT_TENANT_SCOPED,
+  OWNED_OUTSIDE_ORGS,
+} from "./bola-matrix";
 
 // The world's organization is on a paid plan, so deleting it cancels a subscription: at a local
 // fake Stripe, which answers "no such subscription".
 const fakeStripe = fakeStripeForThisFile();
-
-type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 const routeFiles = import.meta.glob<Record<string, unknown>>("../../app/api/orgs/**/route.ts");
 
@@ -39,49 +53,10 @@ async function handlerFor(endpoint: { method: string; path: string }): Promise<H
   return handler as Handler;
 }
 
-async function createWorld(): Promise<World> {
-  const { org, owner, admin, member } = await createTestOrg();
-  // Unlimited, with every feature: this file is about who may act, not what the plan allows.
-  await putOnPaidPlan(org.id, "business", fakeStripe.url);
-  const withCookie = async (entry: ReturnType<typeof owner>) => ({
-    userId: entry.userId,
-    membershipId: entry.membershipId,
-    cookie: await sessionCookieFor(entry.userId),
-  });
-  return {
-    org: { id: org.id, slug: org.slug },
-    members: {
-      OWNER: await withCookie(owner()),
-      ADMIN: await withCookie(admin()),
-      MEMBER: await withCookie(member()),
-    },
-  };
-}
+const createWorld = () => createWorldWith(fakeStripe.url);
+const send = async (endpoint: BolaEndpoint, slug: string, cookie: string, call: Call) =>
+  sendTo(await handlerFor(endpoint), endpoint, slug, cookie, call);
 
-/** An owner of another organization: every permission there, none in the world's organization. */
-async function createOutsider() {
-  const { org, owner } = await createTestOrg(["OWNER"]);
-  return { slug: org.slug, cookie: await sessionCookieFor(owner().userId) };
-}
-
-/** Calls the endpoint as a browser would: its path filled in, the session cookie, a JSON body. */
-async function send(endpoint: BolaEndpoint, slug: string, cookie: string, call: Call) {
-  const params: Record<string, string> = { org: slug, ...call.params };
-  const url = endpoint.path.replace(/\[(\w+)\]/g, (_, name: string) =>
-    encodeURIComponent(params[name] ?? ""),
-  );
-  const handler = await handlerFor(endpoint);
-  const response = await handler(
-    appRequest(url, { method: endpoint.method, cookie, body: call.body, ip: freshIp() }),
-    { params: Promise.resolve(params) },
-  );
-  const text = await response.text();
-  // JSON for the API's answers and errors; other bodies (a CSV export) as text.
-  const json = response.headers.get("content-type")?.includes("application/json");
-  return { status: response.status, body: json && text ? (JSON.parse(text) as unknown) : text || undefined };
-}
-
-const noSuchOrg = () => `no-such-org-${randomBytes(5).toString("hex")}`;
 /** Ids of the audit events `userId` caused that record a change (not sign-ins or refusals). */
 const changeEventsBy = async (userId: string) =>
   (
@@ -116,24 +91,25 @@ describe.each(BOLA_MATRIX)("$method $path ($permission)", (endpoint) => {
     expect(await call.state?.()).toEqual(before);
   });
 
-  // Only for endpoints that name a record: the id of another organization's record in one's own.
-  if (endpoint.namesRecord) {
-    it("answers 404 for another organization's record named in a request to one's own, exactly as for a missing id", async () => {
-      const world = await createWorld();
-      const call = await endpoint.fixture(world, "OWNER");
-      if (!call.missing) throw new Error("namesRecord: the fixture must give `missing`");
-      const outsider = await createOutsider();
-      const before = await call.state?.();
-      const foreign = await send(endpoint, outsider.slug, outsider.cookie, call);
-      const missing = await send(endpoint, outsider.slug, outsider.cookie, call.missing);
-      const noOrg = await send(endpoint, noSuchOrg(), outsider.cookie, call.missing);
-      expect(missing.status).toBe(404);
-      expect(foreign).toEqual(missing);
-      // …and the same words as the wrapper's "no such organization".
-      expect(missing).toEqual(noOrg);
-      expect(await call.state?.()).toEqual(before);
-    });
-  }
+  // Every endpoint that names a record, found from its path and its call, not from the row: the id
+  // of another organization's record in a request to one's own. The harness refuses a row whose
+  // fixture gives no record for an id in its path.
+  it("answers 404 for another organization's record named in a request to one's own, exactly as for a missing id (when it names one)", async () => {
+    const world = await createWorld();
+    const named = recordsNamed(endpoint, await endpoint.fixture(world, "OWNER"));
+    if (named.length === 0) return; // A list, a create or leave: nothing of the world's is named.
+    const result = await checkForeignRecord(
+      await handlerFor(endpoint),
+      endpoint,
+      world,
+      await createOutsider(),
+    );
+    expect(result.missing.status).toBe(404);
+    expect(result.foreign).toEqual(result.missing);
+    // …and the same words as the wrapper's "no such organization".
+    expect(result.missing).toEqual(result.noOrg);
+    expect(result.stateAfter).toEqual(result.stateBefore);
+  });
 
   it.each(refused)(`refuses %s (no ${endpoint.permission}) and changes nothing`, async (role) => {
     const world = await createWorld();
@@ -198,9 +174,26 @@ describe("the BOLA matrix", () => {
     ).toEqual([]);
   });
 
-  it("lists as not tenant-scoped only endpoints that load no membership", async () => {
+  it("lists as not tenant-scoped only endpoints that load no membership and name no record", async () => {
     for (const entry of NOT_TENANT_SCOPED) {
       expect(endpointDeclaration(await handlerFor(entry))?.auth, entry.path).not.toBe("member");
+      expect(objectIdSegments(entry.path), entry.path).toEqual([]);
     }
+  });
+
+  it("checks every endpoint with an object id in its path, wherever it is", async () => {
+    const withObjectId = (await scanEndpoints())
+      .filter((endpoint) => endpoint.kind === "route")
+      .map((endpoint) => `${endpoint.exportName} ${path.posix.dirname(endpoint.file.replace(/^app/, ""))}`)
+      .filter((endpoint) => objectIdSegments(endpoint.replace(/\[\.\.\.\w+\]/g, "")).length > 0);
+    const covered = [
+      ...BOLA_MATRIX.map((entry) => `${entry.method} ${entry.path}`),
+      ...Object.keys(OWNED_OUTSIDE_ORGS),
+    ];
+    expect(withObjectId.length).toBeGreaterThan(5);
+    expect(
+      withObjectId.filter((endpoint) => !covered.includes(endpoint)),
+      "add a BOLA matrix row, or an OWNED_OUTSIDE_ORGS entry naming the test that checks its owner",
+    ).toEqual([]);
   });
 });

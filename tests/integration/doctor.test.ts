@@ -23,7 +23,7 @@ import {
 import { startJobWorker } from "@/lib/jobs/worker";
 import { buildContentSecurityPolicy, staticSecurityHeaders } from "@/lib/security";
 import { applyMigrations } from "@/tools/db/apply-migrations";
-import { scanEndpoints } from "@/tools/route-coverage";
+import { scanEndpointsAndPages } from "@/tools/route-coverage";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
 import { pingRedis, requireService } from "../support/services";
 
@@ -135,7 +135,7 @@ async function passingOptions(
     nextDir: dirs.nextDir,
     publicDir: dirs.publicDir,
     url: deploymentUrl,
-    scanEndpoints,
+    scanEndpoints: scanEndpointsAndPages,
     env: {
       DATABASE_URL: database.url,
       APP_URL: "https://app.example.com",
@@ -295,15 +295,28 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
       ).toMatchObject({ status: "fail", reason: expect.stringContaining("ENABLE_TEST_ROUTES") });
     });
 
-    it("authz.routes: an unwrapped endpoint", async () => {
+    it("authz.routes: an unwrapped endpoint, a page without a gate", async () => {
       const options = await passingOptions("routes");
-      const result = await runOne("authz.routes", {
-        ...options,
-        root: path.resolve("tests/fixtures/route-coverage"),
-      });
+      const root = path.resolve("tests/fixtures/route-coverage");
+      const problems = (await scanEndpointsAndPages(root)).filter((entry) => entry.problem !== null);
+      // The fixture's six endpoint mistakes and three ungated pages.
+      expect(problems.filter((entry) => entry.exportName === "(page)")).toHaveLength(3);
+      const result = await runOne("authz.routes", { ...options, root });
       expect(result).toMatchObject({
         status: "fail",
-        reason: expect.stringMatching(/^5 endpoint\(s\): .*not wrapped|declares no/),
+        reason: expect.stringMatching(new RegExp(`^${problems.length} endpoint\\(s\\) or page\\(s\\): `)),
+      });
+      const pagesOnly = await runOne("authz.routes", {
+        ...options,
+        root,
+        scanEndpoints: async (at) =>
+          (await scanEndpointsAndPages(at)).filter((entry) => entry.exportName === "(page)"),
+      });
+      expect(pagesOnly).toMatchObject({
+        status: "fail",
+        reason: expect.stringMatching(
+          /^3 endpoint\(s\) or page\(s\): app\/\(app\)\/commented\/page\.tsx \(page\): calls no page gate/,
+        ),
       });
     });
 

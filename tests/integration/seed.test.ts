@@ -18,7 +18,7 @@ describe("seedDemoData", () => {
 
     const organizations = await db.organization.findMany({
       where: { slug: "acme" },
-      include: { memberships: { include: { user: true } }, projects: true },
+      include: { memberships: { include: { user: { omit: { passwordHash: false } } } }, projects: true },
     });
     expect(organizations).toHaveLength(1);
     const [acme] = organizations;

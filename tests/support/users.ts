@@ -7,9 +7,13 @@ import { testDb } from "./db";
 /** The password of every user createTestUser makes (unless passwordHash says otherwise). */
 export const TEST_PASSWORD = "a long and perfectly fine passphrase";
 
-/** A verified user with TEST_PASSWORD and a unique email; override any column. */
+/**
+ * A verified user with TEST_PASSWORD and a unique email; override any column. The row comes back with
+ * its passwordHash (which queries leave out unless asked), for tests that check it changed or not.
+ */
 export async function createTestUser(overrides: Partial<Prisma.UserCreateInput> = {}) {
   return testDb().user.create({
+    omit: { passwordHash: false },
     data: {
       email: `user-${randomUUID()}@example.com`,
       emailVerifiedAt: new Date(),

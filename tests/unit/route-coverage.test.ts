@@ -1,10 +1,11 @@
 // Every endpoint is wrapped and declares its auth level, its permission (member endpoints), its
 // rate-limit policy (or an exemption with a reason) and its input schema; the sensitive ones declare
 // step-up. A new route.ts export or
-// server action that skips the wrapper fails here, whoever wrote it.
+// server action that skips the wrapper fails here, whoever wrote it; so does a page outside the
+// listed public areas that calls no page gate.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { scanEndpoints } from "@/tools/route-coverage";
+import { PUBLIC_PAGE_AREAS, PUBLIC_PAGES, scanEndpoints, scanPages } from "@/tools/route-coverage";
 
 const problemsOf = async (root?: string) =>
   (await scanEndpoints(root))
@@ -76,5 +77,53 @@ describe("endpoint coverage", { timeout: 60_000 }, () => {
       expect.stringMatching(/^app\/forms\/actions\.ts saveSomething: not wrapped/),
       expect.stringMatching(/^app\/forms\/page\.tsx \(inline\): inline "use server"/),
     ]);
+  });
+});
+
+describe("page gates", () => {
+  it("finds the app's pages with the gate each calls", () => {
+    const pages = scanPages();
+    expect(pages.length).toBeGreaterThan(30);
+    expect(pages.find((page) => page.file === "app/(app)/[org]/projects/page.tsx")?.gate).toBe(
+      "requirePageMember",
+    );
+    expect(pages.find((page) => page.file === "app/(app)/account/page.tsx")?.gate).toBe("requirePageUser");
+    expect(pages.find((page) => page.file === "app/admin/users/page.tsx")?.gate).toBe(
+      "requirePagePlatformAdmin",
+    );
+  });
+
+  it("has no page outside the public areas that calls no gate", () => {
+    expect(scanPages().filter((page) => page.problem !== null)).toEqual([]);
+  });
+
+  it("keeps the public areas and pages to this reviewed inventory", () => {
+    // A new public page or area is a decision a reviewer reads here, not a line lost in a diff.
+    expect(Object.keys(PUBLIC_PAGE_AREAS)).toEqual([
+      "app/(auth)/",
+      "app/(marketing)/",
+      "app/dev/",
+      "app/test-support/",
+    ]);
+    expect(Object.keys(PUBLIC_PAGES)).toEqual([
+      "app/(app)/account/deletion/scheduled/page.tsx",
+      "app/(app)/invitations/[token]/page.tsx",
+    ]);
+  });
+
+  it("catches a page without a gate, wherever it is", () => {
+    const root = path.resolve("tests/fixtures/route-coverage");
+    const pages = scanPages(root);
+    expect(pages.filter((page) => page.problem !== null).map((page) => page.file)).toEqual([
+      "app/(app)/commented/page.tsx",
+      "app/(app)/settings/page.tsx",
+      // Not in a listed public area, so signed in: fail closed.
+      "app/forms/page.tsx",
+    ]);
+    expect(pages.find((page) => page.file === "app/(app)/gated/page.tsx")).toMatchObject({
+      gate: "requirePageUser",
+      problem: null,
+    });
+    expect(pages.find((page) => page.file === "app/(marketing)/about/page.tsx")?.problem).toBeNull();
   });
 });
