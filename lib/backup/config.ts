@@ -235,3 +235,12 @@ export function requireEncryptionKey(config: BackupConfig): { id: string; key: B
       "the backups cannot be restored if the server is lost.",
   );
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys and the rules across them. */
+export const envModule = {
+  schema: backupEnvSchema,
+  check(env: BackupEnv, ctx: z.RefinementCtx): void {
+    checkBackupKeyIds(env, ctx);
+    checkBackupUploadEnv(env, ctx);
+  },
+};
