@@ -157,7 +157,8 @@ function assert(condition: unknown, message: string): asserts condition {
 
 interface Row {
   module: string;
-  wiring: string[];
+  /** null: not transplanted, so not measured. */
+  wiring: string[] | null;
   dragged: string[];
   draggedLines: number;
   gated: boolean;
@@ -167,7 +168,7 @@ function printTable(rows: Row[]): void {
   console.log("\n| module | wiring lines | modules dragged in | lines dragged in |\n|---|---|---|---|");
   for (const row of rows) {
     console.log(
-      `| ${row.module} | ${row.wiring.length} | ${row.dragged.join(", ") || "—"} | ${row.draggedLines} |`,
+      `| ${row.module} | ${row.wiring?.length ?? "not measured"} | ${row.dragged.join(", ") || "—"} | ${row.draggedLines} |`,
     );
   }
 }
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     ...process.env,
     SHIPSHAPE: REPO_ROOT,
     NEXT_TELEMETRY_DISABLED: "1",
+    // The guide's `npm install` lines, answered from the npm cache when it has the package.
+    npm_config_prefer_offline: "true",
     // The test's own values win over the guide's .env lines (Next and the Prisma bridge read both).
     DATABASE_URL: databaseUrl,
     REDIS_URL,
@@ -206,6 +209,9 @@ async function main(): Promise<void> {
     log(`app in ${appDir}, database ${database}`);
     cpSync(TEMPLATE, appDir, { recursive: true });
     cpSync(path.join(TEMPLATE, "env"), path.join(appDir, ".env"));
+    // Shipshape's own lockfile: npm keeps the versions it locks (the ones the repository is tested
+    // with) for every package the app ends up needing, prunes the rest, and needs no resolving.
+    cpSync(path.join(REPO_ROOT, "package-lock.json"), path.join(appDir, "package-lock.json"));
     rmSync(path.join(appDir, "env"));
     const installStarted = Date.now();
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
@@ -274,14 +280,27 @@ async function main(): Promise<void> {
   }
 
   for (const row of rows) {
-    console.log(`\n${row.module}: ${row.wiring.length} wiring lines`);
-    for (const line of row.wiring) console.log(`  ${line}`);
+    console.log(`\n${row.module}: ${row.wiring?.length} wiring lines`);
+    for (const line of row.wiring ?? []) console.log(`  ${line}`);
   }
-  printTable(rows);
-  const over = rows.filter((row) => row.gated && row.wiring.length > MAX_WIRING_LINES);
+  // authz + http are not transplanted yet: lib/http reads the session through lib/auth, which brings
+  // jobs, backup, privacy and billing along (see the report of issue 17). Their row is measured from
+  // the sources so that the table shows what copying them drags in.
+  const http = measureDraggedIn(REPO_ROOT, ["authz", "http"]);
+  printTable([
+    ...rows,
+    {
+      module: "authz+http (not built)",
+      wiring: null,
+      dragged: http.modules,
+      draggedLines: http.lines,
+      gated: false,
+    },
+  ]);
+  const over = rows.filter((row) => row.gated && (row.wiring?.length ?? 0) > MAX_WIRING_LINES);
   for (const row of over)
     console.error(
-      `[transplant] ${row.module} needs ${row.wiring.length} wiring lines (> ${MAX_WIRING_LINES})`,
+      `[transplant] ${row.module} needs ${row.wiring?.length} wiring lines (> ${MAX_WIRING_LINES})`,
     );
   log(`took ${Math.round((Date.now() - started) / 1000)} s`);
   if (failed || over.length > 0 || rows.length < MODULES.length) process.exit(1);
