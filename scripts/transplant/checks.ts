@@ -7,10 +7,15 @@ import type { SmtpCatcher } from "../../tests/support/smtp-catcher";
 export const CHECK_FILES: Record<string, string> = {
   "app/api/transplant-check/audit/route.ts": `import { connection } from "next/server";
 import { verifyAuditChains } from "@/lib/audit";
+import { getDb } from "@/lib/db";
 
 export async function GET() {
   await connection();
-  return Response.json(await verifyAuditChains());
+  // lib/audit/sql/audit.sql's trigger refuses any change to an event: proof the SQL was applied.
+  const appendOnly = await getDb()
+    .$executeRawUnsafe('UPDATE "AuditEvent" SET "action" = "action"')
+    .then(() => false, () => true);
+  return Response.json({ ...(await verifyAuditChains()), appendOnly });
 }
 `,
 };
@@ -52,7 +57,10 @@ export async function checkMail(base: string, smtp: SmtpCatcher): Promise<void> 
   console.log(`[transplant] mail: "${mail.subject}" reached ${to}`);
 }
 
-/** An audited change writes an event, and the chain verification function accepts the chain. */
+/**
+ * An audited change writes an event, the chain verification function accepts the chain, and the
+ * database refuses to change an event (the trigger of lib/audit/sql/audit.sql).
+ */
 export async function checkAuditEvent(base: string): Promise<void> {
   const response = await fetch(`${base}/api/notes`, {
     method: "POST",
@@ -63,7 +71,12 @@ export async function checkAuditEvent(base: string): Promise<void> {
   const verification = (await (await fetch(`${base}/api/transplant-check/audit`)).json()) as {
     ok: boolean;
     checked: number;
+    appendOnly: boolean;
   };
+  assert.ok(
+    verification.appendOnly,
+    "an UPDATE of an audit event went through: lib/audit/sql/audit.sql was not applied",
+  );
   assert.ok(verification.ok, `the audit chain does not verify: ${JSON.stringify(verification)}`);
   assert.ok(verification.checked >= 1, `no audit event was written: ${JSON.stringify(verification)}`);
   console.log(`[transplant] audit: ${verification.checked} event(s) verified`);

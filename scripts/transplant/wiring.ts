@@ -59,7 +59,7 @@ export function parseWiringBlocks(markdown: string): WiringBlock[] {
 /**
  * Lines of a command block that count as wiring by themselves: applying SQL, generating the client,
  * setting a variable. Copying module folders and installing packages are the "dragged in" columns,
- * and a command that edits one of the app's files (sed, echo >>) is counted by the lines that file
+ * and a command that edits one of the app's files (sed, npm pkg set) is counted by the lines that file
  * gains instead.
  */
 export function countedCommandLines(script: string): string[] {
@@ -67,7 +67,7 @@ export function countedCommandLines(script: string): string[] {
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "" && !line.startsWith("#"))
-    .filter((line) => !/^(cp|mkdir|npm install|sed|echo|printf|cat)\s/.test(line));
+    .filter((line) => !/^(cp|mkdir|npm install|npm pkg|sed|echo|printf|cat)\s/.test(line));
 }
 
 /** Lines that carry something: blank lines and lone comments are not wiring. */
