@@ -88,16 +88,40 @@ function run(
   });
 }
 
-/** The prototype's own files and their text (package.json without the dependency lists npm writes). */
-function ownFiles(appDir: string): Map<string, string> {
+/** Texts of Shipshape's lib/ files by name: a file of the app equal to one of them is a copy, not wiring. */
+function shipshapeModuleFiles(): Map<string, Set<string>> {
+  const byName = new Map<string, Set<string>>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "generated") walk(full);
+      } else if (entry.isFile()) {
+        const texts = byName.get(entry.name) ?? new Set<string>();
+        byName.set(entry.name, texts.add(readFileSync(full, "utf8")));
+      }
+    }
+  };
+  walk(path.join(REPO_ROOT, "lib"));
+  return byName;
+}
+
+/**
+ * The prototype's own files and their text: not installed, generated or copied from Shipshape
+ * (a module's `audit.prisma` placed in prisma/ is still the module's), package.json without the
+ * dependency lists npm writes.
+ */
+function ownFiles(appDir: string, copies = shipshapeModuleFiles()): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (relative: string) => {
     for (const entry of readdirSync(path.join(appDir, relative), { withFileTypes: true })) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (NOT_OWN.test(child)) continue;
       if (entry.isDirectory()) walk(child);
-      else if (entry.isFile())
-        files.set(child, ownText(child, readFileSync(path.join(appDir, child), "utf8")));
+      else if (entry.isFile()) {
+        const text = readFileSync(path.join(appDir, child), "utf8");
+        if (!copies.get(entry.name)?.has(text)) files.set(child, ownText(child, text));
+      }
     }
   };
   walk("");

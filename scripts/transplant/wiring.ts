@@ -57,27 +57,29 @@ export function parseWiringBlocks(markdown: string): WiringBlock[] {
 }
 
 /**
- * Lines of a command block that count as wiring by themselves: applying SQL, generating the client,
- * setting a variable. Copying module folders and installing packages are the "dragged in" columns,
- * and a command that edits one of the app's files (sed, npm pkg set) is counted by the lines that file
- * gains instead.
+ * Lines of a command block that count as wiring by themselves: those that change the database
+ * (`prisma migrate`, `prisma db`, a module's SQL file) or the environment (`export`). Copying module
+ * folders (and removing what of them an app doesn't take) and installing packages are the "dragged
+ * in" columns; `prisma generate` is a build step; a command that edits one of the app's files (sed,
+ * npm pkg set) is counted by the lines that file gains.
  */
 export function countedCommandLines(script: string): string[] {
   return script
     .split("\n")
     .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"))
-    .filter((line) => !/^(cp|mkdir|npm install|npm pkg|sed|echo|printf|cat)\s/.test(line));
+    .filter((line) => /^(export\s|npx prisma (migrate|db)\s)|sql-file/.test(line));
 }
 
-/** Lines that carry something: blank lines and lone comments are not wiring. */
+/**
+ * Lines that carry something: blank lines, lone comments and lines of brackets alone (a `},` that
+ * JSON adds before a new key) are not wiring.
+ */
 export function meaningfulLines(text: string): string[] {
   return text
     .split("\n")
     .map((line) => line.trimEnd())
-    .filter((line) => line.trim() !== "" && !/^\s*(\/\/|#)/.test(line));
+    .filter((line) => line.trim() !== "" && !/^\s*(\/\/|#)/.test(line) && !/^[\s{}()[\];,]*$/.test(line));
 }
-
 /** Non-blank lines of `after` that are not in `before`, matched in order (a line diff's additions). */
 export function addedLines(before: string, after: string): string[] {
   const a = meaningfulLines(before);

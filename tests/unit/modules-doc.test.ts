@@ -184,12 +184,31 @@ describe("the transplant test's line counting", () => {
     expect(addedLines(before, after)).toEqual(['import { x } from "@/lib/x";', "  await x();"]);
     // A changed line is an added one.
     expect(addedLines('"target": "ES2017"', '"target": "ES2020"')).toEqual(['"target": "ES2020"']);
+    // A line of brackets alone (the "}," JSON adds before a new key) is not wiring.
+    expect(addedLines('{\n  "a": { "b": 1 }\n}', '{\n  "a": { "b": 1 },\n  "type": "module"\n}')).toEqual([
+      '  "a": { "b": 1 },',
+      '  "type": "module"',
+    ]);
   });
 
-  it("counts commands that apply or configure, not copies, installs or edits counted by their diff", () => {
-    const script =
-      "mkdir -p lib\ncp -R a b\nnpm install x@1\nsed -i s/a/b/ f\n# note\nnpx prisma migrate deploy\n";
-    expect(countedCommandLines(script)).toEqual(["npx prisma migrate deploy"]);
+  it("counts commands that change the database or the environment, not copies, installs, generate or edits", () => {
+    const script = [
+      "mkdir -p lib",
+      "cp -R a b",
+      "rm lib/audit/directory.ts",
+      "npm install x@1",
+      "sed -i s/a/b/ f",
+      "# note",
+      "export PRISMA_SCHEMA_ENGINE_BINARY=x",
+      "npx prisma migrate dev --name add_audit",
+      "npx tsx lib/db/sql-file.ts lib/audit/sql/audit.sql",
+      "npx prisma generate",
+    ].join("\n");
+    expect(countedCommandLines(script)).toEqual([
+      "export PRISMA_SCHEMA_ENGINE_BINARY=x",
+      "npx prisma migrate dev --name add_audit",
+      "npx tsx lib/db/sql-file.ts lib/audit/sql/audit.sql",
+    ]);
   });
 
   it("refuses a transplant block that names no module", () => {
