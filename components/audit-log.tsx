@@ -11,6 +11,7 @@ import {
   PSEUDONYM_PREFIX,
   parseAuditFilter,
 } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 
 // The audit log viewer, shared by an organization's page (/[org]/audit) and the platform admins'
 // (/admin/audit). Server-rendered: the filter is a plain GET form, so every view is a link that can
@@ -75,7 +76,10 @@ export async function loadAuditLog(
     };
   }
   try {
-    const page = await listAuditEvents(scope, parsed.filter, { cursor: first("cursor") });
+    const page = await listAuditEvents(scope, parsed.filter, {
+      cursor: first("cursor"),
+      directory: auditDirectory,
+    });
     return { ...page, values, filter: parsed.filter, fieldErrors: {}, problem: null, actions: AUDIT_ACTIONS };
   } catch (error) {
     if (!(error instanceof InvalidAuditQueryError)) throw error;

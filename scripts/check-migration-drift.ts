@@ -4,8 +4,10 @@
 // It replays prisma/migrations on an empty shadow database and compares the result with the schema
 // (`prisma migrate diff --from-migrations … --to-schema … --exit-code`), through scripts/prisma.ts so
 // it runs offline. The shadow database:
-// - DATABASE_URL set: a throwaway database created on that server, dropped afterwards;
-// - DATABASE_URL unset: the embedded PostgreSQL that scripts/prisma.ts starts.
+// - SHADOW_DATABASE_URL set: that database, as for `prisma migrate dev` (its contents are replaced);
+//   for a server where the app's user may not CREATE DATABASE;
+// - else DATABASE_URL set: a throwaway database created on that server, dropped afterwards;
+// - else: the embedded PostgreSQL that scripts/prisma.ts starts.
 //
 // Options: --schema <file> (default prisma/schema.prisma), --migrations <dir> (default
 // prisma/migrations), both relative to the working directory, where prisma.config.ts is read from.
@@ -126,6 +128,10 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  // The shadow database the user chose (prisma.config.ts passes it to the CLI as shadowDatabaseUrl).
+  if (process.env.SHADOW_DATABASE_URL)
+    return report(await runMigrateDiff(schema, migrations, process.env), schema, migrations);
+
   const databaseUrl = process.env.DATABASE_URL || undefined;
   if (databaseUrl === undefined)
     return report(await runMigrateDiff(schema, migrations, process.env), schema, migrations);
@@ -136,8 +142,8 @@ async function main(): Promise<number> {
   } catch (error) {
     console.error(
       `Could not create a throwaway shadow database on the DATABASE_URL server: ${(error as Error).message}. ` +
-        "Check that the server is reachable and its user may CREATE DATABASE, or unset DATABASE_URL to use " +
-        "the embedded PostgreSQL.",
+        "Check that the server is reachable and its user may CREATE DATABASE, or set SHADOW_DATABASE_URL to " +
+        "an empty database the check may use, or unset DATABASE_URL to use the embedded PostgreSQL.",
     );
     return 1;
   }

@@ -21,3 +21,6 @@ export const auditEnvSchema = z.object({
 });
 
 export type AuditConfig = z.infer<typeof auditEnvSchema>;
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys. */
+export const envModule = { schema: auditEnvSchema };

@@ -4,6 +4,7 @@ import { logger } from "@/lib/log";
 import { UUID_PATTERN } from "./chain";
 import {
   AUDIT_EVENT_COLUMNS,
+  type AuditDirectory,
   type AuditEventView,
   type AuditFilter,
   type AuditViewScope,
@@ -30,6 +31,8 @@ export interface AuditExportInput {
   /** Events per database round trip. */
   batchSize?: number;
   db?: PrismaClient;
+  /** Emails and slugs in the file and the filter; none: ids only (AuditDirectory). */
+  directory?: AuditDirectory;
 }
 
 export interface AuditExport {
@@ -78,7 +81,12 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
   const db = input.db ?? getDb();
   const maxRows = input.maxRows ?? readAuditConfig().AUDIT_EXPORT_MAX_ROWS;
   const batchSize = input.batchSize ?? DEFAULT_BATCH_SIZE;
-  const { where: filtered, resolved } = await resolveAuditQuery(input.scope, input.filter, db);
+  const { where: filtered, resolved } = await resolveAuditQuery(
+    input.scope,
+    input.filter,
+    db,
+    input.directory,
+  );
 
   // Fix the set's newest edge now, on the database clock, so the count, the audit event and the rows
   // describe the same events however long the download takes.
@@ -114,7 +122,7 @@ export async function exportAuditEventsCsv(input: AuditExportInput): Promise<Aud
   );
 
   return {
-    body: csvStream({ db, where, rows, truncated, batchSize }),
+    body: csvStream({ db, directory: input.directory, where, rows, truncated, batchSize }),
     rows,
     truncated,
     maxRows,
@@ -142,6 +150,7 @@ function filterForAudit(resolved: ResolvedAuditFilter, filteredUser: string | nu
 
 function csvStream(options: {
   db: PrismaClient;
+  directory: AuditDirectory | undefined;
   where: Prisma.AuditEventWhereInput;
   rows: number;
   truncated: boolean;
@@ -170,7 +179,7 @@ function csvStream(options: {
                 select: AUDIT_EVENT_COLUMNS,
               });
         if (batch.length > 0) {
-          const events = await presentAuditEvents(batch, options.db);
+          const events = await presentAuditEvents(batch, options.db, options.directory);
           controller.enqueue(encoder.encode(events.map((event) => csvLine(csvRow(event))).join("")));
           sent += batch.length;
           const last = batch.at(-1) as { at: Date; id: string };

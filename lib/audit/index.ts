@@ -22,9 +22,11 @@ export {
   csvCell,
   exportAuditEventsCsv,
 } from "./export";
+export { type AuditUserIdLookup, setAuditUserIdLookup } from "./metadata-user-ids";
 export {
   AUDIT_PAGE_SIZE,
   type AuditActorView,
+  type AuditDirectory,
   type AuditEventPage,
   type AuditEventView,
   type AuditFilter,

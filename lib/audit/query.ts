@@ -9,6 +9,23 @@ import { type AuditActorType, PSEUDONYM_PREFIX, UUID_PATTERN } from "./chain";
 // (one organization, or the whole platform) is part of every query's `where`, so an organization's
 // admin can't reach another organization's events by any filter or cursor.
 
+/**
+ * The viewer's joins: who a user id is (their email) and which organization an org id is (its slug),
+ * both ways. Optional, so that lib/audit needs no User or Organization model: without a directory,
+ * actors and targets show by id, organizations without a slug, and the filter takes ids only.
+ * Shipshape's is `auditDirectory` in lib/audit/directory.ts (its User and Organization models).
+ */
+export interface AuditDirectory {
+  /** The id of the user with this email (given lowercased), or null when there is none. */
+  userIdByEmail(email: string, db: PrismaClient): Promise<string | null>;
+  /** The id of the organization with this slug, or null when there is none. */
+  orgIdBySlug(slug: string, db: PrismaClient): Promise<string | null>;
+  /** id → email of the users among `ids` who still exist. */
+  userEmails(ids: string[], db: PrismaClient): Promise<Map<string, string>>;
+  /** id → slug of the organizations among `ids` that still exist. */
+  orgSlugs(ids: string[], db: PrismaClient): Promise<Map<string, string>>;
+}
+
 /** Whose events a viewer may see: one organization's (its admins) or everyone's (platform admins). */
 export type AuditViewScope = { kind: "organization"; orgId: string } | { kind: "platform" };
 
@@ -210,8 +227,9 @@ export interface ResolvedAuditFilter {
 }
 
 /**
- * Checks the filter, resolves an email to its user's id and an organization's slug to its id, and
- * returns the query's `where` with the scope in it. Throws InvalidAuditQueryError for a bad filter.
+ * Checks the filter, resolves an email to its user's id and an organization's slug to its id
+ * (through `directory`), and returns the query's `where` with the scope in it. Throws
+ * InvalidAuditQueryError for a bad filter, and for an email or a slug when there is no directory.
  * An email that matches no user matches no event, with no error: the log doesn't say who has an
  * account.
  */
@@ -219,6 +237,7 @@ export async function resolveAuditQuery(
   scope: AuditViewScope,
   raw: AuditFilter,
   db: PrismaClient,
+  directory?: AuditDirectory,
 ): Promise<{ where: Prisma.AuditEventWhereInput; resolved: ResolvedAuditFilter }> {
   const parsed = parseAuditFilter(scope, raw as Record<string, unknown>);
   if (!parsed.ok) throw new InvalidAuditQueryError(parsed.fields);
@@ -229,14 +248,19 @@ export async function resolveAuditQuery(
   if (scope.kind === "organization") {
     conditions.push({ orgId: scope.orgId });
   } else if (filter.org !== undefined) {
-    const org = await db.organization.findUnique({ where: { slug: filter.org }, select: { id: true } });
-    if (!org) throw new InvalidAuditQueryError({ org: ["No organization has this slug."] });
-    resolved.orgId = org.id;
-    conditions.push({ orgId: org.id });
+    if (!directory) {
+      throw new InvalidAuditQueryError({
+        org: ["This audit log has no organization directory to look slugs up in."],
+      });
+    }
+    const orgId = await directory.orgIdBySlug(filter.org, db);
+    if (orgId === null) throw new InvalidAuditQueryError({ org: ["No organization has this slug."] });
+    resolved.orgId = orgId;
+    conditions.push({ orgId });
   }
 
   if (filter.actor !== undefined) {
-    resolved.actorId = await resolveActorId(filter.actor, db);
+    resolved.actorId = await resolveActorId(filter.actor, db, directory);
     // A condition no row meets (actorId is never the empty string): the query still runs, so an
     // unknown email costs the same as a known one.
     conditions.push({ actorId: resolved.actorId ?? "" });
@@ -269,14 +293,19 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-async function resolveActorId(actor: string, db: PrismaClient): Promise<string | null> {
+async function resolveActorId(
+  actor: string,
+  db: PrismaClient,
+  directory: AuditDirectory | undefined,
+): Promise<string | null> {
   if (UUID_PATTERN.test(actor)) return actor.toLowerCase();
   if (actor.includes("@")) {
-    const user = await db.user.findUnique({
-      where: { email: actor.trim().toLowerCase() },
-      select: { id: true },
-    });
-    return user?.id ?? null;
+    if (!directory) {
+      throw new InvalidAuditQueryError({
+        actor: ["Filter by the user's id: this audit log has no user directory to look emails up in."],
+      });
+    }
+    return directory.userIdByEmail(actor.trim().toLowerCase(), db);
   }
   // A system actor's name, or a pseudonym copied from another event.
   return actor;
@@ -358,6 +387,8 @@ export interface ListAuditEventsOptions {
   /** Events per page: 50 by default, at most 200. */
   limit?: number;
   db?: PrismaClient;
+  /** Emails and slugs, in the events and the filter; none: ids only (AuditDirectory). */
+  directory?: AuditDirectory;
 }
 
 /**
@@ -373,7 +404,7 @@ export async function listAuditEvents(
   const db = options.db ?? getDb();
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? AUDIT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
   const position = options.cursor ? decodeAuditCursor(options.cursor) : null;
-  const { where } = await resolveAuditQuery(scope, filter, db);
+  const { where } = await resolveAuditQuery(scope, filter, db, options.directory);
   const exists = async (condition: Prisma.AuditEventWhereInput) =>
     (await db.auditEvent.findFirst({ where: { AND: [where, condition] }, select: { id: true } })) !== null;
 
@@ -389,7 +420,7 @@ export async function listAuditEvents(
     const rows = newer.slice(0, limit).reverse();
     const last = rows.at(-1) as AuditEventRow;
     return {
-      events: await presentAuditEvents(rows, db),
+      events: await presentAuditEvents(rows, db, options.directory),
       previousCursor: cursorAt("newer", rows[0] as AuditEventRow),
       nextCursor: (await exists(olderThan(last))) ? cursorAt("older", last) : null,
     };
@@ -405,7 +436,7 @@ export async function listAuditEvents(
   const last = rows.at(-1);
   const anchor = rows[0] ?? position;
   return {
-    events: await presentAuditEvents(rows, db),
+    events: await presentAuditEvents(rows, db, options.directory),
     nextCursor: fetched.length > limit && last ? cursorAt("older", last) : null,
     previousCursor:
       position && anchor && (await exists(newerThan(anchor))) ? cursorAt("newer", anchor) : null,
@@ -414,8 +445,15 @@ export async function listAuditEvents(
 
 // --- Presentation ------------------------------------------------------------------------------
 
-/** Rows into their public shape, with the emails of users who still exist and the orgs' slugs. */
-export async function presentAuditEvents(rows: AuditEventRow[], db: PrismaClient): Promise<AuditEventView[]> {
+/**
+ * Rows into their public shape, with the emails of users who still exist and the orgs' slugs when
+ * there is a directory (else null).
+ */
+export async function presentAuditEvents(
+  rows: AuditEventRow[],
+  db: PrismaClient,
+  directory?: AuditDirectory,
+): Promise<AuditEventView[]> {
   const userIds = new Set<string>();
   const orgIds = new Set<string>();
   for (const row of rows) {
@@ -424,16 +462,13 @@ export async function presentAuditEvents(rows: AuditEventRow[], db: PrismaClient
       userIds.add(row.targetId);
     if (row.orgId) orgIds.add(row.orgId);
   }
-  const [users, orgs] = await Promise.all([
-    userIds.size === 0
-      ? []
-      : db.user.findMany({ where: { id: { in: [...userIds] } }, select: { id: true, email: true } }),
-    orgIds.size === 0
-      ? []
-      : db.organization.findMany({ where: { id: { in: [...orgIds] } }, select: { id: true, slug: true } }),
-  ]);
-  const emails = new Map(users.map((user) => [user.id, user.email]));
-  const slugs = new Map(orgs.map((org) => [org.id, org.slug]));
+  const none = new Map<string, string>();
+  const [emails, slugs] = directory
+    ? await Promise.all([
+        userIds.size > 0 ? directory.userEmails([...userIds], db) : none,
+        orgIds.size > 0 ? directory.orgSlugs([...orgIds], db) : none,
+      ])
+    : [null, none];
 
   return rows.map((row) => ({
     id: row.id,
@@ -448,7 +483,7 @@ export async function presentAuditEvents(rows: AuditEventRow[], db: PrismaClient
         ? {
             type: row.targetType,
             id: row.targetId,
-            label: row.targetType === "user" ? (emails.get(row.targetId) ?? null) : null,
+            label: row.targetType === "user" ? (emails?.get(row.targetId) ?? null) : null,
           }
         : null,
     metadata: isPlainObject(row.metadata) ? row.metadata : {},
@@ -460,7 +495,8 @@ export async function presentAuditEvents(rows: AuditEventRow[], db: PrismaClient
   }));
 }
 
-function actorView(row: AuditEventRow, emails: Map<string, string>): AuditActorView {
+/** `emails` is null without a directory: a user is then shown by id, not as unknown. */
+function actorView(row: AuditEventRow, emails: Map<string, string> | null): AuditActorView {
   const id = row.actorId;
   if (row.actorType === "ANONYMOUS") {
     return { type: "ANONYMOUS", id: null, email: null, pseudonymized: false, label: "anonymous" };
@@ -471,6 +507,7 @@ function actorView(row: AuditEventRow, emails: Map<string, string>): AuditActorV
   if (id?.startsWith(PSEUDONYM_PREFIX)) {
     return { type: "USER", id, email: null, pseudonymized: true, label: "deleted user" };
   }
+  if (emails === null) return { type: "USER", id, email: null, pseudonymized: false, label: `user ${id}` };
   const email = id ? (emails.get(id) ?? null) : null;
   return { type: "USER", id, email, pseudonymized: false, label: email ?? `unknown user ${id}` };
 }

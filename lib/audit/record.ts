@@ -13,9 +13,9 @@ import {
   auditEventHash,
   type ChainedEvent,
   GENESIS_HASH,
-  UUID_PATTERN,
   uuidv7,
 } from "./chain";
+import { refuseUserIdsInMetadata } from "./metadata-user-ids";
 
 /** The app's Prisma client, or the transaction client inside `db.$transaction(async (tx) => …)`. */
 export type AuditDb = PrismaClient | Prisma.TransactionClient;
@@ -49,7 +49,8 @@ export interface AuditEventInput {
   /**
    * Details. Redacted like log lines before they are stored: a `password` key becomes "[REDACTED]".
    * Never a user id: a user is the actor or the target (a user's hard delete rewrites those two, not
-   * metadata). Outside production, an event whose metadata holds an existing User.id is refused.
+   * metadata). Outside production, an event whose metadata holds an existing User.id is refused
+   * (when the app registered how to find user ids: setAuditUserIdLookup).
    */
   metadata?: Record<string, unknown>;
   /** Defaults to the id of the request being handled (lib/log withRequestContext). */
@@ -189,7 +190,9 @@ export async function recordAuditEvent(
   tx: AuditDb = getDb(),
 ): Promise<RecordedAuditEvent> {
   const event = prepare(input);
-  if (process.env.NODE_ENV !== "production") await refuseUserIdsInMetadata(event, tx);
+  if (process.env.NODE_ENV !== "production") {
+    await refuseUserIdsInMetadata(event, tx, (message) => new InvalidAuditEventError(message));
+  }
   // A root client has $disconnect; a transaction client has not. (Both have $transaction: on a
   // transaction client it would open a savepoint, two more round trips for nothing.)
   if ("$disconnect" in tx) return appendOnItsOwn(tx, event);
@@ -316,34 +319,6 @@ async function insertIfChainFree(db: AuditDb, event: AppendedEvent): Promise<boo
       ${event.prevHash}, ${event.hash}, ${event.hashVersion}::smallint
     WHERE pg_try_advisory_xact_lock(${AUDIT_LOCK_NAMESPACE}::int4, hashtext(${event.chain}))`;
   return inserted === 1;
-}
-
-/**
- * The guard that keeps user ids out of metadata, outside production: a user's hard delete
- * pseudonymizes the actor and a "user" target, never metadata, so a User.id there would outlive the
- * user. Checked by value, not by key name (userId, toUserId, requestedBy, a filter's actorId…): any
- * UUID anywhere in the metadata that is an existing User.id is refused. Other UUIDs (organizations,
- * memberships, invitations) pass. Production skips it: it costs a query, and a programming error
- * caught here must not fail a user's action; every audited path runs under the tests.
- */
-async function refuseUserIdsInMetadata(event: PreparedEvent, db: AuditDb): Promise<void> {
-  const uuids = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (typeof value === "string" && UUID_PATTERN.test(value)) uuids.add(value.toLowerCase());
-    else if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
-  };
-  walk(event.metadata);
-  if (uuids.size === 0) return;
-  const users = await db.$queryRaw<{ id: string }[]>`
-    SELECT id::text FROM "User" WHERE id = ANY(${[...uuids]}::uuid[])`;
-  if (users.length > 0) {
-    throw new InvalidAuditEventError(
-      `Invalid audit event (${event.action}): metadata holds a User.id (${users.map((user) => user.id).join(", ")}). ` +
-        'Make that user the actor or the target ({ type: "user", id }) instead: only those are pseudonymized ' +
-        "when the user is deleted.",
-    );
-  }
 }
 
 function isUniqueViolation(error: unknown): boolean {

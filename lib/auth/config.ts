@@ -244,3 +244,6 @@ export function authConfig(): AuthConfig {
   cached ??= readAuthConfig();
   return cached;
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys and the rules across them. */
+export const envModule = { schema: authEnvSchema, check: checkAuthEnv };

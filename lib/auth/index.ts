@@ -2,6 +2,8 @@
 // and encryption of secrets at rest; the next-auth integration; and the email-based identity flows
 // (sign-up and verification, password reset, password and email change).
 import "server-only";
+// Registers the audit log's check that no user id hides in event metadata (outside production).
+import "./audit-user-ids";
 
 export { AUTH_BODY_MAX_BYTES } from "./body-limit";
 export {

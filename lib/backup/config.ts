@@ -405,3 +405,12 @@ export async function requireRestoreKeys(
   }
   return { identities, passphrase: config.passphrase, keyring: config.keyring };
 }
+/** The env module lib/env composes (lib/env/modules.ts): its keys and the rules across them. */
+export const envModule = {
+  schema: backupEnvSchema,
+  check(env: BackupEnv, ctx: z.RefinementCtx): void {
+    checkBackupKeyIds(env, ctx);
+    checkBackupEncryptionEnv(env, ctx);
+    checkBackupUploadEnv(env, ctx);
+  },
+};

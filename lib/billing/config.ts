@@ -208,3 +208,6 @@ export function readBillingConfig(env: Record<string, string | undefined> = proc
     },
   };
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys and the rules across them. */
+export const envModule = { schema: billingEnvSchema, check: checkBillingEnv };

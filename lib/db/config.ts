@@ -19,3 +19,6 @@ export type DbConfig = z.infer<typeof dbEnvSchema>;
 export function readDbConfig(env: Record<string, string | undefined> = process.env): DbConfig {
   return dbEnvSchema.parse(env);
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys. */
+export const envModule = { schema: dbEnvSchema };

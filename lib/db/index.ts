@@ -6,7 +6,10 @@ import { secretColumns } from "./secret-columns";
 
 export type { DbConfig } from "./config";
 export { dbEnvSchema } from "./config";
-export { AuthTokenPurpose, Prisma, PrismaClient, Role } from "./generated/client";
+// The client and its Prisma namespace only: a model's enums belong to the module that owns the model
+// (lib/authz's OrgRole mirrors Role; lib/auth reads AuthTokenPurpose through Prisma's types), so
+// lib/db copies into another app without the orgs or auth models.
+export { Prisma, PrismaClient } from "./generated/client";
 export { secretColumns } from "./secret-columns";
 export {
   DATABASE_RETRY_AFTER_SECONDS,

@@ -1,21 +1,6 @@
 import { z } from "zod";
-import { auditEnvSchema } from "../audit/config";
-import { authEnvSchema, checkAuthEnv } from "../auth/config";
-import {
-  backupEnvSchema,
-  checkBackupEncryptionEnv,
-  checkBackupKeyIds,
-  checkBackupUploadEnv,
-} from "../backup/config";
-import { billingEnvSchema, checkBillingEnv } from "../billing/config";
-import { dbEnvSchema } from "../db/config";
-import { jobsEnvSchema } from "../jobs/config";
-import { logEnvSchema } from "../log/config";
-import { checkMailEnv, mailEnvSchema } from "../mail/config";
-import { monitoringEnvSchema } from "../monitoring/config";
-import { privacyEnvSchema } from "../privacy/config";
-import { ratelimitEnvObject, refineRatelimitEnv } from "../ratelimit/config";
 import { appUrlSchema } from "./app-url";
+import * as envModules from "./modules";
 
 const optionalString = z.string().min(1).optional();
 const flag = z.stringbool().default(false);
@@ -37,64 +22,105 @@ const publicEnvSchema = z.object({
   NEXT_PUBLIC_SENTRY_DSN: z.url({ error: "must be a Sentry DSN URL" }).optional(),
 });
 
-/** Every variable with its own check (type, format, default), before the rules that span several. */
-const serverEnvFields = appEnvSchema
-  .extend(dbEnvSchema.shape)
-  .extend(logEnvSchema.shape)
-  .extend(monitoringEnvSchema.shape)
-  .extend(mailEnvSchema.shape)
-  .extend(authEnvSchema.shape)
-  .extend(backupEnvSchema.shape)
-  .extend(ratelimitEnvObject.shape)
-  .extend(auditEnvSchema.shape)
-  .extend(jobsEnvSchema.shape)
-  .extend(privacyEnvSchema.shape)
-  .extend(publicEnvSchema.shape)
-  .extend(billingEnvSchema.shape);
+/**
+ * What a module's config.ts exports as `envModule` for lib/env to compose: its keys, and the rules
+ * that span several keys (zod drops a schema's refinements when shapes are merged, so they are
+ * passed on their own). `check` receives the whole environment, every variable checked on its own
+ * first; an invalid one reads as unset.
+ */
+export interface EnvModule<Env = never> {
+  schema: z.ZodObject;
+  check?: (env: Env, ctx: z.RefinementCtx) => void;
+}
 
-type ServerEnvFields = z.infer<typeof serverEnvFields>;
+type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (
+  value: infer I,
+) => void
+  ? I
+  : never;
+
+/** The parsed variables of a set of env modules, with the app's own keys and the public ones. */
+export type ComposedEnvFields<Modules> = z.infer<typeof appEnvSchema> &
+  z.infer<typeof publicEnvSchema> &
+  UnionToIntersection<
+    {
+      [Name in keyof Modules]: Modules[Name] extends { schema: infer Schema extends z.ZodType }
+        ? z.infer<Schema>
+        : never;
+    }[keyof Modules]
+  >;
+
+type ServerEnvFields = ComposedEnvFields<typeof envModules>;
+/** Every listed module's `check` must accept the composed environment: a rule reading a key no module declares fails tsc. */
+type CheckedEnvModules = { readonly [Name in keyof typeof envModules]: EnvModule<ServerEnvFields> };
 
 /**
- * The server environment: every variable's own check, then the rules that span several, all in one
- * pass so that one start lists every problem. (On the merged object, zod skips refinements once a
- * field fails: a `LOG_LEVEL=verbose` would hide a missing AUTH_SECRET until the next start.)
+ * The server environment schema for `modules` (name → envModule): every variable's own check, then
+ * the rules that span several, all in one pass so that one start lists every problem. (On a merged
+ * object, zod skips refinements once a field fails: a `LOG_LEVEL=verbose` would hide a missing
+ * AUTH_SECRET until the next start.) A module may declare an app key (NODE_ENV, APP_URL) again to
+ * read its own config alone: lib/env's declaration is the one used. Two modules declaring one key
+ * is a programming error, thrown here at import.
  */
-export const serverEnvSchema = z.record(z.string(), z.string().optional()).transform((input, ctx) => {
-  const env: Record<string, unknown> = {};
-  const invalid = new Set<string>();
-  for (const [name, field] of Object.entries(serverEnvFields.shape as Record<string, z.ZodType>)) {
-    const parsed = field.safeParse(input[name]);
-    if (parsed.success) {
-      env[name] = parsed.data;
-      continue;
+export function composeServerEnvSchema<Modules extends Record<string, EnvModule<never>>>(modules: Modules) {
+  type Fields = ComposedEnvFields<Modules>;
+  const appFields: Record<string, z.ZodType> = { ...appEnvSchema.shape };
+  const fields: Record<string, z.ZodType> = { ...appFields };
+  const declaredBy = new Map<string, string>(Object.keys(appFields).map((name) => [name, "env"]));
+  const checks: ((env: Fields, ctx: z.RefinementCtx) => void)[] = [];
+  for (const [moduleName, envModule] of Object.entries(modules)) {
+    // Only what looks like an env module: a bundler's namespace object may carry other keys.
+    if (!(envModule?.schema instanceof z.ZodObject)) continue;
+    for (const [name, field] of Object.entries(envModule.schema.shape as Record<string, z.ZodType>)) {
+      if (name in appFields) continue;
+      const other = declaredBy.get(name);
+      if (other !== undefined) {
+        throw new Error(
+          `${name} is declared by both lib/${other} and lib/${moduleName}: a variable belongs to one module's config.ts.`,
+        );
+      }
+      declaredBy.set(name, moduleName);
+      fields[name] = field;
     }
-    invalid.add(name);
-    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });
-    // The cross-field rules see an invalid variable as unset (its default, if it has one).
-    const unset = field.safeParse(undefined);
-    env[name] = unset.success ? unset.data : undefined;
+    if (envModule.check) checks.push(envModule.check as (env: Fields, ctx: z.RefinementCtx) => void);
   }
-  // They say nothing more about an invalid variable: its own problem is listed already. A required
-  // variable that failed (DATABASE_URL) is undefined here, against its type; no rule reads one.
-  const checked = env as ServerEnvFields;
-  const report = {
-    ...ctx,
-    addIssue(issue) {
-      const name = typeof issue === "string" ? undefined : issue.path?.[0];
-      if (name === undefined || !invalid.has(String(name))) ctx.addIssue(issue);
-    },
-  } satisfies z.RefinementCtx;
-  // Modules' own cross-field rules (zod drops refinements when shapes are merged).
-  checkMailEnv(checked, report);
-  checkAuthEnv(checked, report);
-  checkBackupKeyIds(checked, report);
-  checkBackupEncryptionEnv(checked, report);
-  checkBackupUploadEnv(checked, report);
-  refineRatelimitEnv(checked, report);
-  checkBillingEnv(checked, report);
-  checkAppUrl(checked, report);
-  return { ...checked, APP_URL: checked.APP_URL ?? DEVELOPMENT_APP_URL };
-});
+  for (const [name, field] of Object.entries(publicEnvSchema.shape as Record<string, z.ZodType>)) {
+    fields[name] ??= field;
+  }
+
+  return z.record(z.string(), z.string().optional()).transform((input, ctx) => {
+    const env: Record<string, unknown> = {};
+    const invalid = new Set<string>();
+    for (const [name, field] of Object.entries(fields)) {
+      const parsed = field.safeParse(input[name]);
+      if (parsed.success) {
+        env[name] = parsed.data;
+        continue;
+      }
+      invalid.add(name);
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });
+      // The cross-field rules see an invalid variable as unset (its default, if it has one).
+      const unset = field.safeParse(undefined);
+      env[name] = unset.success ? unset.data : undefined;
+    }
+    // They say nothing more about an invalid variable: its own problem is listed already. A required
+    // variable that failed (DATABASE_URL) is undefined here, against its type; no rule reads one.
+    const checked = env as Fields;
+    const report = {
+      ...ctx,
+      addIssue(issue) {
+        const name = typeof issue === "string" ? undefined : issue.path?.[0];
+        if (name === undefined || !invalid.has(String(name))) ctx.addIssue(issue);
+      },
+    } satisfies z.RefinementCtx;
+    for (const check of checks) check(checked, report);
+    checkAppUrl(checked, report);
+    return { ...checked, APP_URL: checked.APP_URL ?? DEVELOPMENT_APP_URL };
+  });
+}
+
+/** The server environment: lib/env's own keys and those of every module in lib/env/modules.ts. */
+export const serverEnvSchema = composeServerEnvSchema(envModules satisfies CheckedEnvModules);
 
 /** Where `npm run dev` serves the app; APP_URL's value everywhere but production when unset. */
 const DEVELOPMENT_APP_URL = "http://localhost:3000";

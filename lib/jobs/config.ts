@@ -44,3 +44,6 @@ export type JobsConfig = z.infer<typeof jobsEnvSchema>;
 export function readJobsConfig(env: Record<string, string | undefined> = process.env): JobsConfig {
   return parseEnv(jobsEnvSchema, env);
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys. */
+export const envModule = { schema: jobsEnvSchema };

@@ -19,10 +19,16 @@ export type CreateLoggerOptions = Partial<LogConfig> & {
 
 /**
  * Builds a pino logger with Shipshape's rules: JSON in production (readable in development), the
- * request id on every line written inside withRequestContext(), and redaction by key and by value.
+ * request id on every line written inside withRequestContext(), redaction by key and by value, and
+ * `service` on every line (LOG_SERVICE_NAME).
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const config = logEnvSchema.parse({ LOG_LEVEL: process.env.LOG_LEVEL, LOG_FORMAT: process.env.LOG_FORMAT });
+  // An empty value counts as unset, as everywhere else in the env (lib/env's parseEnv).
+  const config = logEnvSchema.parse({
+    LOG_LEVEL: process.env.LOG_LEVEL || undefined,
+    LOG_FORMAT: process.env.LOG_FORMAT || undefined,
+    LOG_SERVICE_NAME: process.env.LOG_SERVICE_NAME || undefined,
+  });
   const level = options.LOG_LEVEL ?? config.LOG_LEVEL;
   const format =
     options.LOG_FORMAT ?? config.LOG_FORMAT ?? (process.env.NODE_ENV === "production" ? "json" : "pretty");
@@ -31,7 +37,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   return pino(
     {
       level,
-      base: { service: "shipshape" },
+      base: { service: options.LOG_SERVICE_NAME ?? config.LOG_SERVICE_NAME },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: () => {
         const context = currentRequestContext();

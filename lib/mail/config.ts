@@ -66,3 +66,6 @@ export const mailConfigSchema = mailEnvSchema
   .superRefine(checkMailEnv);
 
 export type MailConfig = z.infer<typeof mailConfigSchema>;
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys and the rules across them. */
+export const envModule = { schema: mailEnvSchema, check: checkMailEnv };

@@ -10,3 +10,6 @@ export const monitoringEnvSchema = z.object({
 });
 
 export type MonitoringConfig = z.infer<typeof monitoringEnvSchema>;
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys. */
+export const envModule = { schema: monitoringEnvSchema };

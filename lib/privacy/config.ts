@@ -25,3 +25,6 @@ export type PrivacyConfig = z.infer<typeof privacyEnvSchema>;
 export function readPrivacyConfig(env: Record<string, string | undefined> = process.env): PrivacyConfig {
   return parseEnv(privacyEnvSchema, env);
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys. */
+export const envModule = { schema: privacyEnvSchema };

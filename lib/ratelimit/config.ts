@@ -175,3 +175,6 @@ export function rateLimitStoreKind(
   if (env.REDIS_URL) return "redis";
   return "memory";
 }
+
+/** The env module lib/env composes (lib/env/modules.ts): its keys and the rules across them. */
+export const envModule = { schema: ratelimitEnvObject, check: refineRatelimitEnv };

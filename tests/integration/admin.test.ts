@@ -14,6 +14,7 @@ import {
   SelfDisableError,
 } from "@/lib/admin";
 import { auditChainOf, listAuditEvents, verifyAuditChains } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 import {
   checkSession,
   encryptSecret,
@@ -269,7 +270,7 @@ describe("disable, enable and force sign-out", () => {
     const { events } = await listAuditEvents(
       { kind: "platform" },
       { actor: admin.email, action: "admin" },
-      { db: testDb() },
+      { db: testDb(), directory: auditDirectory },
     );
     expect(events).toEqual([
       expect.objectContaining({

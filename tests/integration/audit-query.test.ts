@@ -12,6 +12,7 @@ import {
   pseudonymizeAuditUser,
   recordAuditEvent,
 } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 import { auditPseudonym } from "@/lib/privacy";
 import { testDb } from "../support/db";
 import { createTestUser } from "../support/users";
@@ -43,7 +44,12 @@ async function walk(scope: AuditViewScope, filter: AuditFilter, limit: number) {
   const pages: AuditEventView[][] = [];
   let cursor: string | null = null;
   do {
-    const page = await listAuditEvents(scope, filter, { cursor, limit, db: testDb() });
+    const page = await listAuditEvents(scope, filter, {
+      cursor,
+      limit,
+      db: testDb(),
+      directory: auditDirectory,
+    });
     pages.push(page.events);
     cursor = page.nextCursor;
   } while (cursor);
@@ -101,16 +107,24 @@ describe("listAuditEvents", () => {
     expect(pages.flat().map((event) => event.id)).toEqual(newestFirst);
 
     // Back from the last page to the first with previousCursor: the same pages in reverse.
-    let page = await listAuditEvents(scope, {}, { limit: 5, db: testDb() });
+    let page = await listAuditEvents(scope, {}, { limit: 5, db: testDb(), directory: auditDirectory });
     expect(page.previousCursor).toBeNull();
     const forward = [page.events.map((e) => e.id)];
     while (page.nextCursor) {
-      page = await listAuditEvents(scope, {}, { cursor: page.nextCursor, limit: 5, db: testDb() });
+      page = await listAuditEvents(
+        scope,
+        {},
+        { cursor: page.nextCursor, limit: 5, db: testDb(), directory: auditDirectory },
+      );
       forward.push(page.events.map((e) => e.id));
     }
     const backward = [page.events.map((e) => e.id)];
     while (page.previousCursor) {
-      page = await listAuditEvents(scope, {}, { cursor: page.previousCursor, limit: 5, db: testDb() });
+      page = await listAuditEvents(
+        scope,
+        {},
+        { cursor: page.previousCursor, limit: 5, db: testDb(), directory: auditDirectory },
+      );
       backward.unshift(page.events.map((e) => e.id));
     }
     expect(backward).toEqual(forward);
@@ -119,9 +133,13 @@ describe("listAuditEvents", () => {
   it("gives events that arrive while someone pages to the first page, not the one being read", async () => {
     const { org, scope } = await newOrg();
     for (let i = 0; i < 6; i++) await record(org.id);
-    const first = await listAuditEvents(scope, {}, { limit: 3, db: testDb() });
+    const first = await listAuditEvents(scope, {}, { limit: 3, db: testDb(), directory: auditDirectory });
     const arrived = await record(org.id);
-    const second = await listAuditEvents(scope, {}, { cursor: first.nextCursor, limit: 3, db: testDb() });
+    const second = await listAuditEvents(
+      scope,
+      {},
+      { cursor: first.nextCursor, limit: 3, db: testDb(), directory: auditDirectory },
+    );
     const ids = [...first.events, ...second.events].map((e) => e.id);
     expect(new Set(ids).size).toBe(6);
     expect(ids).not.toContain(arrived.id);
@@ -136,7 +154,9 @@ describe("listAuditEvents", () => {
     const role = await record(org.id, { actor: adaActor, action: "membership.role_changed" });
     const other = await record(org.id, { action: "auth.sign_in.failed" });
     const ids = async (filter: AuditFilter) =>
-      (await listAuditEvents(scope, filter, { db: testDb() })).events.map((e) => e.id);
+      (await listAuditEvents(scope, filter, { db: testDb(), directory: auditDirectory })).events.map(
+        (e) => e.id,
+      );
 
     expect(await ids({ actor: ada.id })).toEqual([role.id, signIn.id]);
     expect(await ids({ actor: ada.id.toUpperCase() })).toEqual([role.id, signIn.id]);
@@ -155,7 +175,7 @@ describe("listAuditEvents", () => {
       await listAuditEvents(
         scope,
         { from: role.at.toISOString(), to: role.at.toISOString() },
-        { db: testDb() },
+        { db: testDb(), directory: auditDirectory },
       )
     ).events;
     expect(atRole.map((e) => e.id)).toContain(role.id);
@@ -170,7 +190,8 @@ describe("listAuditEvents", () => {
 
   it("answers a malformed filter with the fields to fix", async () => {
     const { scope } = await newOrg();
-    const list = (filter: AuditFilter) => listAuditEvents(scope, filter, { db: testDb() });
+    const list = (filter: AuditFilter) =>
+      listAuditEvents(scope, filter, { db: testDb(), directory: auditDirectory });
     expect((await queryError(list({ action: "auth.nonsense" }))).fields).toHaveProperty("action");
     expect((await queryError(list({ action: "'; DROP TABLE" }))).fields).toHaveProperty("action");
     expect((await queryError(list({ from: "yesterday" }))).fields).toHaveProperty("from");
@@ -196,12 +217,18 @@ describe("listAuditEvents", () => {
       Buffer.from(`x:1:${randomUUID()}`).toString("base64url"),
       "A".repeat(500),
     ]) {
-      const error = await queryError(listAuditEvents(a.scope, {}, { cursor, db: testDb() }));
+      const error = await queryError(
+        listAuditEvents(a.scope, {}, { cursor, db: testDb(), directory: auditDirectory }),
+      );
       expect(error).toMatchObject({ status: 400, fields: { cursor: [expect.stringMatching(/not valid/)] } });
     }
     // A cursor taken from organization B's log, used on A's: it only positions within A's events.
-    const fromB = await listAuditEvents(b.scope, {}, { limit: 1, db: testDb() });
-    const onA = await listAuditEvents(a.scope, {}, { cursor: fromB.nextCursor, db: testDb() });
+    const fromB = await listAuditEvents(b.scope, {}, { limit: 1, db: testDb(), directory: auditDirectory });
+    const onA = await listAuditEvents(
+      a.scope,
+      {},
+      { cursor: fromB.nextCursor, db: testDb(), directory: auditDirectory },
+    );
     expect(onA.events.every((event) => event.org?.id === a.org.id)).toBe(true);
   });
 
@@ -222,10 +249,16 @@ describe("listAuditEvents", () => {
     const platform = { kind: "platform" } as const;
     expect((await walk(platform, { actor: shared.id }, 50)).flat()).toHaveLength(3);
     expect(
-      (await listAuditEvents(platform, { actor: shared.id, org: b.org.slug }, { db: testDb() })).events,
+      (
+        await listAuditEvents(
+          platform,
+          { actor: shared.id, org: b.org.slug },
+          { db: testDb(), directory: auditDirectory },
+        )
+      ).events,
     ).toEqual([expect.objectContaining({ id: inB.id, org: { id: b.org.id, slug: b.org.slug } })]);
     const unknownOrg = await queryError(
-      listAuditEvents(platform, { org: "no-such-org-here" }, { db: testDb() }),
+      listAuditEvents(platform, { org: "no-such-org-here" }, { db: testDb(), directory: auditDirectory }),
     );
     expect(unknownOrg.fields).toHaveProperty("org");
   });
@@ -243,7 +276,7 @@ describe("listAuditEvents", () => {
       await tx.user.delete({ where: { id: gone.id } });
     });
 
-    const { events } = await listAuditEvents(scope, {}, { db: testDb() });
+    const { events } = await listAuditEvents(scope, {}, { db: testDb(), directory: auditDirectory });
     expect(events.map((event) => [event.actor.label, event.actor.pseudonymized])).toEqual([
       [ada.email, false],
       ["anonymous", false],
@@ -303,6 +336,7 @@ describe("exportAuditEventsCsv", () => {
       exportedBy: { userId: exporter.id, ip: "198.51.100.4", userAgent: "vitest" },
       batchSize: 1,
       db: testDb(),
+      directory: auditDirectory,
     });
     expect(exported).toMatchObject({ rows: 2, truncated: false });
     const text = await download(exported);
@@ -347,7 +381,7 @@ describe("exportAuditEventsCsv", () => {
     const { org, scope } = await newOrg();
     const exporter = await createTestUser();
     for (let i = 0; i < 7; i++) await record(org.id);
-    const newest = await listAuditEvents(scope, {}, { limit: 4, db: testDb() });
+    const newest = await listAuditEvents(scope, {}, { limit: 4, db: testDb(), directory: auditDirectory });
 
     const exported = await exportAuditEventsCsv({
       scope,
@@ -356,6 +390,7 @@ describe("exportAuditEventsCsv", () => {
       maxRows: 4,
       batchSize: 3,
       db: testDb(),
+      directory: auditDirectory,
     });
     expect(exported).toMatchObject({ rows: 4, truncated: true, maxRows: 4 });
     const lines = (await download(exported)).split("\r\n");
@@ -380,6 +415,7 @@ describe("exportAuditEventsCsv", () => {
       filter: {},
       exportedBy: { userId: exporter.id },
       db: testDb(),
+      directory: auditDirectory,
     });
     await record(org.id);
     const rows = parseCsv(await download(exported));
@@ -396,6 +432,7 @@ describe("exportAuditEventsCsv", () => {
         filter: { action: "nope" },
         exportedBy: { userId: exporter.id },
         db: testDb(),
+        directory: auditDirectory,
       }),
     );
     expect(await testDb().auditEvent.count({ where: { action: "audit.exported", orgId: org.id } })).toBe(0);

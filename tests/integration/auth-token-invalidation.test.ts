@@ -18,7 +18,7 @@ import {
   startMfaEnrolment,
   undoEmailChange,
 } from "@/lib/auth";
-import { AuthTokenPurpose } from "@/lib/db";
+import { AuthTokenPurpose } from "@/lib/db/generated/client";
 import { testDb } from "../support/db";
 import { createTestUser, freshIp, TEST_PASSWORD } from "../support/users";
 

@@ -114,6 +114,7 @@ describe.skipIf(server.url === null)(
     const runId = randomBytes(4).toString("hex");
     const devDb = `prisma_bridge_test_${runId}_dev`;
     const deployDb = `prisma_bridge_test_${runId}_deploy`;
+    const shadowDb = `prisma_bridge_test_${runId}_shadow`;
     let project: string;
 
     // Environment of every CLI run: no engine override (the wrapper must choose the bridge itself).
@@ -147,7 +148,7 @@ describe.skipIf(server.url === null)(
     afterAll(async () => {
       await rm(project, { recursive: true, force: true });
       await withClient(serverUrl, async (client) => {
-        for (const name of [devDb, deployDb]) {
+        for (const name of [devDb, deployDb, shadowDb]) {
           await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
         }
       });
@@ -254,6 +255,29 @@ describe.skipIf(server.url === null)(
 
         expect(run.code, run.output).toBe(0);
         expect(run.output).toContain("No drift");
+      },
+      CLI_TEST_TIMEOUT_MS,
+    );
+
+    it(
+      "the drift check replays the migrations on SHADOW_DATABASE_URL when it is set, creating no database",
+      async () => {
+        await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdentifier(shadowDb)}`));
+        const shadowsBefore = await shadowDatabases();
+
+        const run = await runScript(project, "scripts/check-migration-drift.ts", [], {
+          ...cliEnv(devDb),
+          SHADOW_DATABASE_URL: databaseUrl(serverUrl, shadowDb),
+        });
+
+        expect(run.code, run.output).toBe(0);
+        expect(run.output).toContain("No drift");
+        // The replay happened in the given database (a server where the app's user may not create one).
+        const replayed = await withClient(databaseUrl(serverUrl, shadowDb), (client) =>
+          client.query<{ note: string | null }>(`SELECT to_regclass('"Note"')::text AS note`),
+        );
+        expect(replayed.rows).toEqual([{ note: '"Note"' }]);
+        expect(await shadowDatabases()).toEqual(shadowsBefore);
       },
       CLI_TEST_TIMEOUT_MS,
     );

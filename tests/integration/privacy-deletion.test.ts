@@ -12,6 +12,7 @@ import {
   recordSecurityEvent,
   verifyAuditChains,
 } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 import { checkSession, startSession } from "@/lib/auth";
 import { signInWithPassword } from "@/lib/auth/password-sign-in";
 import { enqueueJob, queueMail, readJobsConfig, stopJobProducer } from "@/lib/jobs";
@@ -451,6 +452,7 @@ describe("the hard delete", () => {
       filter: { actor: user.email },
       exportedBy: { userId: coOwner.id },
       db: testDb(),
+      directory: auditDirectory,
     });
     const aboutUser = await testDb().auditEvent.findMany({
       where: { targetType: "user", targetId: user.id },
@@ -492,7 +494,7 @@ describe("the hard delete", () => {
     const { events } = await listAuditEvents(
       { kind: "organization", orgId: team.id },
       { action: "membership" },
-      { db: testDb() },
+      { db: testDb(), directory: auditDirectory },
     );
     expect(events.map((event) => [event.actor.label, event.target])).toEqual([
       [colleague.email, { type: "user", id: pseudonym, label: null }],

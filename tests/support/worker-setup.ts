@@ -35,6 +35,10 @@ process.env.TRUSTED_PROXY_COUNT ??= "1";
 // Mail sent by code under test lands in a throwaway dev mailbox, never the developer's .data/mail.
 process.env.MAIL_DEV_DIR = await mkdtemp(path.join(tmpdir(), "shipshape-test-mail-"));
 
+// What lib/auth's index registers in the app: outside production, audit metadata holding a user's
+// id is refused. Registered here too, so test files that never load lib/auth run with the check.
+await import("@/lib/auth/audit-user-ids");
+
 afterAll(disconnectTestDb);
 
 async function createDatabaseOnce(adminUrl: string, name: string, template: string): Promise<void> {

@@ -5,6 +5,7 @@ import { Fact } from "@/components/fact";
 import { UtcTime } from "@/components/utc-time";
 import { getUserDetail } from "@/lib/admin";
 import { listAuditEvents } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 import { requirePagePlatformAdmin } from "@/lib/http";
 import { DetailHeader } from "../../detail-header";
 import { orNotFound } from "../../or-not-found";
@@ -19,7 +20,11 @@ export default async function AdminUserPage({ params }: Props) {
   const admin = await requirePagePlatformAdmin();
   const { userId } = await params;
   const user = await orNotFound(getUserDetail(userId));
-  const recent = await listAuditEvents({ kind: "platform" }, { actor: user.id }, { limit: 10 });
+  const recent = await listAuditEvents(
+    { kind: "platform" },
+    { actor: user.id },
+    { limit: 10, directory: auditDirectory },
+  );
 
   return (
     <div className="max-w-6xl space-y-8">

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { AUTH_BODY_MAX_BYTES, authOptions, captureSignInAnswer } from "@/lib/auth";
 import { apiError, readTextBody, route } from "@/lib/http";
 
-export const dynamic = "force-dynamic";
+// No route segment config (`dynamic`…): Next refuses it when cacheComponents is on (create-next-app
+// 16's default), and this handler reads the request, so it runs per request with or without it.
 
 const handler = route(
   {

@@ -1,4 +1,5 @@
 import { auditExportResponse, exportAuditEventsCsv, platformAuditFilterSchema } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 import { route } from "@/lib/http";
 
 /** The whole platform's audit log (or one organization's, by `org`), filtered, as a CSV download. */
@@ -14,6 +15,7 @@ export const GET = route(
         scope: { kind: "platform" },
         filter: ctx.input.query,
         exportedBy: { userId: ctx.user.id, ip: ctx.ip, userAgent: ctx.userAgent },
+        directory: auditDirectory,
       }),
     ),
 );

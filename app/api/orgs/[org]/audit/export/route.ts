@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { auditExportResponse, auditFilterSchema, exportAuditEventsCsv } from "@/lib/audit";
+import { auditDirectory } from "@/lib/audit/directory";
 import { requireEntitlement } from "@/lib/billing";
 import { route } from "@/lib/http";
 
@@ -21,6 +22,7 @@ export const GET = route(
         scope: { kind: "organization", orgId: ctx.org.id },
         filter: ctx.input.query,
         exportedBy: { userId: ctx.user.id, ip: ctx.ip, userAgent: ctx.userAgent },
+        directory: auditDirectory,
       }),
     );
   },

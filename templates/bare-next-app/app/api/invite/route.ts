@@ -1,0 +1,5 @@
+// The prototype's own endpoints, before any Shipshape module is wired in (docs/MODULES.md wires them).
+export async function POST(request: Request) {
+  const { email } = await request.json();
+  return Response.json({ invited: email }, { status: 202 });
+}
