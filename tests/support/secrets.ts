@@ -25,6 +25,13 @@ export const AUTH_TOKEN_PURPOSES = [
  * plaintexts (which must never appear either) and the values stored.
  */
 export async function giveEverySecret(db: PrismaClient, userId: string, passwordHash: string) {
+  // A caller that read the hash from a query that didn't ask for it (secret columns are omitted by
+  // default) would pass undefined, and the searches built on `stored` would look for nothing.
+  if (typeof passwordHash !== "string" || !passwordHash.startsWith("$argon2")) {
+    throw new Error(
+      "giveEverySecret: pass the argon2 hash (select it: queries omit passwordHash unless asked)",
+    );
+  }
   const { createToken, encryptSecret, generateRecoveryCodes, generateTotpSecret, hashToken } = await import(
     "../../lib/auth"
   );
