@@ -20,16 +20,19 @@ export async function GET() {
 `,
 };
 
+/** As the one proxy the guide's TRUSTED_PROXY_COUNT=1 declares would send it. */
+const FROM_CLIENT = { headers: { "x-forwarded-for": "203.0.113.7" } };
+
 /** Past the policy's limit the wired route answers 429 with Retry-After; before it, 200. */
 export async function checkRateLimit(base: string): Promise<void> {
-  const first = await fetch(`${base}/api/hello`);
+  const first = await fetch(`${base}/api/hello`, FROM_CLIENT);
   assert.equal(
     first.status,
     200,
     `GET /api/hello answered ${first.status} before any limit: ${await first.text()}`,
   );
   for (let request = 2; request <= 1000; request++) {
-    const response = await fetch(`${base}/api/hello`);
+    const response = await fetch(`${base}/api/hello`, FROM_CLIENT);
     if (response.status === 429) {
       assert.ok(response.headers.get("retry-after"), "the 429 carries no Retry-After");
       console.log(`[transplant] ratelimit: 429 on request ${request}`);
