@@ -11,6 +11,15 @@ const nextConfig: NextConfig = {
   // and Prisma's generated client don't survive bundling.
   serverExternalPackages: ["pino", "pino-pretty"],
   experimental: {
+    // Server rows of issue 18, decision 0038 (owner: the server-performance change; keep on merge):
+    // - No persistent Turbopack cache written by `next build`: CI, Docker and deploys build from a
+    //   clean tree and never read it back, and writing it cost about a third of the build's CPU.
+    //   (`next dev` keeps its own cache, which a second start does read.)
+    turbopackFileSystemCacheForBuild: false,
+    // - `next start` loads a page's or route's code when it is first requested, not every route at
+    //   boot: an instance holds only the code of what it serves (less resident memory), and the
+    //   first request to each route pays its load once.
+    preloadEntriesOnStart: false,
     // The forms post a few fields; route handlers' JSON bodies are capped at 100 KB (lib/http/body.ts),
     // and server actions get the same ceiling instead of Next.js's 1 MB default (proxy.ts answers 413
     // past it, where Next.js would answer 500).

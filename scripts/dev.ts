@@ -11,6 +11,12 @@
 // data exports and the scheduled jobs work with no second terminal. Set DEV_JOB_WORKER=false to leave
 // it out (when you run `npm run worker` yourself against DATABASE_URL).
 //
+// Next starts at once, in parallel with the database (decision 0038): compiling the first page takes
+// longer than opening, migrating and seeding the database, so the first page is not kept waiting for
+// it. Next gets the database's URL before it runs (the embedded one's port is chosen first). A request
+// that needs the database in the second or so before it is ready answers 503 database_unavailable,
+// as when the database is down. The banner is printed once the database is ready.
+//
 // Extra arguments go to `next dev` (`npm run dev -- --port 4000`). Ctrl-C stops Next, then the worker,
 // then the database.
 
@@ -33,7 +39,12 @@ import {
   readMigrations,
   redactUrl,
 } from "../tools/db/apply-migrations";
-import { DEV_DATA_DIR, EmbeddedPostgresError, startEmbeddedPostgres } from "../tools/embedded-postgres";
+import {
+  DEV_DATA_DIR,
+  EmbeddedPostgresError,
+  freeLocalPort,
+  startEmbeddedPostgres,
+} from "../tools/embedded-postgres";
 import { inheritedEnv } from "./dev-env";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -57,7 +68,8 @@ interface DevDatabase {
 
 async function main(): Promise<void> {
   // Ctrl-C while the database starts must not kill PGlite half-way through writing its folder: until
-  // Next runs, a signal only cancels the start, and the database is stopped cleanly once it is up.
+  // it is up (and the worker started), a signal only cancels the start; then Next, the worker and the
+  // database are stopped cleanly.
   let startCancelled = false;
   let onStopSignal = () => {
     startCancelled = true;
@@ -72,27 +84,44 @@ async function main(): Promise<void> {
   const derivedAppUrl = process.env.APP_URL ? undefined : listenUrl;
   if (derivedAppUrl) process.env.APP_URL = derivedAppUrl;
 
-  // 1. The database.
+  // 1. The database starts (the embedded one's URL is known before it runs) ...
   const configuredUrl = process.env.DATABASE_URL;
-  const database = configuredUrl ? await checkConfiguredDatabase(configuredUrl) : await startDevDatabase();
-  if (startCancelled) {
-    await database.stop();
-    process.exit(0);
-  }
+  const embeddedPort = configuredUrl ? undefined : await freeLocalPort();
+  const databaseEnv: Record<string, string> =
+    embeddedPort === undefined
+      ? {}
+      : // PGlite serves one conversation at a time: the app's pool must hold a single connection.
+        { DATABASE_URL: embeddedUrl(embeddedPort), DATABASE_POOL_MAX: "1" };
+  const databaseReady = configuredUrl
+    ? checkConfiguredDatabase(configuredUrl)
+    : startDevDatabase(embeddedPort as number);
 
-  // 2. The job worker, on the same database, before Next (which may enqueue from its first request).
-  const worker = await startDevWorker(database);
-  if (worker.line) database.describe.push(worker.line);
-
-  // 3. The app.
-  printBanner([...database.describe, `App        ${listenUrl}`]);
+  // 2. ... and the app at the same time.
   const next = spawn(process.execPath, [NEXT_BIN, "dev", ...nextArgs], {
     cwd: REPO_ROOT,
-    env: { ...inheritedEnv, ...database.env, ...(derivedAppUrl ? { APP_URL: derivedAppUrl } : {}) },
+    env: { ...inheritedEnv, ...databaseEnv, ...(derivedAppUrl ? { APP_URL: derivedAppUrl } : {}) },
     stdio: "inherit",
   });
   // Its exit code; 1 when something else killed it with a signal.
   const nextExit = new Promise<number>((resolve) => next.once("exit", (code) => resolve(code ?? 1)));
+
+  let database: DevDatabase;
+  try {
+    database = await databaseReady;
+  } catch (error) {
+    await stopNext(next, nextExit);
+    throw error;
+  }
+  if (startCancelled) {
+    await stopNext(next, nextExit);
+    await database.stop();
+    process.exit(0);
+  }
+
+  // 3. The job worker, on the same database.
+  const worker = await startDevWorker(database);
+  if (worker.line) database.describe.push(worker.line);
+  printBanner([...database.describe, `App        ${listenUrl}`]);
 
   // 4. Shutdown: Next first (it holds database connections), then the worker, then the database.
   let shuttingDown = false;
@@ -106,7 +135,12 @@ async function main(): Promise<void> {
   };
   // Ctrl-C reaches Next too (same process group); stopNext also covers a SIGTERM sent to this process only.
   onStopSignal = () => void shutdown("signal", 0);
+  if (startCancelled) return void shutdown("signal", 0);
   void nextExit.then((code) => shutdown("next-exited", code));
+}
+
+function embeddedUrl(port: number): string {
+  return `postgresql://postgres@127.0.0.1:${port}/postgres`;
 }
 
 /** DATABASE_URL is set: use it untouched, but say so when migrations are missing. */
@@ -134,11 +168,11 @@ async function checkConfiguredDatabase(databaseUrl: string): Promise<DevDatabase
 }
 
 /** No DATABASE_URL: the embedded PostgreSQL on .data/pglite, migrated, seeded on its first start. */
-async function startDevDatabase(): Promise<DevDatabase> {
+async function startDevDatabase(port: number): Promise<DevDatabase> {
   const isNew = !existsSync(path.join(DEV_DATA_DIR, "PG_VERSION"));
   if (isNew)
     console.log("Creating the embedded PostgreSQL in .data/pglite (first start only, a few seconds)...");
-  const server = await startEmbeddedPostgres({ dataDir: DEV_DATA_DIR });
+  const server = await startEmbeddedPostgres({ dataDir: DEV_DATA_DIR, port });
   try {
     const describe = [
       `Database   embedded PostgreSQL (PGlite) on 127.0.0.1:${server.port}, data in .data/pglite`,
@@ -164,7 +198,6 @@ async function startDevDatabase(): Promise<DevDatabase> {
       }
       describe.push(...demoSignInLines());
     }
-    // PGlite serves one conversation at a time: the app's pool must hold a single connection.
     return { env: { DATABASE_URL: server.url, DATABASE_POOL_MAX: "1" }, describe, stop: server.stop };
   } catch (error) {
     await server.stop();

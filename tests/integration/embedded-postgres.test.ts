@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataDirInUseError, startEmbeddedPostgres } from "@/tools/embedded-postgres";
+import { DataDirInUseError, freeLocalPort, startEmbeddedPostgres } from "@/tools/embedded-postgres";
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -55,6 +55,21 @@ describe("startEmbeddedPostgres", () => {
       expect(await query(second.url, "SELECT body FROM note")).toEqual([{ body: "kept" }]);
     } finally {
       await second.stop();
+    }
+  });
+
+  // `npm run dev` gives Next the database's URL before the database runs (decision 0038): the port
+  // freeLocalPort names must be one the server can then take, at the URL Next was given.
+  it("serves on a port taken beforehand with freeLocalPort, at the URL that port makes", async () => {
+    const port = await freeLocalPort();
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe((busyPort.address() as { port: number }).port);
+    const server = await startEmbeddedPostgres({ port });
+    try {
+      expect(server.url).toBe(`postgresql://postgres@127.0.0.1:${port}/postgres`);
+      expect(await query(server.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    } finally {
+      await server.stop();
     }
   });
 

@@ -286,6 +286,22 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A TCP port on 127.0.0.1 that is free right now (the OS picks it). `npm run dev` takes one before the
+ * database starts, so Next can be given the database's URL and start at the same time.
+ */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
