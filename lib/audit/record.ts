@@ -16,6 +16,8 @@ import {
   UUID_PATTERN,
   uuidv7,
 } from "./chain";
+import { pseudonymKeyOf } from "./config";
+import { readAuditConfig } from "./retention";
 
 /** The app's Prisma client, or the transaction client inside `db.$transaction(async (tx) => …)`. */
 export type AuditDb = PrismaClient | Prisma.TransactionClient;
@@ -231,7 +233,7 @@ async function append(tx: Prisma.TransactionClient, event: PreparedEvent): Promi
     prevHash: head.hash ?? GENESIS_HASH,
     hashVersion: AUDIT_HASH_VERSION,
   };
-  const hash = auditEventHash(chained);
+  const hash = auditEventHash(chained, pseudonymKeyOf(readAuditConfig()));
   try {
     await tx.$executeRaw`
       INSERT INTO "AuditEvent" (id, chain, seq, at, "actorType", "actorId", "actorIp", "actorUserAgent",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { auditEnvSchema } from "../audit/config";
+import { auditEnvSchema, checkAuditEnv } from "../audit/config";
 import { authEnvSchema, checkAuthEnv } from "../auth/config";
 import { backupEnvSchema, checkBackupKeyIds, checkBackupUploadEnv } from "../backup/config";
 import { billingEnvSchema, checkBillingEnv } from "../billing/config";
@@ -82,6 +82,7 @@ export const serverEnvSchema = z.record(z.string(), z.string().optional()).trans
   // Modules' own cross-field rules (zod drops refinements when shapes are merged).
   checkMailEnv(checked, report);
   checkAuthEnv(checked, report);
+  checkAuditEnv(checked, report);
   checkBackupKeyIds(checked, report);
   checkBackupUploadEnv(checked, report);
   refineRatelimitEnv(checked, report);

@@ -1,6 +1,11 @@
 import "server-only";
-import { createHash } from "node:crypto";
-import { PSEUDONYM_PREFIX, pseudonymizeAuditUser, recordAuditEvent, recordSecurityEvent } from "../audit";
+import {
+  auditPseudonymOf,
+  pseudonymizeAuditUser,
+  recordAuditEvent,
+  recordSecurityEvent,
+  redactAuditFreeText,
+} from "../audit";
 import { forgetSessionUser, revokeAllSessions } from "../auth";
 import { getDb, type Prisma, type PrismaClient } from "../db";
 import { logger } from "../log";
@@ -231,6 +236,12 @@ export async function hardDeleteAccount(
     await tx.invitation.deleteMany({ where: { email: user.email } });
     await scrubUserFromStripeEvents(tx, { id: userId, email: user.email });
     const pseudonymized = await pseudonymizeAuditUser(userId, tx);
+    // Names in metadata (the organizations deleted with the account, the person's devices and
+    // address domains) go like the id: they can name the person as well (decision 0040).
+    const freeTextRedacted = await redactAuditFreeText(
+      { userId, orgIds: plan.deletedWithAccount.map((org) => org.id) },
+      tx,
+    );
     await tx.user.delete({ where: { id: userId } });
     await recordAuditEvent(
       {
@@ -240,6 +251,7 @@ export async function hardDeleteAccount(
         metadata: {
           auditEventsPseudonymized: pseudonymized.asActor,
           auditTargetsPseudonymized: pseudonymized.asTarget,
+          auditFreeTextRedacted: freeTextRedacted,
           organizationsDeleted: plan.deletedWithAccount.length,
           ownershipHandedOver: plan.blocking.length,
         },
@@ -250,9 +262,12 @@ export async function hardDeleteAccount(
   }, HARD_DELETE_TRANSACTION);
 }
 
-/** The id the audit log uses for a deleted user: the same pseudonym pseudonymizeAuditUser writes. */
+/**
+ * The id the audit log uses for a deleted user: the keyed pseudonym pseudonymizeAuditUser writes in
+ * version 3 events (HMAC-SHA256 under AUDIT_PSEUDONYM_KEY, which the logs never hold).
+ */
 export function auditPseudonym(userId: string): string {
-  return `${PSEUDONYM_PREFIX}${createHash("sha256").update(userId, "utf8").digest("hex")}`;
+  return auditPseudonymOf(userId);
 }
 
 async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<void> {

@@ -128,6 +128,7 @@ async function passingOptions(
       APP_URL: "https://app.example.com",
       AUTH_SECRET,
       AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      AUDIT_PSEUDONYM_KEY: randomBytes(32).toString("base64"),
       SMTP_URL: "smtps://user:password@smtp.example.com:465",
       MAIL_FROM: "Shipshape <no-reply@example.com>",
       REDIS_URL,
