@@ -8,8 +8,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { type ReapplyResult, reapplyDeletionLedger } from "../privacy";
 import {
   databaseNameOf,
   databaseStats,
@@ -64,6 +66,8 @@ export interface RestoreResult {
   filePath: string;
   manifest: BackupManifest;
   verification: Verification;
+  /** The deletion ledger re-applied to the restored data (lib/privacy, decision 0040). */
+  erasure: ReapplyResult;
   durationMs: number;
 }
 
@@ -214,5 +218,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   await withConnection(options.targetUrl, (client) => client.query("ANALYZE"));
   await options.beforeVerify?.(options.targetUrl);
   const verification = await verifyDatabase(options.targetUrl, manifest);
-  return { filePath, manifest, verification, durationMs: Date.now() - startedAt };
+  // Accounts deleted since the backup was taken go again, before anything serves this data. The
+  // ledger file is beside the backups (lib/privacy writes it after each account-deletion run).
+  const erasure = await reapplyDeletionLedger({
+    targetUrl: options.targetUrl,
+    ledgerDir: path.dirname(filePath),
+  });
+  return { filePath, manifest, verification, erasure, durationMs: Date.now() - startedAt };
 }
