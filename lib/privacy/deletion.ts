@@ -269,7 +269,7 @@ export async function hardDeleteAccount(
         })),
       );
     }
-    await tx.invitation.deleteMany({ where: { email: user.email } });
+    await tx.invitation.deleteMany({ where: { email: { equals: user.email, mode: "insensitive" } } });
     const pseudonymized = await pseudonymizeAuditUser(userId, tx);
     // Names in metadata (the organizations deleted with the account, the person's devices and
     // address domains) go like the id: they can name the person as well (decision 0040).

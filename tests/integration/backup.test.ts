@@ -391,7 +391,8 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
       code: 1,
       stderr: expect.stringContaining("backup failed: BACKUP_ENCRYPTION_KEY is not set"),
     });
-  });
+    // Three CLI starts (tsx compiles each; restore also loads lib/privacy for the deletion ledger).
+  }, 120_000);
 
   it("leaves the job queue (pg-boss's schema) out, and a forced restore drops the target's queue", async () => {
     const queueSchema = async (url: string) =>
