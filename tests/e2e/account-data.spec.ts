@@ -99,6 +99,11 @@ test.describe("your data", () => {
     await expect(page).toHaveURL(/\/account\/deletion$/, { timeout: 20_000 });
     await expect(page.getByRole("heading", { name: "Your account is scheduled for deletion" })).toBeVisible();
     await page.screenshot({ path: "test-results/account-deletion-pending.png", fullPage: true });
+    // The right of access holds during the grace period: the export opens without cancelling.
+    await page.getByRole("link", { name: "export your data" }).click();
+    await expect(page).toHaveURL(/\/account\/export$/);
+    await expect(page.getByRole("button", { name: "Request an export" })).toBeVisible();
+    await visit(page, "/account/deletion");
     await page.getByRole("button", { name: "Cancel the deletion and keep my account" }).click();
     await expect(page).toHaveURL(/\/account\?deletion=cancelled$/);
     await expect(page.getByRole("status")).toContainText("The deletion is cancelled");

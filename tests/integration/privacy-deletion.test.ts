@@ -2,6 +2,9 @@
 // a grace period), cancelling, and the hard delete, after which no row anywhere in the database
 // names the user, and the audit hash chains still verify.
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { disableUser, enableUser } from "@/lib/admin";
 import {
@@ -22,6 +25,7 @@ import {
   auditPseudonym,
   cancelAccountDeletion,
   hardDeleteAccount,
+  readDeletionLedgerFile,
   requestAccountDeletion,
   SoleOwnerError,
   SubscriptionStillActiveError,
@@ -275,7 +279,19 @@ describe("the hard delete", () => {
     const job = jobDefinitions(readJobsConfig({})).find(
       (definition) => definition.name === "account-deletion",
     );
-    await job?.handler({}, { id: "job", attempt: 1, isFinalAttempt: false, log: logger });
+    // The job writes the deletion ledger beside the backups: a directory of this test's own.
+    const backupDir = await mkdtemp(path.join(tmpdir(), "shipshape-ledger-"));
+    vi.stubEnv("BACKUP_DIR", backupDir);
+    try {
+      await job?.handler({}, { id: "job", attempt: 1, isFinalAttempt: false, log: logger });
+      expect(await readDeletionLedgerFile(backupDir)).toContainEqual({
+        pseudonym: auditPseudonym(user.id),
+        deletedAt: expect.any(String),
+      });
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(backupDir, { recursive: true, force: true });
+    }
 
     expect(await rowsMentioning([user.id, user.email])).toEqual({});
     // The chains this user's events are in (other test files tamper with chains of their own on purpose).
