@@ -88,11 +88,11 @@ export interface PseudonymizedAuditUser {
  * and every event done to them (the targetId of a "user" target): on version 3 events the keyed
  * pseudonym ("pseudonym:" + HMAC-SHA256(AUDIT_PSEUDONYM_KEY, id), `auditPseudonymOf`), on older ones
  * "pseudonym:<sha256 of the id>" through the database function audit_pseudonymize_user (the trigger
- * lets exactly these changes through and nothing else). The chains stay valid, because an event's hash covers the actor, and from
- * hashVersion 2 the target, as that same SHA-256. Events recorded before hashVersion 2 keep a user
- * target's raw id until retention deletes them. Pass the transaction that deletes the user.
- * IP addresses, user agents and metadata stay until retention (metadata holds no user ids: see
- * recordAuditEvent).
+ * lets exactly these changes through and nothing else). The chains stay valid, because an event's
+ * hash covers the actor, and from hashVersion 2 the target, as that same reference. Events recorded
+ * before hashVersion 2 keep a user target's raw id until retention deletes them. Pass the transaction
+ * that deletes the user. Metadata holds no user ids (see recordAuditEvent); its free text, and client
+ * details, are lib/audit/redact.ts's.
  */
 export async function pseudonymizeAuditUser(
   userId: string,
