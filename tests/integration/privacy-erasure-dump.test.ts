@@ -1,4 +1,4 @@
-// Erasure that holds (issue 20, decision 0040): a person is seeded into every table that can hold
+// Erasure that holds (issue 20, decision 0040). First: a person is seeded into every table that can hold
 // them (account, MFA, sign-in links, sessions, memberships, an organization named after them with
 // its Stripe customer and webhook events carrying their name, address and phone, audit events with
 // their IP, browser and names in metadata, invitations, a data export, queued jobs), then the
@@ -328,4 +328,57 @@ describe.skipIf(!toolsPresent)("a hard-deleted person, searched for in a full du
       await rm(backupDir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe("the stripe-customer-erasure job", () => {
+  it("gives a surviving organization's customer a current owner's email, and leaves one that already has it", async () => {
+    const owner = await createTestUser();
+    const leaving = await createTestUser();
+    const org = await testDb().organization.create({
+      data: { slug: `kept-${randomUUID().slice(0, 8)}`, name: "Kept Co" },
+    });
+    await testDb().membership.create({ data: { userId: owner.id, orgId: org.id, role: "OWNER" } });
+    await testDb().membership.create({ data: { userId: leaving.id, orgId: org.id, role: "ADMIN" } });
+    const customer = stripeId("cus");
+    stripe.addCustomer({ id: customer, email: leaving.email, name: org.name });
+    await testDb().billingAccount.create({ data: { orgId: org.id, stripeCustomerId: customer } });
+
+    await requestAccountDeletion(leaving.id, {}, new Date(Date.now() - 31 * DAY_MS));
+    const backupDir = await mkdtemp(path.join(tmpdir(), "shipshape-ledger-"));
+    vi.stubEnv("BACKUP_DIR", backupDir);
+    try {
+      await runJob("account-deletion");
+    } finally {
+      // BACKUP_DIR is unstubbed after the test, with the billing settings (fakeStripeForThisFile).
+      await rm(backupDir, { recursive: true, force: true });
+    }
+    const [queued] = await testDb().$queryRawUnsafe<{ data: { customerId: string; orgId: string } }[]>(
+      "SELECT data FROM pgboss.job WHERE name = 'stripe-customer-erasure' AND data->>'customerId' = $1",
+      customer,
+    );
+    expect(queued?.data).toEqual({ customerId: customer, orgId: org.id });
+    expect(await runJob("stripe-customer-erasure", queued?.data)).toMatchObject({
+      outcome: "contact_replaced",
+    });
+    expect(stripe.customers().find((c) => c.id === customer)?.email).toBe(owner.email);
+    // Run again (a retry after a crash): nothing more to change.
+    expect(await runJob("stripe-customer-erasure", queued?.data)).toMatchObject({ outcome: "contact_kept" });
+  });
+
+  it("counts a customer already deleted at Stripe as done, and fails (for a retry) while Stripe is down", async () => {
+    const customer = stripeId("cus");
+    stripe.addCustomer({ id: customer, email: "someone@gone.example", name: null });
+    stripe.failNext(3, 503);
+    await expect(
+      runJob("stripe-customer-erasure", { customerId: customer, orgId: null }),
+    ).rejects.toMatchObject({
+      code: "stripe_unavailable",
+    });
+    expect(await runJob("stripe-customer-erasure", { customerId: customer, orgId: null })).toMatchObject({
+      outcome: "deleted",
+    });
+    expect(await runJob("stripe-customer-erasure", { customerId: customer, orgId: null })).toMatchObject({
+      outcome: "already_deleted",
+    });
+  });
 });
