@@ -307,7 +307,8 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     expect(existsSync(path.join(dir, `${earlier}.dump.enc`))).toBe(false);
     const record = await latestDrill(dir);
     expect(record?.removed).toEqual([`${earlier}.dump.enc`]);
-  });
+    // A CLI start (tsx compiles the drill, which loads lib/privacy for the deletion ledger).
+  }, 90_000);
 
   it("fails the drill when a table changed between restore and comparison, and records why", async () => {
     const dir = path.join(workDir, "drill-tampered");
