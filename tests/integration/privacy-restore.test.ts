@@ -113,7 +113,8 @@ describe.skipIf(!toolsPresent)("restoring a backup taken before a deletion", () 
       expect(again?.metadata).toMatchObject({ reappliedAfterRestore: true });
       // The chains their events are in (other test files of this worker tamper with their own).
       for (const chain of ["platform", `org:${org.id}`]) {
-        expect(await verifyAuditChains({ chain, db: restored }), chain).toMatchObject({ ok: true });
+        const verification = await verifyAuditChains({ chain, db: restored });
+        expect(verification, JSON.stringify(verification)).toMatchObject({ ok: true });
       }
     } finally {
       await restored.$disconnect();
