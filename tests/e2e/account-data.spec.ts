@@ -35,10 +35,13 @@ test.describe("your data", () => {
     expect(Object.keys(files).sort()).toEqual([
       "README.txt",
       "audit-events.json",
+      "exports.json",
+      "invitations.json",
       "invoices.json",
       "memberships.json",
       "profile.json",
       "projects.json",
+      "sessions.json",
     ]);
     expect(JSON.parse(strFromU8(files["profile.json"] as Uint8Array))).toMatchObject({
       email: "admin@example.com",
