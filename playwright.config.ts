@@ -19,6 +19,7 @@ import { billingEnv } from "./tests/support/stripe-events";
 // made once, in the runner process (the config is evaluated again in each worker, which inherits
 // the environment), so specs that prepare data with it (an encrypted MFA secret) use the app's key.
 process.env.E2E_AUTH_ENCRYPTION_KEYS ??= `e2e:${randomBytes(32).toString("base64")}`;
+process.env.E2E_AUDIT_PSEUDONYM_KEY ??= randomBytes(32).toString("base64");
 
 // CI builds once in its own step, then sets E2E_USE_EXISTING_BUILD=1.
 const build = process.env.E2E_USE_EXISTING_BUILD === "1" ? "" : "npx next build && ";
@@ -80,6 +81,7 @@ export default defineConfig({
         TRUSTED_PROXY_COUNT: "1",
         AUTH_SECRET: randomBytes(32).toString("base64"),
         AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
+        AUDIT_PSEUDONYM_KEY: process.env.E2E_AUDIT_PSEUDONYM_KEY,
         // Inlined into the browser bundle by `next build`; CI's own build step sets the same value.
         NEXT_PUBLIC_SENTRY_DSN: sentryDsn,
         ENABLE_TEST_ROUTES: "true",

@@ -42,7 +42,7 @@ runCli("restore", async () => {
   const targetUrl = values.target ?? requireDatabaseUrl("restore into (or pass --target <url>)");
   console.log(`restoring ${input} into ${redactUrl(targetUrl)}`);
   const progress = progressLine("restore: read");
-  const { format, manifest, verification, durationMs } = await restoreBackup({
+  const { format, manifest, verification, erasure, durationMs } = await restoreBackup({
     input,
     targetUrl,
     keys,
@@ -67,6 +67,9 @@ runCli("restore", async () => {
     return 1;
   }
   const seconds = (durationMs / 1000).toFixed(1);
+  console.log(
+    `deletion ledger: ${erasure.ledgerEntries} deleted account(s) on record; ${erasure.deletedAgain} found in the backup and deleted again`,
+  );
   console.log(
     `restore ok: ${summary}; row counts, contents and migration match the manifest (in ${seconds}s)`,
   );

@@ -80,3 +80,22 @@ export const AUDIT_ACTIONS = [
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * What audit metadata may hold (decision 0040): ids of things other than users, enums, counts, dates
+ * and amounts, and free text only under the keys listed here, per action: the names an organization
+ * or a project was given, a device's label, the domain of an address. A user's hard delete redacts
+ * these keys (`redactAuditFreeText`) in the events about that user and in the events of every
+ * organization deleted with the account: they can name the person as well as their id can.
+ */
+export const AUDIT_FREE_TEXT_METADATA = {
+  "org.created": ["name", "slug"],
+  "org.renamed": ["from", "to"],
+  "org.deleted": ["name", "slug"],
+  "project.created": ["name"],
+  "project.updated": ["name"],
+  "project.deleted": ["name"],
+  "auth.sessions.revoked": ["device"],
+  "auth.email_change.requested": ["newDomain"],
+  "auth.email.changed": ["fromDomain", "toDomain"],
+} as const satisfies Partial<Record<AuditAction, readonly string[]>>;

@@ -2,7 +2,7 @@
 // appending (record.ts) and verifying (verify.ts). Changing anything here changes every hash, so
 // every stored chain would fail verification: the unit tests pin the format with a fixed vector.
 
-import { createHash, randomBytes, randomInt } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomInt } from "node:crypto";
 import { canonicalJson } from "./canonical-json";
 
 /**
@@ -37,16 +37,27 @@ export const AUDIT_LOCK_NAMESPACE = 1635083380;
 /** Prefix of an actorId or user targetId that a user's hard delete replaced (audit_pseudonymize_user). */
 export const PSEUDONYM_PREFIX = "pseudonym:";
 
+/**
+ * Prefix of a value erased from a version 3 event (its client address or user agent after
+ * AUDIT_CLIENT_RETENTION_DAYS, an organization's name in metadata once the account that alone held it
+ * is deleted): "redacted:" + the keyed reference the hash covers, so the chain still verifies.
+ */
+export const REDACTED_PREFIX = "redacted:";
+
 /** A UUID in its text form: how the audit log tells a User.id from a name or a pseudonym. */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The canonical form recordAuditEvent hashes new events with (the row's hashVersion):
  * 1: the target enters as targetId itself (events recorded before the audit_target_pseudonym migration);
- * 2: the target enters as the SHA-256 of targetId, like the actor, and the version is covered too.
+ * 2: the target enters as the SHA-256 of targetId, like the actor, and the version is covered too;
+ * 3: every field that can name a person (actor, target, client address, user agent, each top-level
+ *    metadata value) enters as its HMAC-SHA256 under AUDIT_PSEUDONYM_KEY (`keyedRef`), so each can be
+ *    replaced by "pseudonym:"/"redacted:" + that reference and the chain still verifies, while no one
+ *    without the key can tell whose id or which address a reference stands for (decision 0040).
  */
-export const AUDIT_HASH_VERSION = 2;
-export const AUDIT_HASH_VERSIONS = [1, 2] as const;
+export const AUDIT_HASH_VERSION = 3;
+export const AUDIT_HASH_VERSIONS = [1, 2, 3] as const;
 
 /**
  * The chain an event goes to: its organization's, else a platform shard picked by a stable hash of
@@ -86,13 +97,14 @@ export interface ChainedEvent {
 }
 
 /**
- * SHA-256 (hex) of the event's canonical JSON, in the form its hashVersion names. The actor (both
+ * SHA-256 (hex) of the event's canonical JSON, in the form its hashVersion names. Version 3 needs the
+ * pseudonym key (AUDIT_PSEUDONYM_KEY); versions 1 and 2 ignore it. The actor (both
  * versions) and the target (version 2) enter as the SHA-256 of their id rather than the id itself, so
  * pseudonymizing a deleted user (the id becomes "pseudonym:" + that same SHA-256) keeps the chain
  * valid, while replacing them by anyone else still breaks it. Version 2 also covers the version, so
  * relabelling a row as version 1 breaks it. Throws RangeError for a version it does not know.
  */
-export function auditEventHash(event: ChainedEvent): string {
+export function auditEventHash(event: ChainedEvent, pseudonymKey?: string): string {
   // Named one by one: a row read from the database carries more (its hash), which must not count.
   const common = {
     id: event.id,
@@ -115,6 +127,25 @@ export function auditEventHash(event: ChainedEvent): string {
       return sha256Hex(canonicalJson({ ...common, targetId: event.targetId }));
     case 2:
       return sha256Hex(canonicalJson({ ...common, hashVersion: 2, targetRef: pseudonymRef(event.targetId) }));
+    case 3: {
+      if (!pseudonymKey) {
+        throw new TypeError("auditEventHash: hashVersion 3 needs the pseudonym key (AUDIT_PSEUDONYM_KEY).");
+      }
+      const { actorIp: _ip, actorUserAgent: _userAgent, metadata: _metadata, ...rest } = common;
+      return sha256Hex(
+        canonicalJson({
+          ...rest,
+          hashVersion: 3,
+          actorRef: keyedRef(event.actorId, PSEUDONYM_PREFIX, pseudonymKey),
+          targetRef: keyedRef(event.targetId, PSEUDONYM_PREFIX, pseudonymKey),
+          actorIpRef: keyedRef(event.actorIp, REDACTED_PREFIX, pseudonymKey),
+          actorUserAgentRef: keyedRef(event.actorUserAgent, REDACTED_PREFIX, pseudonymKey),
+          metadataRefs: Object.fromEntries(
+            Object.entries(event.metadata).map(([key, value]) => [key, metadataRef(value, pseudonymKey)]),
+          ),
+        }),
+      );
+    }
     default:
       throw new RangeError(
         `auditEventHash: unknown hashVersion ${JSON.stringify(event.hashVersion)} (known: ${AUDIT_HASH_VERSIONS.join(", ")}).`,
@@ -126,6 +157,53 @@ export function auditEventHash(event: ChainedEvent): string {
 function pseudonymRef(id: string | null): string | null {
   if (id === null) return null;
   return id.startsWith(PSEUDONYM_PREFIX) ? id.slice(PSEUDONYM_PREFIX.length) : sha256Hex(id);
+}
+
+/** "pseudonym:" or "redacted:" followed by a 64-hex reference. */
+const KEYED_VALUE = /^(pseudonym|redacted):([0-9a-f]{64})$/;
+
+/**
+ * The reference a version 3 event's field enters its hash as: the one a replaced value ("pseudonym:"
+ * for ids, "redacted:" for the rest) already carries, else HMAC-SHA256(key, value).
+ */
+function keyedRef(value: string | null, prefix: string, key: string): string | null {
+  if (value === null) return null;
+  const replaced = KEYED_VALUE.exec(value);
+  if (replaced && `${replaced[1]}:` === prefix) return replaced[2] ?? null;
+  return hmacHex(key, value);
+}
+
+/** A metadata value enters as the HMAC of its canonical JSON, or as the reference a redacted one carries. */
+function metadataRef(value: unknown, key: string): string {
+  if (typeof value === "string") {
+    const replaced = KEYED_VALUE.exec(value);
+    if (replaced?.[1] === "redacted") return replaced[2] as string;
+  }
+  return hmacHex(key, canonicalJson(value));
+}
+
+/** A deleted user's id in version 3 events: "pseudonym:" + HMAC-SHA256(key, id). Same user, same pseudonym. */
+export function keyedPseudonym(userId: string, key: string): string {
+  return `${PSEUDONYM_PREFIX}${hmacHex(key, userId)}`;
+}
+
+/** What replaces a client address or user agent in a version 3 event: "redacted:" + its reference. */
+export function redactedText(value: string, key: string): string {
+  return `${REDACTED_PREFIX}${hmacHex(key, value)}`;
+}
+
+/** What replaces a metadata value in a version 3 event: "redacted:" + the reference of its canonical JSON. */
+export function redactedMetadataValue(value: unknown, key: string): string {
+  return `${REDACTED_PREFIX}${metadataRef(value, key)}`;
+}
+
+/** Whether a stored value is already a pseudonym or a redaction (nothing left to erase). */
+export function isKeyedReplacement(value: unknown): boolean {
+  return typeof value === "string" && KEYED_VALUE.test(value);
+}
+
+function hmacHex(key: string, text: string): string {
+  return createHmac("sha256", key).update(text, "utf8").digest("hex");
 }
 
 function sha256Hex(text: string): string {

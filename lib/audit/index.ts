@@ -1,6 +1,12 @@
 import "server-only";
 
-export { AUDIT_ACTIONS, type AuditAction, SECURITY_EVENT_LOG_LEVELS, type SecurityAction } from "./actions";
+export {
+  AUDIT_ACTIONS,
+  AUDIT_FREE_TEXT_METADATA,
+  type AuditAction,
+  SECURITY_EVENT_LOG_LEVELS,
+  type SecurityAction,
+} from "./actions";
 export { canonicalJson } from "./canonical-json";
 export {
   AUDIT_HASH_VERSION,
@@ -12,8 +18,9 @@ export {
   GENESIS_HASH,
   PLATFORM_CHAIN_SHARDS,
   PSEUDONYM_PREFIX,
+  REDACTED_PREFIX,
 } from "./chain";
-export { type AuditConfig, auditEnvSchema } from "./config";
+export { type AuditConfig, auditEnvSchema, checkAuditEnv, pseudonymKeyOf } from "./config";
 export {
   AUDIT_CSV_COLUMNS,
   type AuditExport,
@@ -46,6 +53,12 @@ export {
   type RecordedAuditEvent,
   recordAuditEvent,
 } from "./record";
+export {
+  auditPseudonymOf,
+  type RedactClientDetailsResult,
+  redactAuditClientDetails,
+  redactAuditFreeText,
+} from "./redact";
 export {
   type PruneAuditEventsOptions,
   type PruneResult,

@@ -15,7 +15,9 @@ import {
   GENESIS_HASH,
   uuidv7,
 } from "./chain";
+import { pseudonymKeyOf } from "./config";
 import { refuseUserIdsInMetadata } from "./metadata-user-ids";
+import { readAuditConfig } from "./retention";
 
 /** The app's Prisma client, or the transaction client inside `db.$transaction(async (tx) => …)`. */
 export type AuditDb = PrismaClient | Prisma.TransactionClient;
@@ -301,7 +303,11 @@ function chainAfter(event: PreparedEvent, head: HeadRow): AppendedEvent {
     prevHash: head.hash ?? GENESIS_HASH,
     hashVersion: AUDIT_HASH_VERSION,
   };
-  return { ...chained, chain: chained.chain as AuditChain, hash: auditEventHash(chained) };
+  return {
+    ...chained,
+    chain: chained.chain as AuditChain,
+    hash: auditEventHash(chained, pseudonymKeyOf(readAuditConfig())),
+  };
 }
 
 /**

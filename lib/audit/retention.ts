@@ -5,6 +5,7 @@ import { parseEnv } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { type AuditConfig, auditEnvSchema } from "./config";
 import type { AuditDb } from "./record";
+import { pseudonymizeKeyedAuditUser } from "./redact";
 
 /** The audit settings, read from `env` on each call. Throws InvalidEnvironmentError naming a bad value. */
 export function readAuditConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
@@ -83,14 +84,15 @@ export interface PseudonymizedAuditUser {
 }
 
 /**
- * For a user's hard delete: replaces their id by "pseudonym:<sha256 of the id>" in every event they
- * performed (actorId) and every event done to them (the targetId of a "user" target), through the
- * database function audit_pseudonymize_user (the trigger lets exactly these changes through and
- * nothing else). The chains stay valid, because an event's hash covers the actor, and from
- * hashVersion 2 the target, as that same SHA-256. Events recorded before hashVersion 2 keep a user
- * target's raw id until retention deletes them. Pass the transaction that deletes the user.
- * IP addresses, user agents and metadata stay until retention (metadata holds no user ids: see
- * recordAuditEvent).
+ * For a user's hard delete: replaces their id by a pseudonym in every event they performed (actorId)
+ * and every event done to them (the targetId of a "user" target): on version 3 events the keyed
+ * pseudonym ("pseudonym:" + HMAC-SHA256(AUDIT_PSEUDONYM_KEY, id), `auditPseudonymOf`), on older ones
+ * "pseudonym:<sha256 of the id>" through the database function audit_pseudonymize_user (the trigger
+ * lets exactly these changes through and nothing else). The chains stay valid, because an event's
+ * hash covers the actor, and from hashVersion 2 the target, as that same reference. Events recorded
+ * before hashVersion 2 keep a user target's raw id until retention deletes them. Pass the transaction
+ * that deletes the user. Metadata holds no user ids (see recordAuditEvent); its free text, and client
+ * details, are lib/audit/redact.ts's.
  */
 export async function pseudonymizeAuditUser(
   userId: string,
@@ -101,8 +103,13 @@ export async function pseudonymizeAuditUser(
       `pseudonymizeAuditUser: userId must be a User.id (a UUID), got ${JSON.stringify(userId)}.`,
     );
   }
-  // Lowercase, as recordAuditEvent stores a user's id.
+  // Lowercase, as recordAuditEvent stores a user's id. Versions 1 and 2: the SHA-256 pseudonym, in
+  // the database; version 3: the keyed pseudonym, which only the app can compute (lib/audit/redact.ts).
   const [row] = await tx.$queryRaw<{ as_actor: bigint; as_target: bigint }[]>`
     SELECT as_actor, as_target FROM audit_pseudonymize_user(${userId.toLowerCase()})`;
-  return { asActor: Number(row?.as_actor ?? 0n), asTarget: Number(row?.as_target ?? 0n) };
+  const keyed = await pseudonymizeKeyedAuditUser(userId, tx);
+  return {
+    asActor: Number(row?.as_actor ?? 0n) + keyed.asActor,
+    asTarget: Number(row?.as_target ?? 0n) + keyed.asTarget,
+  };
 }

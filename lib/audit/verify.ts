@@ -1,6 +1,8 @@
 import "server-only";
 import { getDb, Prisma, type PrismaClient } from "@/lib/db";
 import { AUDIT_HASH_VERSIONS, type AuditActorType, auditEventHash, GENESIS_HASH } from "./chain";
+import { pseudonymKeyOf } from "./config";
+import { readAuditConfig } from "./retention";
 
 /** The first broken link found in one chain. */
 export interface AuditChainBreak {
@@ -36,10 +38,12 @@ const VERIFY_TIMEOUT_MS = 60 * 60 * 1000;
 export async function verifyAuditChains(options: VerifyAuditChainsOptions = {}): Promise<AuditVerification> {
   const db = options.db ?? getDb();
   const chains = options.chain === undefined ? await listChains(db) : [options.chain];
+  // Version 3 events hash their personal fields under this key: without the right key they mismatch.
+  const pseudonymKey = pseudonymKeyOf(readAuditConfig());
   let checked = 0;
   const breaks: AuditChainBreak[] = [];
   for (const chain of chains) {
-    const result = await db.$transaction((tx) => verifyChain(tx, chain), {
+    const result = await db.$transaction((tx) => verifyChain(tx, chain, pseudonymKey), {
       isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
       timeout: VERIFY_TIMEOUT_MS,
     });
@@ -81,6 +85,7 @@ interface EventRow {
 async function verifyChain(
   tx: Prisma.TransactionClient,
   chain: string,
+  pseudonymKey: string,
 ): Promise<{ checked: number; broken?: AuditChainBreak }> {
   const [checkpoint] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`
     SELECT seq, hash FROM "AuditCheckpoint" WHERE chain = ${chain} ORDER BY seq DESC LIMIT 1`;
@@ -97,7 +102,7 @@ async function verifyChain(
       FROM "AuditEvent" WHERE chain = ${chain} AND seq > ${lastSeq}::bigint
       ORDER BY seq LIMIT ${BATCH_SIZE}`;
     for (const row of rows) {
-      const reason = brokenLink(row, lastSeq, lastHash);
+      const reason = brokenLink(row, lastSeq, lastHash, pseudonymKey);
       if (reason !== null)
         return { checked, broken: { chain, seq: Number(row.seq), eventId: row.id, reason } };
       lastSeq = row.seq;
@@ -109,7 +114,12 @@ async function verifyChain(
 }
 
 /** Why this event does not continue the chain after (previousSeq, previousHash), or null if it does. */
-function brokenLink(row: EventRow, previousSeq: bigint, previousHash: string): string | null {
+function brokenLink(
+  row: EventRow,
+  previousSeq: bigint,
+  previousHash: string,
+  pseudonymKey: string,
+): string | null {
   if (row.seq !== previousSeq + 1n) {
     return `seq ${row.seq} follows seq ${previousSeq}: events ${previousSeq + 1n}..${row.seq - 1n} are missing`;
   }
@@ -119,12 +129,15 @@ function brokenLink(row: EventRow, previousSeq: bigint, previousHash: string): s
   if (!(AUDIT_HASH_VERSIONS as readonly number[]).includes(row.hashVersion)) {
     return `hashVersion ${row.hashVersion} is not one this version of the app knows (${AUDIT_HASH_VERSIONS.join(", ")})`;
   }
-  const recomputed = auditEventHash({
-    ...row,
-    seq: Number(row.seq),
-    at: new Date(row.at),
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-  });
+  const recomputed = auditEventHash(
+    {
+      ...row,
+      seq: Number(row.seq),
+      at: new Date(row.at),
+      metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+    },
+    pseudonymKey,
+  );
   if (recomputed !== row.hash) return "hash mismatch: the event's content was changed after it was recorded";
   return null;
 }

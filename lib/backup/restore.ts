@@ -11,8 +11,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
+import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { type ReapplyResult, reapplyDeletionLedger } from "../privacy";
 import { ageDecryptStage, checkAgeHeader, isAgeFile } from "./age";
 import type { RestoreKeys } from "./config";
 import {
@@ -78,6 +80,8 @@ export interface RestoreResult {
   format: BackupFormat;
   manifest: BackupManifest;
   verification: Verification;
+  /** The deletion ledger re-applied to the restored data (lib/privacy, decision 0040). */
+  erasure: ReapplyResult;
   durationMs: number;
 }
 
@@ -288,8 +292,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   // ---- After restore, before serving ----------------------------------------------------------
   // The data now equals the backup as it was dumped (the verification compared it with the
   // manifest). Steps that must change restored data before the app serves it go here, and only
-  // here, so `npm run restore` and the drill both run them: for example re-applying deletions made
-  // after the backup was taken (issue 20). They run after the verification, which describes the dump.
-
-  return { filePath, format, manifest, verification, durationMs: Date.now() - startedAt };
+  // here, so `npm run restore` and the drill both run them. They run after the verification, which
+  // describes the dump.
+  //
+  // Accounts deleted since the backup was taken go again (decision 0040). The ledger file is beside
+  // the backups (lib/privacy writes it after each account-deletion run).
+  const erasure = await reapplyDeletionLedger({
+    targetUrl: options.targetUrl,
+    ledgerDir: path.dirname(filePath),
+  });
+  return { filePath, format, manifest, verification, erasure, durationMs: Date.now() - startedAt };
 }

@@ -42,7 +42,9 @@ const TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
  * row and does nothing, and concurrent deliveries of one id wait on the primary key until the first
  * commits (then do nothing) or rolls back (then one of them applies it). A FAILED row is claimed
  * again, which is how Stripe's retries and `billing:replay` re-apply it. Unknown event types are
- * stored as IGNORED. Email is queued (a pg-boss job) in the same transaction, so it goes out once.
+ * stored as IGNORED. The payload is stored minimized (the database function stripe_event_minimized,
+ * migration stripe_event_minimized): ids, type, dates, statuses, prices and amounts, everything the
+ * effects read, and none of the customer's name, email, address or card details. Email is queued (a pg-boss job) in the same transaction, so it goes out once.
  */
 export async function processStripeEvent(
   event: Stripe.Event,
@@ -55,7 +57,7 @@ export async function processStripeEvent(
       const claimed = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO "StripeEvent" (id, type, "createdAt", payload, outcome)
         VALUES (${event.id}, ${event.type}, ${new Date(event.created * 1000)},
-                ${JSON.stringify(event)}::jsonb, 'RECEIVED')
+                stripe_event_minimized(${JSON.stringify(event)}::jsonb), 'RECEIVED')
         ON CONFLICT (id) DO UPDATE SET outcome = 'RECEIVED', error = NULL
           WHERE "StripeEvent".outcome = 'FAILED'
         RETURNING id`;
@@ -125,7 +127,7 @@ async function recordFailure(db: PrismaClient, event: Stripe.Event, error: unkno
     await db.$executeRaw`
       INSERT INTO "StripeEvent" (id, type, "createdAt", payload, outcome, error)
       VALUES (${event.id}, ${event.type}, ${new Date(event.created * 1000)},
-              ${JSON.stringify(event)}::jsonb, 'FAILED', ${message})
+              stripe_event_minimized(${JSON.stringify(event)}::jsonb), 'FAILED', ${message})
       ON CONFLICT (id) DO UPDATE SET error = EXCLUDED.error
         WHERE "StripeEvent".outcome = 'FAILED'`;
   } catch (recordError) {
@@ -137,7 +139,8 @@ export type ReplayResult = ProcessResult | { status: "not_found"; eventId: strin
 
 /**
  * Re-applies a stored event that FAILED (after the cause is fixed), through the same path as a
- * delivery: same transaction, same order rules. An event already PROCESSED or IGNORED is reported as
+ * delivery: same transaction, same order rules. The stored payload is the minimized one, which keeps
+ * every field the effects read. An event already PROCESSED or IGNORED is reported as
  * a duplicate and not applied again.
  */
 export async function replayStripeEvent(eventId: string, options: Options = {}): Promise<ReplayResult> {

@@ -18,6 +18,13 @@ export {
   readBillingConfig,
 } from "./config";
 export {
+  eraseStripeCustomer,
+  queueStripeCustomerErasure,
+  type StripeCustomerErasure,
+  type StripeCustomerErasureResult,
+  stripeCustomersOf,
+} from "./customer-erasure";
+export {
   type BillingOptions,
   getOrgBilling,
   hasEntitlement,

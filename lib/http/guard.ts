@@ -64,6 +64,12 @@ export type Declaration =
       permission?: undefined;
       rateLimit: RateLimitDeclaration;
       stepUp?: StepUpDeclaration;
+      /**
+       * `auth: "user"` only: also admits an account whose deletion is pending (the right of access
+       * holds during the grace period: the data export and its download). Everything else answers
+       * 403 `account_deletion_pending`.
+       */
+      duringDeletionGrace?: true;
     }
   | {
       auth: "member";
@@ -208,7 +214,7 @@ export async function authenticate(
       "Verify your email address first: open the link we sent you.",
     );
   }
-  if (user.deletionPending) {
+  if (user.deletionPending && !(declaration.auth === "user" && declaration.duringDeletionGrace)) {
     throw new GuardError(
       403,
       "account_deletion_pending",

@@ -1,11 +1,12 @@
 import "server-only";
 import { z } from "zod";
-import { pruneAuditEvents, verifyAuditChains } from "../audit";
+import { pruneAuditEvents, redactAuditClientDetails, verifyAuditChains } from "../audit";
 import { completeQueuedSignUp } from "../auth";
 import { createBackup, readBackupConfig, runDrill } from "../backup";
+import { eraseStripeCustomer } from "../billing";
 import { dbEnvSchema } from "../db";
 import { MailDeliveryError, sendMail } from "../mail";
-import { buildDataExport, failDataExport, hardDeleteDueAccounts } from "../privacy";
+import { buildDataExport, failDataExport, hardDeleteDueAccounts, writeDeletionLedgerFile } from "../privacy";
 import type { JobsConfig } from "./config";
 import { forgetQueuedMailTo } from "./forget";
 import { JOB_QUEUES, type JobName, scheduleOf } from "./queues";
@@ -22,6 +23,7 @@ const mailMessage = z.object({
   html: z.string(),
 });
 const exportJob = z.object({ exportId: z.string() });
+const customerErasureJob = z.object({ customerId: z.string().min(1), orgId: z.string().nullable() });
 
 type Handler = (data: unknown, run: JobRun, config: JobsConfig) => Promise<unknown>;
 
@@ -66,20 +68,29 @@ const HANDLERS: Record<JobName, Handler> = {
     const result = await hardDeleteDueAccounts();
     // Queued mail to a deleted address would still name them in the job tables.
     for (const { email } of result.deleted) await forgetQueuedMailTo(email);
+    // The ledger beside the backups, where a restore that replaces this database still finds it.
+    const ledgerEntries = await writeDeletionLedgerFile(readBackupConfig().dir);
     if (result.failed.length > 0) {
       throw new JobFailedError(
         `${result.failed.length} account deletion(s) failed (${result.deleted.length} done); see the logs. ` +
           `First error: ${String((result.failed[0]?.error as Error)?.message ?? result.failed[0]?.error)}`,
       );
     }
-    return { deleted: result.deleted.length };
+    return { deleted: result.deleted.length, ledgerEntries };
   },
+
+  "stripe-customer-erasure": (data) => eraseStripeCustomer(customerErasureJob.parse(data)),
 
   prune: (_data, _run, config) => pruneExpiredRecords(config),
 
   async "audit-retention"() {
     const result = await pruneAuditEvents();
     return { cutoff: result.cutoff.toISOString(), pruned: result.pruned, chains: result.chains.length };
+  },
+
+  async "audit-client-retention"() {
+    const result = await redactAuditClientDetails();
+    return { cutoff: result.cutoff.toISOString(), redacted: result.redacted };
   },
 
   async "audit-verify"() {

@@ -22,6 +22,9 @@ export interface JobPayloads {
   "sign-up": SignUpJobData;
   "data-export-build": { exportId: string };
   "account-deletion": Record<string, never>;
+  /** lib/billing's StripeCustomerErasure: orgId null deletes the customer. */
+  "stripe-customer-erasure": { customerId: string; orgId: string | null };
+  "audit-client-retention": Record<string, never>;
   prune: Record<string, never>;
   "audit-retention": Record<string, never>;
   "audit-verify": Record<string, never>;

@@ -78,6 +78,17 @@ export const JOB_QUEUES = {
     concurrency: 1,
     schedule: { cron: "7 * * * *" },
   },
+  "stripe-customer-erasure": {
+    description:
+      "After an account's hard delete: deletes the Stripe customer of an organization deleted with it, or gives a surviving one's customer a current owner's email.",
+    policy: "standard",
+    // Stripe may be down for a while: about 1, 2, 4… minutes apart, about three days in all (decision 0040).
+    retryLimit: 12,
+    retryDelaySeconds: MINUTE,
+    retryBackoff: true,
+    expireInSeconds: 5 * MINUTE,
+    concurrency: 1,
+  },
   prune: {
     description:
       "Deletes expired emailed tokens, old invitations, old Stripe events and expired data export archives.",
@@ -98,6 +109,17 @@ export const JOB_QUEUES = {
     expireInSeconds: HOUR,
     concurrency: 1,
     schedule: { cron: "41 3 * * *" },
+  },
+  "audit-client-retention": {
+    description:
+      "Redacts the IP address and user agent of audit events older than AUDIT_CLIENT_RETENTION_DAYS (the chains still verify).",
+    policy: "stately",
+    retryLimit: 2,
+    retryDelaySeconds: 15 * MINUTE,
+    retryBackoff: true,
+    expireInSeconds: HOUR,
+    concurrency: 1,
+    schedule: { cron: "53 3 * * *" },
   },
   "audit-verify": {
     description: "Verifies every audit hash chain; a broken chain fails the job (and reaches Sentry).",

@@ -1,13 +1,20 @@
 import "server-only";
-import { createHash } from "node:crypto";
-import { PSEUDONYM_PREFIX, pseudonymizeAuditUser, recordAuditEvent, recordSecurityEvent } from "../audit";
+import {
+  auditPseudonymOf,
+  pseudonymizeAuditUser,
+  recordAuditEvent,
+  recordSecurityEvent,
+  redactAuditFreeText,
+} from "../audit";
 import { forgetSessionUser, revokeAllSessions } from "../auth";
+import { queueStripeCustomerErasure, stripeCustomersOf } from "../billing";
 import { getDb, type Prisma, type PrismaClient } from "../db";
 import { logger } from "../log";
 import { accountDeletionScheduledMail, appLink, type MailMessage } from "../mail";
 import { readPrivacyConfig } from "./config";
 import { SoleOwnerError } from "./errors";
 import type { ClientInfo } from "./export";
+import { recordDeletionInLedger } from "./ledger";
 import { assertNoLiveSubscription, cancelSubscriptionBeforeOrgDeletion } from "./organization-billing";
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -183,24 +190,39 @@ export async function hardDeleteDueAccounts(
  * - each organization the user alone owns: deleted when no one else is in it (its subscription is
  *   cancelled first, outside the transaction); when members joined during the grace period, the
  *   longest-standing admin (else member) becomes owner, so no one is stranded;
- * - invitations addressed to the user's email, and the address and id inside stored Stripe events;
- * - the user's id in the audit log becomes a pseudonym, as actor and as target (the hash chains stay
- *   valid);
+ * - invitations addressed to the user's email (stored Stripe events hold no personal data: lib/billing
+ *   stores them minimized);
+ * - the Stripe customers of their organizations: a `stripe-customer-erasure` job each, queued here;
+ * - the user's id in the audit log becomes a pseudonym, as actor and as target, and the free text
+ *   about them or their deleted organizations is redacted (the hash chains stay valid);
  * - the user row, which cascades to memberships, tokens, recovery codes, OAuth links and exports;
  *   projects and invitations they created stay with their organizations, without the creator.
  * The deletion is audited on the platform chain with the pseudonym as its target.
  */
 export async function hardDeleteAccount(
   userId: string,
-  options: { now?: Date; db?: PrismaClient } = {},
+  options: {
+    now?: Date;
+    db?: PrismaClient;
+    /**
+     * A restore brought back an account the deletion ledger says was deleted (reapplyDeletionLedger):
+     * delete it whatever its deletion dates say, and call nothing at Stripe (that was done the first
+     * time; the restored database's job queue is empty).
+     */
+    reapply?: boolean;
+  } = {},
 ): Promise<{ email: string } | null> {
   const db = options.db ?? getDb();
   const now = options.now ?? new Date();
+  const reapply = options.reapply ?? false;
   // Billing first, outside the transaction (network calls): the subscription of each organization
   // that goes with the account is cancelled at Stripe.
   const before = await planOrganizations(db, userId);
-  for (const org of before.deletedWithAccount) await cancelSubscriptionBeforeOrgDeletion(db, org.id, userId);
-  const cancelled = new Set(before.deletedWithAccount.map((org) => org.id));
+  if (!reapply) {
+    for (const org of before.deletedWithAccount)
+      await cancelSubscriptionBeforeOrgDeletion(db, org.id, userId);
+  }
+  const cancelled = new Set(reapply ? [] : before.deletedWithAccount.map((org) => org.id));
 
   return db.$transaction(async (tx) => {
     await lockUser(tx, userId);
@@ -208,14 +230,24 @@ export async function hardDeleteAccount(
       where: { id: userId },
       select: { email: true, deletionScheduledAt: true },
     });
-    if (!user?.deletionScheduledAt || user.deletionScheduledAt > now) return null;
+    if (!user) return null;
+    if (!reapply && (!user.deletionScheduledAt || user.deletionScheduledAt > now)) return null;
 
     const plan = await planOrganizations(tx, userId);
+    // The Stripe customers that could name the person, read before their organizations go (the
+    // BillingAccount rows cascade): deleted at Stripe, or given a current owner's email, by the
+    // stripe-customer-erasure job, queued in this transaction.
+    const deletedOrgIds = new Set(plan.deletedWithAccount.map((org) => org.id));
+    const memberOf = await tx.membership.findMany({ where: { userId }, select: { orgId: true } });
+    const customers = await stripeCustomersOf(
+      tx,
+      memberOf.map((membership) => membership.orgId),
+    );
     for (const org of plan.blocking) await handOverOwnership(tx, org, userId);
     for (const org of plan.deletedWithAccount) {
       // An organization whose last other member left after the cancellations above has not been
       // through them: it must not be billed (the next run cancels it).
-      if (!cancelled.has(org.id)) await assertNoLiveSubscription(tx, org.id);
+      if (!reapply && !cancelled.has(org.id)) await assertNoLiveSubscription(tx, org.id);
       await tx.organization.delete({ where: { id: org.id } });
       await recordAuditEvent(
         {
@@ -228,10 +260,25 @@ export async function hardDeleteAccount(
         tx,
       );
     }
-    await tx.invitation.deleteMany({ where: { email: user.email } });
-    await scrubUserFromStripeEvents(tx, { id: userId, email: user.email });
+    if (!reapply) {
+      await queueStripeCustomerErasure(
+        tx,
+        customers.map(({ orgId, customerId }) => ({
+          customerId,
+          orgId: deletedOrgIds.has(orgId) ? null : orgId,
+        })),
+      );
+    }
+    await tx.invitation.deleteMany({ where: { email: { equals: user.email, mode: "insensitive" } } });
     const pseudonymized = await pseudonymizeAuditUser(userId, tx);
+    // Names in metadata (the organizations deleted with the account, the person's devices and
+    // address domains) go like the id: they can name the person as well (decision 0040).
+    const freeTextRedacted = await redactAuditFreeText(
+      { userId, orgIds: plan.deletedWithAccount.map((org) => org.id) },
+      tx,
+    );
     await tx.user.delete({ where: { id: userId } });
+    await recordDeletionInLedger(tx, userId, now);
     await recordAuditEvent(
       {
         action: "account.deleted",
@@ -240,8 +287,10 @@ export async function hardDeleteAccount(
         metadata: {
           auditEventsPseudonymized: pseudonymized.asActor,
           auditTargetsPseudonymized: pseudonymized.asTarget,
+          auditFreeTextRedacted: freeTextRedacted,
           organizationsDeleted: plan.deletedWithAccount.length,
           ownershipHandedOver: plan.blocking.length,
+          ...(reapply ? { reappliedAfterRestore: true } : {}),
         },
       },
       tx,
@@ -250,9 +299,12 @@ export async function hardDeleteAccount(
   }, HARD_DELETE_TRANSACTION);
 }
 
-/** The id the audit log uses for a deleted user: the same pseudonym pseudonymizeAuditUser writes. */
+/**
+ * The id the audit log uses for a deleted user: the keyed pseudonym pseudonymizeAuditUser writes in
+ * version 3 events (HMAC-SHA256 under AUDIT_PSEUDONYM_KEY, which the logs never hold).
+ */
 export function auditPseudonym(userId: string): string {
-  return `${PSEUDONYM_PREFIX}${createHash("sha256").update(userId, "utf8").digest("hex")}`;
+  return auditPseudonymOf(userId);
 }
 
 async function lockUser(tx: Prisma.TransactionClient, userId: string): Promise<void> {
@@ -314,25 +366,4 @@ async function handOverOwnership(tx: Prisma.TransactionClient, org: Organization
     },
     tx,
   );
-}
-
-/**
- * Stripe events keep the payload Stripe sent, which can name the customer's email (an invoice's
- * customer_email) and, in refunds made before refunds stopped carrying it, the admin's user id in
- * the metadata (requestedBy). The rows stay (they are the idempotency record and the billing
- * history); the address and the id in them are replaced.
- */
-async function scrubUserFromStripeEvents(
-  tx: Prisma.TransactionClient,
-  user: { id: string; email: string },
-): Promise<void> {
-  const asPattern = (needle: string) => needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  // One pass over the table: the address, then the id, replaced in each row that holds either.
-  await tx.$executeRaw`
-    UPDATE "StripeEvent"
-    SET payload = regexp_replace(
-      regexp_replace(payload::text, ${asPattern(user.email)}, '[deleted user]', 'gi'),
-      ${asPattern(user.id)}, '[deleted user]', 'gi')::jsonb
-    WHERE strpos(lower(payload::text), ${user.email.toLowerCase()}) > 0
-       OR strpos(lower(payload::text), ${user.id.toLowerCase()}) > 0`;
 }

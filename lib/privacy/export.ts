@@ -218,6 +218,17 @@ projects.json       the projects you created
 audit-events.json   what you did, as recorded in the audit log (the IP address and browser recorded
                     with each action included)
 invoices.json       invoice details of the organizations you own, from the billing provider's events
+invitations.json    the invitations you sent, and those sent to your address
+sessions.json       the devices signed in to your account (and when), ended ones included
+exports.json        the data exports you asked for (this one included)
+
+Not included, and why:
+- the password hash, MFA secret, recovery codes and emailed links: credentials, stored only as
+  hashes or encrypted, that show nothing about you;
+- billing provider events: they are stored reduced to ids, statuses, prices and amounts (never your
+  name, address or email), and what they say about invoices is in invoices.json;
+- audit events where you were not identified (a failed sign-in for your address, say): nothing in
+  them says they were you.
 
 Times are in UTC (ISO 8601).
 `;
@@ -257,6 +268,41 @@ async function collectExportFiles(
     },
   });
   const ownedOrgs = memberships.filter((membership) => membership.role === "OWNER");
+  const pendingEmailChange = await db.authToken.findFirst({
+    where: { userId, purpose: "EMAIL_CHANGE", usedAt: null, expiresAt: { gt: now } },
+    orderBy: { createdAt: "desc" },
+    select: { email: true, createdAt: true, expiresAt: true },
+  });
+  const invitationSelect = {
+    id: true,
+    email: true,
+    role: true,
+    createdAt: true,
+    expiresAt: true,
+    acceptedAt: true,
+    revokedAt: true,
+    organization: { select: { slug: true, name: true } },
+  } as const;
+  const invitationsSent = await db.invitation.findMany({
+    where: { invitedById: userId },
+    orderBy: { createdAt: "asc" },
+    select: invitationSelect,
+  });
+  const invitationsReceived = await db.invitation.findMany({
+    where: { email: { equals: user.email, mode: "insensitive" } },
+    orderBy: { createdAt: "asc" },
+    select: invitationSelect,
+  });
+  const sessions = await db.userSession.findMany({
+    where: { userId },
+    orderBy: { createdAt: "asc" },
+    select: { device: true, createdAt: true, lastSeenAt: true, endedAt: true },
+  });
+  const exportHistory = await db.dataExport.findMany({
+    where: { userId },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, status: true, sizeBytes: true, createdAt: true, completedAt: true, expiresAt: true },
+  });
   const invoiceEvents = await db.stripeEvent.findMany({
     where: {
       orgId: { in: ownedOrgs.map((membership) => membership.organization.id) },
@@ -281,6 +327,15 @@ async function collectExportFiles(
       isPlatformAdmin: user.isPlatformAdmin,
       lastSignInAt: user.lastSignInAt,
       signInMethods: user.oauthAccounts,
+      disabledAt: user.disabledAt,
+      lockedUntil: user.lockedUntil,
+      pendingEmailChange: pendingEmailChange
+        ? {
+            newEmail: pendingEmailChange.email,
+            requestedAt: pendingEmailChange.createdAt,
+            expiresAt: pendingEmailChange.expiresAt,
+          }
+        : null,
       deletionRequestedAt: user.deletionRequestedAt,
       deletionScheduledAt: user.deletionScheduledAt,
       createdAt: user.createdAt,
@@ -296,6 +351,9 @@ async function collectExportFiles(
     ),
     "projects.json": json(projects.map(({ organization, ...project }) => ({ ...project, organization }))),
     "audit-events.json": json(await collectAuditEvents(db, userId)),
+    "invitations.json": json({ sent: invitationsSent, received: invitationsReceived }),
+    "sessions.json": json(sessions),
+    "exports.json": json(exportHistory),
     "invoices.json": json(
       invoiceEvents.map((event) => ({
         stripeEventId: event.id,

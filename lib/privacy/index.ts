@@ -36,4 +36,12 @@ export {
   requestDataExport,
   STUCK_EXPORT_AFTER_MS,
 } from "./export";
+export {
+  DELETION_LEDGER_FILE,
+  type DeletionLedgerEntry,
+  type ReapplyResult,
+  readDeletionLedgerFile,
+  reapplyDeletionLedger,
+  writeDeletionLedgerFile,
+} from "./ledger";
 export { cancelSubscriptionBeforeOrgDeletion } from "./organization-billing";

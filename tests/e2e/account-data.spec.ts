@@ -35,10 +35,13 @@ test.describe("your data", () => {
     expect(Object.keys(files).sort()).toEqual([
       "README.txt",
       "audit-events.json",
+      "exports.json",
+      "invitations.json",
       "invoices.json",
       "memberships.json",
       "profile.json",
       "projects.json",
+      "sessions.json",
     ]);
     expect(JSON.parse(strFromU8(files["profile.json"] as Uint8Array))).toMatchObject({
       email: "admin@example.com",
@@ -99,6 +102,11 @@ test.describe("your data", () => {
     await expect(page).toHaveURL(/\/account\/deletion$/, { timeout: 20_000 });
     await expect(page.getByRole("heading", { name: "Your account is scheduled for deletion" })).toBeVisible();
     await page.screenshot({ path: "test-results/account-deletion-pending.png", fullPage: true });
+    // The right of access holds during the grace period: the export opens without cancelling.
+    await page.getByRole("link", { name: "export your data" }).click();
+    await expect(page).toHaveURL(/\/account\/export$/);
+    await expect(page.getByRole("button", { name: "Request an export" })).toBeVisible();
+    await visit(page, "/account/deletion");
     await page.getByRole("button", { name: "Cancel the deletion and keep my account" }).click();
     await expect(page).toHaveURL(/\/account\?deletion=cancelled$/);
     await expect(page.getByRole("status")).toContainText("The deletion is cancelled");

@@ -114,6 +114,7 @@ export function runSetupScript<T>(script: string, databaseUrl: string): T {
       ...process.env,
       DATABASE_URL: databaseUrl,
       AUTH_ENCRYPTION_KEYS: process.env.E2E_AUTH_ENCRYPTION_KEYS,
+      AUDIT_PSEUDONYM_KEY: process.env.E2E_AUDIT_PSEUDONYM_KEY,
       LOG_LEVEL: "error",
     },
   });

@@ -6,12 +6,17 @@ import {
   AUDIT_HASH_VERSION,
   type AuditEventInput,
   auditEventHash,
+  auditPseudonymOf,
   GENESIS_HASH,
   InvalidAuditEventError,
   pruneAuditEvents,
   pseudonymizeAuditUser,
+  pseudonymKeyOf,
+  readAuditConfig,
   recordAuditEvent,
   recordSecurityEvent,
+  redactAuditClientDetails,
+  redactAuditFreeText,
   verifyAuditChains,
 } from "@/lib/audit";
 import { logger } from "@/lib/log";
@@ -20,6 +25,7 @@ import { testDb } from "../support/db";
 import { createTestUser } from "../support/users";
 
 const embedded = inject("testDatabase").kind === "embedded";
+const pseudonymKey = pseudonymKeyOf(readAuditConfig());
 
 /** A fresh organization id and its chain: each test works on chains no other test touches. */
 function newOrg() {
@@ -81,10 +87,28 @@ afterEach(() => {
  * form, and inserted without the column, so the column's default says 1 (as the migration left every
  * older row). Plain INSERTs: the append-only trigger guards UPDATE and DELETE only.
  */
-async function appendVersion1Events(
+function appendVersion1Events(
   orgId: string,
   count: number,
-  overrides: { targetType?: string; targetId?: string } = {},
+  overrides: { targetType?: string; targetId?: string; actorId?: string } = {},
+) {
+  return appendLegacyEvents(orgId, count, 1, overrides);
+}
+
+/** As appendVersion1Events, in the form the app wrote before keyed pseudonyms (version 2). */
+function appendVersion2Events(
+  orgId: string,
+  count: number,
+  overrides: { targetType?: string; targetId?: string; actorId?: string } = {},
+) {
+  return appendLegacyEvents(orgId, count, 2, overrides);
+}
+
+async function appendLegacyEvents(
+  orgId: string,
+  count: number,
+  hashVersion: 1 | 2,
+  overrides: { targetType?: string; targetId?: string; actorId?: string },
 ) {
   const chain = `org:${orgId}`;
   const head = await testDb().auditEvent.findFirst({ where: { chain }, orderBy: { seq: "desc" } });
@@ -99,7 +123,7 @@ async function appendVersion1Events(
       seq,
       at: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)),
       actorType: "USER" as const,
-      actorId: randomUUID(),
+      actorId: overrides.actorId ?? randomUUID(),
       actorIp: "203.0.113.7",
       actorUserAgent: "before-versions",
       orgId,
@@ -110,13 +134,22 @@ async function appendVersion1Events(
       requestId: null,
       prevHash,
     };
-    const hash = auditEventHash({ ...row, hashVersion: 1 });
-    await testDb().$executeRaw`
+    const hash = auditEventHash({ ...row, hashVersion });
+    // Version 1 rows without the column (its default), as the migration left them.
+    await (hashVersion === 1
+      ? testDb().$executeRaw`
       INSERT INTO "AuditEvent" (id, chain, seq, at, "actorType", "actorId", "actorIp", "actorUserAgent",
         "orgId", action, "targetType", "targetId", metadata, "requestId", "prevHash", hash)
       VALUES (${row.id}::uuid, ${chain}, ${seq}::bigint, ${row.at.toISOString()}::timestamptz, 'USER',
         ${row.actorId}, ${row.actorIp}, ${row.actorUserAgent}, ${orgId}::uuid, ${row.action},
-        ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.metadata)}::jsonb, NULL, ${prevHash}, ${hash})`;
+        ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.metadata)}::jsonb, NULL, ${prevHash}, ${hash})`
+      : testDb().$executeRaw`
+      INSERT INTO "AuditEvent" (id, chain, seq, at, "actorType", "actorId", "actorIp", "actorUserAgent",
+        "orgId", action, "targetType", "targetId", metadata, "requestId", "prevHash", hash, "hashVersion")
+      VALUES (${row.id}::uuid, ${chain}, ${seq}::bigint, ${row.at.toISOString()}::timestamptz, 'USER',
+        ${row.actorId}, ${row.actorIp}, ${row.actorUserAgent}, ${orgId}::uuid, ${row.action},
+        ${row.targetType}, ${row.targetId}, ${JSON.stringify(row.metadata)}::jsonb, NULL, ${prevHash}, ${hash},
+        ${hashVersion}::smallint)`);
     prevHash = hash;
     ids.push(row.id);
   }
@@ -405,7 +438,7 @@ describe("tamper detection", () => {
     // without rewriting everything after it.
     const { chain, recorded } = await threeEvents();
     const row = await testDb().auditEvent.findUniqueOrThrow({ where: { id: recorded[1]?.id } });
-    const forged = auditEventHash({ ...row, seq: Number(row.seq), metadata: { i: 99 } });
+    const forged = auditEventHash({ ...row, seq: Number(row.seq), metadata: { i: 99 } }, pseudonymKey);
     await bypassingTriggers(
       `UPDATE "AuditEvent" SET metadata = '{"i": 99}', hash = $2 WHERE id = $1::uuid`,
       row.id,
@@ -419,20 +452,22 @@ describe("tamper detection", () => {
   });
 });
 
-describe("chains recorded before hashVersion 2", () => {
-  it("verify with version 1 events first and version 2 events after, also with npm run audit:verify", async () => {
+describe("chains recorded before hashVersion 3", () => {
+  it("verify with version 1, 2 and 3 events mixed, also with npm run audit:verify", async () => {
     const { orgId, chain } = newOrg();
     await appendVersion1Events(orgId, 2);
     await recordAuditEvent(event(orgId), testDb());
     await recordAuditEvent(event(orgId), testDb());
-    expect((await rowsOf(chain)).map((row) => row.hashVersion)).toEqual([1, 1, 2, 2]);
-    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 4, chains: 1 });
-    expect((await verifyScript(chain)).stdout).toMatch(/4 events in 1 chain\(s\), no broken link\./);
+    await appendVersion2Events(orgId, 1);
+    await recordAuditEvent(event(orgId), testDb());
+    expect((await rowsOf(chain)).map((row) => row.hashVersion)).toEqual([1, 1, 3, 3, 2, 3]);
+    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 6, chains: 1 });
+    expect((await verifyScript(chain)).stdout).toMatch(/6 events in 1 chain\(s\), no broken link\./);
   });
 
   it.each([
     ["a version 1 event", 2],
-    ["a version 2 event", 4],
+    ["a version 3 event", 4],
   ])("report %s whose target was edited behind the trigger's back", async (_, seq) => {
     const { orgId, chain } = newOrg();
     await appendVersion1Events(orgId, 2);
@@ -452,8 +487,9 @@ describe("chains recorded before hashVersion 2", () => {
   });
 
   it.each([
-    ["a version 2 event relabelled as version 1", 2, 1],
-    ["a version 1 event relabelled as version 2", 1, 2],
+    ["a version 3 event relabelled as version 1", 2, 1],
+    ["a version 3 event relabelled as version 2", 2, 2],
+    ["a version 1 event relabelled as version 3", 1, 3],
     ["an event labelled with a version nobody wrote", 2, 7],
   ])("report %s", async (_, seq, relabel) => {
     const { orgId, chain } = newOrg();
@@ -468,7 +504,7 @@ describe("chains recorded before hashVersion 2", () => {
       seq,
       reason:
         relabel === 7
-          ? "hashVersion 7 is not one this version of the app knows (1, 2)"
+          ? "hashVersion 7 is not one this version of the app knows (1, 2, 3)"
           : expect.stringMatching(/^hash mismatch/),
     });
   });
@@ -586,11 +622,14 @@ describe("transactions", () => {
 });
 
 describe("pseudonymizeAuditUser", () => {
-  it("replaces a user's id by its pseudonym as actor and as user target, and the chain still verifies", async () => {
+  it("replaces a user's id by its keyed pseudonym as actor and as user target, and the chain still verifies", async () => {
     const { orgId, chain } = newOrg();
     const userId = randomUUID();
     const other = randomUUID();
-    const pseudonym = `pseudonym:${sha256(userId)}`;
+    const pseudonym = auditPseudonymOf(userId);
+    // Keyed: not the SHA-256 of the id, which anyone holding the id (the logs hold it) could compute.
+    expect(pseudonym).toMatch(/^pseudonym:[0-9a-f]{64}$/);
+    expect(pseudonym).not.toBe(`pseudonym:${sha256(userId)}`);
     await recordAuditEvent(event(orgId, { actor: { type: "USER", id: userId } }), testDb());
     await recordAuditEvent(event(orgId, { actor: { type: "USER", id: other } }), testDb());
     await recordAuditEvent(
@@ -616,30 +655,30 @@ describe("pseudonymizeAuditUser", () => {
     expect(await pseudonymizeAuditUser(userId, testDb())).toEqual({ asActor: 0, asTarget: 0 });
   });
 
-  it("leaves a version 1 event's user target as it was, so the mixed chain still verifies", async () => {
+  it("gives older events the SHA-256 pseudonym their hash covers, leaves a version 1 user target, and the mixed chain verifies", async () => {
     const { orgId, chain } = newOrg();
     const userId = randomUUID();
     await appendVersion1Events(orgId, 1, { targetType: "user", targetId: userId });
+    await appendVersion2Events(orgId, 1, { targetType: "user", targetId: userId, actorId: userId });
     await recordAuditEvent(event(orgId, { target: { type: "user", id: userId } }), testDb());
 
-    expect(await pseudonymizeAuditUser(userId, testDb())).toEqual({ asActor: 0, asTarget: 1 });
-    expect((await rowsOf(chain)).map((row) => [row.hashVersion, row.targetId])).toEqual([
-      [1, userId],
-      [2, `pseudonym:${sha256(userId)}`],
+    expect(await pseudonymizeAuditUser(userId, testDb())).toEqual({ asActor: 1, asTarget: 2 });
+    expect((await rowsOf(chain)).map((row) => [row.hashVersion, row.actorId, row.targetId])).toEqual([
+      [1, expect.any(String), userId],
+      [2, `pseudonym:${sha256(userId)}`, `pseudonym:${sha256(userId)}`],
+      [3, expect.any(String), auditPseudonymOf(userId)],
     ]);
-    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 2, chains: 1 });
+    expect(await verifyAuditChains({ chain, db: testDb() })).toEqual({ ok: true, checked: 3, chains: 1 });
   });
 
-  it("opens a path for exactly those changes: with its setting on, any other UPDATE is still refused", async () => {
+  it("opens a path for exactly those changes on version 2 events: with its setting on, any other UPDATE is still refused", async () => {
     const { orgId } = newOrg();
     const userId = randomUUID();
-    const recorded = await recordAuditEvent(event(orgId, { target: { type: "user", id: userId } }), testDb());
+    const [recorded] = await appendVersion2Events(orgId, 1, { targetType: "user", targetId: userId });
     const [legacy] = await appendVersion1Events(orgId, 1, { targetType: "user", targetId: userId });
-    const aboutProject = await recordAuditEvent(
-      event(orgId, { target: { type: "project", id: userId } }),
-      testDb(),
-    );
-    const pseudonymizeAnd = (extra: string, id = recorded.id) =>
+    const [aboutProject] = await appendVersion2Events(orgId, 1, { targetType: "project", targetId: userId });
+    const keyed = await recordAuditEvent(event(orgId, { target: { type: "user", id: userId } }), testDb());
+    const pseudonymizeAnd = (extra: string, id = recorded) =>
       testDb().$transaction(async (tx) => {
         // What audit_pseudonymize_user sets; here set by hand, as a deliberate bypass would.
         await tx.$executeRawUnsafe("SET LOCAL shipshape.audit_maintenance = 'pseudonymize'");
@@ -660,7 +699,9 @@ describe("pseudonymizeAuditUser", () => {
     await expect(pseudonymizeAnd(`metadata = '{}'`)).rejects.toThrow(/UPDATE refused/);
     // A version 1 event covers the raw target id, and a target that is not a user is not theirs.
     await expect(pseudonymizeAnd(target, legacy)).rejects.toThrow(/UPDATE refused/);
-    await expect(pseudonymizeAnd(target, aboutProject.id)).rejects.toThrow(/UPDATE refused/);
+    await expect(pseudonymizeAnd(target, aboutProject)).rejects.toThrow(/UPDATE refused/);
+    // A version 3 event's hash covers the keyed reference: the SHA-256 pseudonym would break it.
+    await expect(pseudonymizeAnd(actor, keyed.id)).rejects.toThrow(/UPDATE refused/);
     // Both at once, and nothing else: let through.
     await pseudonymizeAnd(`${actor}, ${target}`);
   });
@@ -684,6 +725,138 @@ describe("pseudonymizeAuditUser", () => {
       expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: false, seq: 1 });
     },
   );
+});
+
+describe("erasing personal data from version 3 events (decision 0040)", () => {
+  const hex = (c: string) => c.repeat(64);
+  const redactAnd = (extra: string, id: string) =>
+    testDb().$transaction(async (tx) => {
+      // What audit_redact_events sets; here set by hand, as a deliberate bypass would.
+      await tx.$executeRawUnsafe("SET LOCAL shipshape.audit_maintenance = 'redact'");
+      await tx.$executeRawUnsafe(`UPDATE "AuditEvent" SET ${extra} WHERE id = $1::uuid`, id);
+    });
+
+  it("lets through only keyed replacements of the personal fields, on version 3 rows", async () => {
+    const { orgId } = newOrg();
+    const userId = randomUUID();
+    const recorded = await recordAuditEvent(
+      event(orgId, {
+        actor: { type: "USER", id: userId },
+        target: { type: "user", id: userId },
+        metadata: { name: "Jane's org", n: 1 },
+      }),
+      testDb(),
+    );
+    const [legacy] = await appendVersion2Events(orgId, 1);
+    const system = await recordAuditEvent(
+      event(orgId, { actor: { type: "SYSTEM", id: "account-deletion" } }),
+      testDb(),
+    );
+    const project = await recordAuditEvent(
+      event(orgId, { target: { type: "project", id: randomUUID() } }),
+      testDb(),
+    );
+    for (const [extra, id] of [
+      [`action = 'org.deleted'`, recorded.id],
+      [`"actorId" = 'someone-else'`, recorded.id],
+      [`"actorId" = 'pseudonym:${hex("g")}'`, recorded.id],
+      [`"actorIp" = 'pseudonym:${hex("a")}'`, recorded.id],
+      [`"actorIp" = NULL`, recorded.id],
+      [`metadata = '{"name": "redacted:${hex("a")}"}'`, recorded.id],
+      [`metadata = '{"name": "redacted:${hex("a")}", "n": 2}'`, recorded.id],
+      [`metadata = '{"name": "x", "n": 1}'`, recorded.id],
+      [`"actorId" = 'pseudonym:${hex("a")}'`, legacy as string],
+      [`"actorId" = 'pseudonym:${hex("a")}'`, system.id],
+      [`"targetId" = 'pseudonym:${hex("a")}'`, project.id],
+    ] as const) {
+      await expect(redactAnd(extra, id), extra).rejects.toThrow(/UPDATE refused/);
+    }
+    await redactAnd(
+      `"actorId" = 'pseudonym:${hex("a")}', "targetId" = 'pseudonym:${hex("b")}', "actorIp" = 'redacted:${hex("c")}', ` +
+        `"actorUserAgent" = 'redacted:${hex("d")}', metadata = '{"name": "redacted:${hex("e")}", "n": 1}'`,
+      recorded.id,
+    );
+    // Once replaced, a value stays what it became.
+    await expect(redactAnd(`"actorIp" = 'redacted:${hex("f")}'`, recorded.id)).rejects.toThrow(
+      /UPDATE refused/,
+    );
+  });
+
+  it("redacts client details older than their retention, keeps younger ones, and the chain verifies", async () => {
+    const { orgId, chain } = newOrg();
+    const [legacy] = await appendVersion2Events(orgId, 1);
+    const old = await recordAuditEvent(
+      event(orgId, { ip: "198.51.100.23", userAgent: "Jane's browser" }),
+      testDb(),
+    );
+    const cutoff = new Date();
+    const young = await recordAuditEvent(event(orgId), testDb());
+
+    const result = await redactAuditClientDetails({ olderThan: cutoff, db: testDb() });
+    expect(result.redacted).toBeGreaterThanOrEqual(1);
+    const rows = await rowsOf(chain);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(old.id)).toMatchObject({
+      actorIp: expect.stringMatching(/^redacted:[0-9a-f]{64}$/),
+      actorUserAgent: expect.stringMatching(/^redacted:[0-9a-f]{64}$/),
+    });
+    expect(byId.get(young.id)).toMatchObject({ actorIp: "203.0.113.7", actorUserAgent: "vitest" });
+    // A version 2 event's hash covers the raw address: it stays until AUDIT_RETENTION_DAYS.
+    expect(byId.get(legacy as string)).toMatchObject({ actorIp: "203.0.113.7" });
+    expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: true, checked: 3 });
+    // Running again finds nothing more to do.
+    const again = await redactAuditClientDetails({ olderThan: cutoff, db: testDb() });
+    expect(rows.length).toBe(3);
+    expect((await rowsOf(chain)).find((row) => row.id === old.id)?.actorIp).toBe(byId.get(old.id)?.actorIp);
+    expect(again.redacted).toBe(0);
+  });
+
+  it("redacts the free-text metadata about a deleted user and of the organizations deleted with them", async () => {
+    const { orgId, chain } = newOrg();
+    const other = newOrg();
+    const userId = randomUUID();
+    await recordAuditEvent(
+      event(orgId, {
+        action: "org.created",
+        actor: { type: "USER", id: userId },
+        metadata: { name: "Jane Doe's", slug: "jane-doe" },
+      }),
+      testDb(),
+    );
+    await recordAuditEvent(
+      event(orgId, { action: "project.created", metadata: { name: "Jane's diary" } }),
+      testDb(),
+    );
+    await recordAuditEvent(
+      event(null, {
+        action: "auth.email.changed",
+        actor: { type: "USER", id: userId },
+        metadata: { via: "confirmation_link", fromDomain: "jane-doe.example", toDomain: "mail.example" },
+      }),
+      testDb(),
+    );
+    // Another organization's names are not the person's: they stay.
+    await recordAuditEvent(
+      event(other.orgId, { action: "org.created", metadata: { name: "Acme", slug: "acme" } }),
+      testDb(),
+    );
+
+    await testDb().$transaction((tx) => redactAuditFreeText({ userId, orgIds: [orgId] }, tx));
+    const metadataOf = async (c: string) => (await rowsOf(c)).map((row) => row.metadata);
+    const redacted = expect.stringMatching(/^redacted:[0-9a-f]{64}$/);
+    expect(await metadataOf(chain)).toEqual([{ name: redacted, slug: redacted }, { name: redacted }]);
+    const platform = await testDb().auditEvent.findFirst({
+      where: { chain: "platform", actorId: userId, action: "auth.email.changed" },
+    });
+    expect(platform?.metadata).toEqual({
+      via: "confirmation_link",
+      fromDomain: redacted,
+      toDomain: redacted,
+    });
+    expect(await metadataOf(other.chain)).toEqual([{ name: "Acme", slug: "acme" }]);
+    expect(await verifyAuditChains({ chain, db: testDb() })).toMatchObject({ ok: true });
+    expect(await verifyAuditChains({ chain: "platform", db: testDb() })).toMatchObject({ ok: true });
+  });
 });
 
 describe("recordSecurityEvent", () => {

@@ -500,7 +500,8 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
     expect(existsSync(path.join(dir, `${earlier}.dump.age`))).toBe(false);
     const record = await latestDrill(dir);
     expect(record?.removed).toEqual([`${earlier}.dump.age`]);
-  });
+    // A CLI start (tsx compiles the drill, which loads lib/privacy for the deletion ledger).
+  }, 90_000);
 
   it("fails the drill when a table changed between restore and comparison, and records why", async () => {
     const dir = path.join(workDir, "drill-tampered");
@@ -596,7 +597,8 @@ describe.skipIf(!toolsPresent)("backups on PostgreSQL", () => {
       code: 1,
       stderr: expect.stringContaining("backup failed: BACKUP_RECIPIENTS is not set"),
     });
-  });
+    // Three CLI starts (tsx compiles each; restore also loads lib/privacy for the deletion ledger).
+  }, 120_000);
 
   it("leaves the job queue (pg-boss's schema) out, and a forced restore drops the target's queue", async () => {
     const queueSchema = async (url: string) =>

@@ -141,6 +141,7 @@ async function passingOptions(
       APP_URL: "https://app.example.com",
       AUTH_SECRET,
       AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      AUDIT_PSEUDONYM_KEY: randomBytes(32).toString("base64"),
       SMTP_URL: "smtps://user:password@smtp.example.com:465",
       MAIL_FROM: "Shipshape <no-reply@example.com>",
       REDIS_URL,
@@ -275,6 +276,12 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
       });
       expect(result).toMatchObject({ status: "fail", reason: expect.stringContaining("SMTP_URL") });
       expect(result.fix).toMatch(/SMTP_URL: is required in production/);
+      // The audit pseudonym key (decision 0040): unset, or the public development one, is a NO-GO.
+      for (const key of [undefined, "shipshape-development-audit-pseudonym-key-NOT-A-SECRET"]) {
+        expect(
+          await runOne("env.production", { ...options, env: { ...options.env, AUDIT_PSEUDONYM_KEY: key } }),
+        ).toMatchObject({ status: "fail", reason: expect.stringContaining("AUDIT_PSEUDONYM_KEY") });
+      }
     });
 
     it("env.test-keys: a test-mode Stripe key (a warning when staging allows it), and test routes", async () => {

@@ -2,6 +2,9 @@
 // a grace period), cancelling, and the hard delete, after which no row anywhere in the database
 // names the user, and the audit hash chains still verify.
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { disableUser, enableUser } from "@/lib/admin";
 import {
@@ -24,6 +27,7 @@ import {
   auditPseudonym,
   cancelAccountDeletion,
   hardDeleteAccount,
+  readDeletionLedgerFile,
   requestAccountDeletion,
   SoleOwnerError,
   SubscriptionStillActiveError,
@@ -133,25 +137,24 @@ async function userWithFootprint() {
   });
   await recordAuditEvent({ action: "org.renamed", actor: { type: "USER", id: user.id }, orgId: shared.id });
   await recordAuditEvent({ action: "project.deleted", actor: { type: "USER", id: user.id }, orgId: solo.id });
-  await db.stripeEvent.create({
+  // The address as Stripe wrote it, and the user id an older refund carried in its metadata, stored
+  // the way the webhook stores every payload: minimized (stripe_event_minimized), so neither lands.
+  const payload = {
+    id: `evt_${randomUUID()}`,
+    type: "invoice.paid",
     data: {
-      id: `evt_${randomUUID()}`,
-      type: "invoice.paid",
-      createdAt: new Date(),
-      orgId: solo.id,
-      outcome: "PROCESSED",
-      // The address as Stripe wrote it, and the user id an older refund carried in its metadata.
-      payload: {
-        data: {
-          object: {
-            id: "in_1",
-            customer_email: user.email.toUpperCase(),
-            metadata: { requestedBy: user.id },
-          },
-        },
+      object: {
+        id: "in_1",
+        object: "invoice",
+        customer_email: user.email.toUpperCase(),
+        metadata: { requestedBy: user.id },
       },
     },
-  });
+  };
+  await db.$executeRaw`
+    INSERT INTO "StripeEvent" (id, type, "createdAt", "orgId", outcome, payload)
+    VALUES (${payload.id}, 'invoice.paid', now(), ${solo.id}::uuid, 'PROCESSED',
+            stripe_event_minimized(${JSON.stringify(payload)}::jsonb))`;
   // Mail queued to them and not sent yet (no worker runs in this test).
   await queueMail({ to: user.email, subject: "Queued for the user", text: "hello", html: "<p>hello</p>" });
   // And a sign-up with their address still in the job queue (a worker would find the account exists).
@@ -264,7 +267,6 @@ describe("the hard delete", () => {
         "public.Membership ∋ id",
         "public.AuthToken ∋ email",
         "public.Invitation ∋ email",
-        "public.StripeEvent ∋ email",
         "public.AuditEvent ∋ id",
         "public.DataExport ∋ id",
         "pgboss.job ∋ email",
@@ -279,7 +281,19 @@ describe("the hard delete", () => {
     const job = jobDefinitions(readJobsConfig({})).find(
       (definition) => definition.name === "account-deletion",
     );
-    await job?.handler({}, { id: "job", attempt: 1, isFinalAttempt: false, log: logger });
+    // The job writes the deletion ledger beside the backups: a directory of this test's own.
+    const backupDir = await mkdtemp(path.join(tmpdir(), "shipshape-ledger-"));
+    vi.stubEnv("BACKUP_DIR", backupDir);
+    try {
+      await job?.handler({}, { id: "job", attempt: 1, isFinalAttempt: false, log: logger });
+      expect(await readDeletionLedgerFile(backupDir)).toContainEqual({
+        pseudonym: auditPseudonym(user.id),
+        deletedAt: expect.any(String),
+      });
+    } finally {
+      vi.unstubAllEnvs();
+      await rm(backupDir, { recursive: true, force: true });
+    }
 
     expect(await rowsMentioning([user.id, user.email])).toEqual({});
     // The chains this user's events are in (other test files tamper with chains of their own on purpose).

@@ -2,10 +2,12 @@
 // download it and until when, the audit trail, and the retention that drops old archives.
 import { randomUUID } from "node:crypto";
 import { strFromU8, unzipSync } from "fflate";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { requestDataExportAction } from "@/app/(app)/account/export/actions";
 import { GET as downloadExport } from "@/app/api/account/exports/[exportId]/route";
+import { GET as listOrgs } from "@/app/api/orgs/route";
 import { recordAuditEvent } from "@/lib/audit";
-import { readJobsConfig } from "@/lib/jobs";
+import { readJobsConfig, stopJobProducer } from "@/lib/jobs";
 import { jobDefinitions } from "@/lib/jobs/worker";
 import { logger } from "@/lib/log";
 import { listDevMail } from "@/lib/mail";
@@ -20,11 +22,14 @@ import {
   readDataExportArchive,
   requestDataExport,
 } from "@/lib/privacy";
+import { submitAction } from "../support/actions";
 import { testDb } from "../support/db";
 import { appRequest, sessionCookieFor } from "../support/sessions";
 import { createTestUser, freshIp } from "../support/users";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// The export action enqueues its build through this process's pg-boss producer.
+afterAll(stopJobProducer);
 
 async function createOrg(label: string) {
   const slug = `${label}-${randomUUID().slice(0, 8)}`;
@@ -82,6 +87,41 @@ async function userWithData() {
     });
   await invoice(owned.id, "in_owned");
   await invoice(joined.id, "in_not_owned");
+  // An invitation they sent, one sent to them, a pending email change, a device, a past export.
+  await db.invitation.create({
+    data: {
+      orgId: owned.id,
+      email: "friend@elsewhere.example",
+      tokenHash: `hash-${randomUUID()}`,
+      invitedById: user.id,
+      expiresAt: new Date(Date.now() + DAY_MS),
+    },
+  });
+  await db.invitation.create({
+    data: {
+      orgId: joined.id,
+      email: user.email.toUpperCase(),
+      tokenHash: `hash-${randomUUID()}`,
+      expiresAt: new Date(Date.now() + DAY_MS),
+    },
+  });
+  await db.authToken.create({
+    data: {
+      userId: user.id,
+      purpose: "EMAIL_CHANGE",
+      tokenHash: `hash-${randomUUID()}`,
+      email: "ada.new@newmail.example",
+      expiresAt: new Date(Date.now() + DAY_MS),
+    },
+  });
+  await db.userSession.create({ data: { userId: user.id, device: "Firefox on Linux" } });
+  await db.dataExport.create({
+    data: { userId: user.id, status: "EXPIRED", createdAt: new Date(Date.now() - 30 * DAY_MS) },
+  });
+  await db.user.update({
+    where: { id: user.id },
+    data: { disabledAt: new Date("2026-02-03T04:05:06.000Z") },
+  });
   return { user, owned, joined, project };
 }
 
@@ -129,17 +169,42 @@ describe("building an export", () => {
     expect(Object.keys(files).sort()).toEqual([
       "README.txt",
       "audit-events.json",
+      "exports.json",
+      "invitations.json",
       "invoices.json",
       "memberships.json",
       "profile.json",
       "projects.json",
+      "sessions.json",
     ]);
     expect(files["profile.json"]).toMatchObject({
       id: user.id,
       email: user.email,
       name: "Ada Export",
       mfaEnabled: true,
+      disabledAt: "2026-02-03T04:05:06.000Z",
+      pendingEmailChange: expect.objectContaining({ newEmail: "ada.new@newmail.example" }),
     });
+    expect(files["invitations.json"]).toEqual({
+      sent: [
+        expect.objectContaining({
+          email: "friend@elsewhere.example",
+          organization: expect.objectContaining({ slug: owned.slug }),
+        }),
+      ],
+      received: [
+        expect.objectContaining({
+          email: user.email.toUpperCase(),
+          organization: expect.objectContaining({ slug: joined.slug }),
+        }),
+      ],
+    });
+    expect(files["sessions.json"]).toEqual([expect.objectContaining({ device: "Firefox on Linux" })]);
+    // Their export history: the old one and this one.
+    expect((files["exports.json"] as { id: string; status: string }[]).map((entry) => entry.status)).toEqual([
+      "EXPIRED",
+      "PENDING",
+    ]);
     expect(files["memberships.json"]).toEqual([
       expect.objectContaining({ organization: expect.objectContaining({ slug: owned.slug }), role: "OWNER" }),
       expect.objectContaining({
@@ -292,6 +357,35 @@ describe("downloading an export", () => {
     await expect(readDataExportArchive(user.id, "not-a-uuid")).rejects.toBeInstanceOf(
       DataExportNotFoundError,
     );
+  });
+});
+
+describe("during the deletion grace period", () => {
+  it("the export can still be requested, built and downloaded, while the rest of the app answers 403", async () => {
+    const user = await createTestUser();
+    await testDb().user.update({
+      where: { id: user.id },
+      data: { deletionRequestedAt: new Date(), deletionScheduledAt: new Date(Date.now() + 30 * DAY_MS) },
+    });
+    const cookie = await sessionCookieFor(user.id);
+
+    const other = await listOrgs(appRequest("/api/orgs", { cookie, ip: freshIp() }), {
+      params: Promise.resolve({}),
+    });
+    expect(other.status).toBe(403);
+    expect((await other.json()).error.code).toBe("account_deletion_pending");
+
+    const requested = await submitAction(requestDataExportAction, {}, { cookie });
+    expect(requested).toMatchObject({ status: "ok" });
+    const [pending] = await listDataExports(user.id);
+    expect(pending?.status).toBe("PENDING");
+    await buildDataExport(pending?.id as string);
+    const download = await downloadExport(
+      appRequest(`/api/account/exports/${pending?.id}`, { cookie, ip: freshIp() }),
+      { params: Promise.resolve({ exportId: pending?.id as string }) },
+    );
+    expect(download.status).toBe(200);
+    expect(Object.keys(filesOf(new Uint8Array(await download.arrayBuffer())))).toContain("profile.json");
   });
 });
 

@@ -57,7 +57,13 @@ describe("starting with a bad environment", () => {
     });
     expect(code, output).toBe(1);
     // NODE_ENV is production, as `next start` makes it: the production rules apply.
-    expect(problemNames(output)).toEqual(["LOG_LEVEL", "AUTH_SECRET", "AUTH_ENCRYPTION_KEYS", "APP_URL"]);
+    expect(problemNames(output)).toEqual([
+      "LOG_LEVEL",
+      "AUTH_SECRET",
+      "AUTH_ENCRYPTION_KEYS",
+      "AUDIT_PSEUDONYM_KEY",
+      "APP_URL",
+    ]);
     expect(output).toMatch(/APP_URL: must start with https:\/\//);
     expect(output).not.toMatch(STARTED);
   }, 120_000);

@@ -4,6 +4,7 @@
 // STRIPE_API_BASE_URL (tests only). Everything else about billing (signing webhooks) uses the real SDK.
 //
 //   POST /v1/customers                 GET /v1/customers/:id
+//   POST /v1/customers/:id (update)    DELETE /v1/customers/:id (then GET answers { deleted: true })
 //   POST /v1/checkout/sessions         (url → GET /checkout/:id, a page saying where you are)
 //   GET  /v1/checkout/sessions/:id     POST /v1/checkout/sessions/:id/expire (only while open)
 //   POST /v1/billing_portal/sessions   (url → GET /portal/:id)
@@ -41,6 +42,8 @@ export type FakeStripe = {
   /** Requests to one endpoint, such as "POST /v1/customers". */
   requestsTo(endpoint: string): RecordedRequest[];
   customers(): StripeObject[];
+  /** Serve this customer, as if a checkout had created it. */
+  addCustomer(customer: { id: string; email: string | null; name: string | null }): void;
   addCharge(charge: { id: string; customer: string; amount: number; currency?: string }): void;
   addSubscription(subscription: StripeObject): void;
   /** The customer finished paying on Checkout: the session becomes `complete` with `subscription`. */
@@ -92,6 +95,7 @@ const missing = (what: string, key: string) =>
 export async function startFakeStripe(port = 0): Promise<FakeStripe> {
   const recorded: RecordedRequest[] = [];
   const customers = new Map<string, StripeObject>();
+  const deletedCustomers = new Set<string>();
   const charges = new Map<string, StripeObject>();
   const subscriptions = new Map<string, StripeObject>();
   const checkoutSessions = new Map<string, StripeObject>();
@@ -120,7 +124,24 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     }
     if (method === "GET" && resource === "customers" && key) {
       const customer = customers.get(key);
+      if (deletedCustomers.has(key))
+        return { status: 200, body: { id: key, object: "customer", deleted: true } };
       return customer ? { status: 200, body: customer } : missing("customer", key);
+    }
+    if (method === "POST" && resource === "customers" && key && !sub) {
+      const customer = customers.get(key);
+      if (!customer) return missing("customer", key);
+      for (const field of ["email", "name"] as const) {
+        // Stripe's form encoding sends "" to unset a field.
+        if (field in body) customer[field] = body[field] === "" ? null : body[field];
+      }
+      return { status: 200, body: customer };
+    }
+    if (method === "DELETE" && resource === "customers" && key) {
+      if (!customers.has(key)) return missing("customer", key);
+      customers.delete(key);
+      deletedCustomers.add(key);
+      return { status: 200, body: { id: key, object: "customer", deleted: true } };
     }
     if (method === "POST" && path === "/v1/checkout/sessions") {
       const customer = body.customer as string | undefined;
@@ -364,6 +385,8 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     requests: () => [...recorded],
     requestsTo: (endpoint) => recorded.filter((request) => `${request.method} ${request.path}` === endpoint),
     customers: () => [...customers.values()],
+    addCustomer: (customer) =>
+      customers.set(customer.id, { object: "customer", created: now(), metadata: {}, ...customer }),
     addCharge: (charge) =>
       charges.set(charge.id, {
         object: "charge",
@@ -387,6 +410,7 @@ export async function startFakeStripe(port = 0): Promise<FakeStripe> {
     reset: () => {
       recorded.length = 0;
       for (const store of [customers, charges, subscriptions, checkoutSessions, idempotent]) store.clear();
+      deletedCustomers.clear();
       failures = { count: 0, status: 500 };
     },
     close: () =>

@@ -109,3 +109,39 @@ export function fixtureEvent(type: string, object: StripeObject, created: number
     data: { object },
   } as TestEvent;
 }
+
+/** Who a payload names: what a privacy test seeds and then searches for. */
+export interface PayloadPerson {
+  name: string;
+  email: string;
+  phone: string;
+  address: { line1: string; city: string; postal_code: string; country: string };
+  userId?: string;
+}
+
+/**
+ * `object` with the person in every field where Stripe puts a customer's personal data (the
+ * fixtures leave most of them null): customer_name/email/address/phone/shipping on invoices,
+ * customer_details on Checkout sessions, billing_details on charges, shipping, a description, and
+ * the user id in metadata (as refunds once sent it).
+ */
+export function withPersonalData(object: StripeObject, person: PayloadPerson): StripeObject {
+  const details = { name: person.name, email: person.email, phone: person.phone, address: person.address };
+  return {
+    ...object,
+    customer_name: person.name,
+    customer_email: person.email,
+    customer_phone: person.phone,
+    customer_address: person.address,
+    customer_shipping: { name: person.name, address: person.address, phone: person.phone },
+    customer_details: { ...details, tax_exempt: "none", tax_ids: [] },
+    billing_details: details,
+    shipping_details: { name: person.name, address: person.address },
+    receipt_email: person.email,
+    description: `Subscription for ${person.name}`,
+    metadata: {
+      ...((object.metadata as StripeObject | undefined) ?? {}),
+      requestedBy: person.userId ?? null,
+    },
+  };
+}

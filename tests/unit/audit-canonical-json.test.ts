@@ -7,6 +7,7 @@ import {
   canonicalJson,
   GENESIS_HASH,
 } from "@/lib/audit";
+import { keyedPseudonym, redactedMetadataValue, redactedText } from "@/lib/audit/chain";
 
 describe("canonicalJson", () => {
   it("sorts keys at every depth and writes no whitespace", () => {
@@ -85,6 +86,8 @@ describe("auditEventHash", () => {
     hashVersion: 1,
   };
   const v2: ChainedEvent = { ...event, hashVersion: 2 };
+  const v3: ChainedEvent = { ...event, hashVersion: 3 };
+  const key = "test-audit-pseudonym-key-0123456789abcdef";
 
   // Every stored chain depends on these exact forms: if a value changes, existing chains no longer
   // verify. Add a version rather than change one. The values were computed independently too:
@@ -95,13 +98,48 @@ describe("auditEventHash", () => {
     expect(auditEventHash(event)).toBe("5b3f384c15417e54ccb8a2fce81057dd40dbd30a2afc9eee86d953e6259e6e9a");
   });
 
-  it("is pinned for version 2, the form new events are recorded in", () => {
-    expect(AUDIT_HASH_VERSION).toBe(2);
+  it("is pinned for version 2, the form of events recorded before keyed pseudonyms", () => {
     expect(auditEventHash(v2)).toBe("fb0795e794021482e65efd45c1b4bce07a1a7e84e7f8b300cafac552c43a5ea6");
   });
 
+  // Computed independently in Python: hmac.new(key, text, sha256) for actorRef, targetRef,
+  // actorIpRef, actorUserAgentRef and each metadata value's canonical JSON (metadataRefs), no raw
+  // actorIp/actorUserAgent/metadata/targetId, hashVersion = 3.
+  it("is pinned for version 3, the form new events are recorded in, and needs the key", () => {
+    expect(AUDIT_HASH_VERSION).toBe(3);
+    expect(auditEventHash(v3, key)).toBe("e6225786adf94cec2a2807085d446554b6caeffb265c59b0e623d9913adaa61e");
+    expect(() => auditEventHash(v3)).toThrow(/needs the pseudonym key/);
+    expect(auditEventHash(v3, `${key}-other`)).not.toBe(auditEventHash(v3, key));
+  });
+
   it("refuses a version it does not know", () => {
-    expect(() => auditEventHash({ ...event, hashVersion: 3 })).toThrow(/unknown hashVersion 3/);
+    expect(() => auditEventHash({ ...event, hashVersion: 4 }, key)).toThrow(/unknown hashVersion 4/);
+  });
+
+  it("in version 3, is unchanged when a personal field is replaced by its keyed reference, and only by that one", () => {
+    const aboutUser: ChainedEvent = { ...v3, targetType: "user", targetId: targetUserId };
+    const original = auditEventHash(aboutUser, key);
+    const erased: ChainedEvent = {
+      ...aboutUser,
+      actorId: keyedPseudonym(userId, key),
+      targetId: keyedPseudonym(targetUserId, key),
+      actorIp: redactedText("203.0.113.7", key),
+      actorUserAgent: redactedText("Mozilla/5.0", key),
+      metadata: { from: redactedMetadataValue("Acme", key), to: "Acme Inc" },
+    };
+    expect(auditEventHash(erased, key)).toBe(original);
+    // The SHA-256 pseudonym of versions 1 and 2 is not the reference: anyone with the id could make it.
+    expect(auditEventHash({ ...aboutUser, actorId: `pseudonym:${sha256(userId)}` }, key)).not.toBe(original);
+    for (const forged of [
+      { actorId: keyedPseudonym(targetUserId, key) },
+      { targetId: keyedPseudonym(userId, key) },
+      { actorIp: redactedText("203.0.113.8", key) },
+      { actorUserAgent: redactedText("curl/8", key) },
+      { metadata: { from: redactedMetadataValue("Evil", key), to: "Acme Inc" } },
+      { metadata: { from: "Acme" } },
+    ]) {
+      expect(auditEventHash({ ...aboutUser, ...forged }, key)).not.toBe(original);
+    }
   });
 
   it.each([

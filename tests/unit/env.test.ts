@@ -16,6 +16,7 @@ const validProduction = {
   SMTP_URL: "smtps://user:pass@smtp.example.com:465",
   AUTH_SECRET: "a-production-auth-secret-of-32-characters-or-more",
   AUTH_ENCRYPTION_KEYS: `k2026:${Buffer.alloc(32, 7).toString("base64")}`,
+  AUDIT_PSEUDONYM_KEY: "a-production-audit-pseudonym-key-of-32-characters",
 };
 
 const problemsOf = (env: Record<string, string>) => envProblems(() => parseEnv(serverEnvSchema, env));
@@ -50,6 +51,7 @@ describe("server environment", () => {
       REDIS_URL: "redis://redis.internal:6379",
       SMTP_URL: "smtps://user:pass@smtp.example.com:465",
       AUTH_ENCRYPTION_KEYS: validProduction.AUTH_ENCRYPTION_KEYS,
+      AUDIT_PSEUDONYM_KEY: validProduction.AUDIT_PSEUDONYM_KEY,
       LOG_LEVEL: "verbose",
       APP_URL: "http://app.example.com",
     });
@@ -122,9 +124,28 @@ describe("server environment", () => {
     expect(problems).toContain("SMTP_URL");
     expect(problems).toContain("AUTH_SECRET");
     expect(problems).toContain("AUTH_ENCRYPTION_KEYS");
+    expect(problems).toContain("AUDIT_PSEUDONYM_KEY: is required in production");
     expect(problems).toContain("REDIS_URL");
     expect(problems).toContain("APP_URL: is not set");
     expect(problems).toContain("TRUSTED_PROXY_COUNT: is not set");
+  });
+
+  it("refuses the public development pseudonym key in production, and client details kept longer than their events", () => {
+    expect(
+      problemsOf({
+        ...validProduction,
+        AUDIT_PSEUDONYM_KEY: "shipshape-development-audit-pseudonym-key-NOT-A-SECRET",
+      }),
+    ).toEqual([expect.stringMatching(/^AUDIT_PSEUDONYM_KEY: is the public development key/)]);
+    expect(problemsOf({ ...validProduction, AUDIT_PSEUDONYM_KEY: "short" })).toEqual([
+      expect.stringMatching(/^AUDIT_PSEUDONYM_KEY: must be at least 32 characters/),
+    ]);
+    expect(problemsOf({ ...valid, AUDIT_CLIENT_RETENTION_DAYS: "500" })).toEqual([
+      expect.stringMatching(/^AUDIT_CLIENT_RETENTION_DAYS: must be at most AUDIT_RETENTION_DAYS \(400\)/),
+    ]);
+    expect(problemsOf({ ...valid, AUDIT_CLIENT_RETENTION_DAYS: "500", AUDIT_RETENTION_DAYS: "800" })).toEqual(
+      [],
+    );
   });
 
   it("defaults APP_URL to the dev server's address outside production only", () => {

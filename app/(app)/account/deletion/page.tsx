@@ -28,6 +28,13 @@ export default async function DeletionPage() {
             On <strong>{when.format(status.scheduledAt)} UTC</strong> your account and everything it holds
             will be deleted for good. Until then you can keep it: cancelling restores it exactly as it was.
           </p>
+          <p className="mt-4 text-slate-700">
+            You can still{" "}
+            <Link href="/account/export" className={link}>
+              export your data
+            </Link>{" "}
+            without cancelling.
+          </p>
           <CancelDeletionForm />
         </div>
       </PublicPage>

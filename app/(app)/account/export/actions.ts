@@ -8,7 +8,7 @@ import { failDataExport, requestDataExport } from "@/lib/privacy";
 
 /** Starts a data export: a PENDING row now, the zip built by the `data-export-build` job. */
 export const requestDataExportAction = action(
-  { auth: "user", rateLimit: "data-export-user", input: z.object({}) },
+  { auth: "user", duringDeletionGrace: true, rateLimit: "data-export-user", input: z.object({}) },
   async (ctx) => {
     const { id } = await requestDataExport(ctx.user.id, ctx);
     try {

@@ -46,7 +46,8 @@ function ExportRow({ entry, now }: { entry: DataExportSummary; now: Date }) {
 }
 
 export default async function ExportPage() {
-  const user = await requirePageUser({ returnTo: "/account/export" });
+  // Open during the deletion grace period too: the right of access holds until the hard delete.
+  const user = await requirePageUser({ allow: ["deletionPending"], returnTo: "/account/export" });
   const exports = await listDataExports(user.id);
   const now = new Date();
   const pending = exports.some((entry) => entry.status === "PENDING");

@@ -9,6 +9,8 @@ import { readDataExportArchive } from "@/lib/privacy";
 export const GET = route(
   {
     auth: "user",
+    // A person whose deletion is pending still has the right of access (decision 0040).
+    duringDeletionGrace: true,
     rateLimit: "api-user",
     input: { params: z.object({ exportId: z.uuid({ error: "must be an export id" }) }) },
   },
