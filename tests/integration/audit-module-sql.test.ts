@@ -129,8 +129,11 @@ describe("lib/audit's own files", () => {
       const migrated = await auditCatalog(process.env.DATABASE_URL as string);
       const fromModule = await auditCatalog(bare.url);
       expect(migrated.functions.map((fn) => (fn as { proname: string }).proname)).toEqual([
+        "audit_keyed_change",
+        "audit_metadata_redaction",
         "audit_prune_chain",
         "audit_pseudonymize_user",
+        "audit_redact_events",
         "audit_refuse_change",
       ]);
       expect(migrated.triggers).toHaveLength(4);
