@@ -56,12 +56,13 @@ describe("starting with a bad environment", () => {
       SMTP_URL: "smtp://127.0.0.1:2525",
     });
     expect(code, output).toBe(1);
-    // NODE_ENV is production, as `next start` makes it: the production rules apply.
+    // NODE_ENV is production, as `next start` makes it: the production rules apply. Each variable's
+    // own check first, then the modules' cross-field rules in lib/env/modules.ts's order, then APP_URL.
     expect(problemNames(output)).toEqual([
       "LOG_LEVEL",
+      "AUDIT_PSEUDONYM_KEY",
       "AUTH_SECRET",
       "AUTH_ENCRYPTION_KEYS",
-      "AUDIT_PSEUDONYM_KEY",
       "APP_URL",
     ]);
     expect(output).toMatch(/APP_URL: must start with https:\/\//);
