@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { APIRequestContext } from "@playwright/test";
 import type { SentryEnvelope } from "../support/sentry-sink";
 import { expect, test, visit } from "./fixtures";
@@ -42,9 +43,11 @@ test.describe("pages", () => {
 });
 
 test.describe("security headers", () => {
-  test("pages carry a strict CSP with a fresh nonce and the baseline headers", async ({ request }) => {
-    const first = await request.get("/");
-    const second = await request.get("/");
+  test("pages rendered per request carry a strict CSP with a fresh nonce and the baseline headers", async ({
+    request,
+  }) => {
+    const first = await request.get("/sign-in");
+    const second = await request.get("/sign-in");
     const csp = first.headers()["content-security-policy"] ?? "";
     const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
     expect(scriptSrc).toMatch(/'nonce-[A-Za-z0-9+/=]{16,}'/);
@@ -62,6 +65,66 @@ test.describe("security headers", () => {
     expect(headers["strict-transport-security"]).toContain("max-age=");
     expect(headers["x-powered-by"]).toBeUndefined();
   });
+
+  test("the landing page is prerendered: the same page for everyone, its inline scripts allowed by their hashes", async ({
+    request,
+  }) => {
+    const first = await request.get("/");
+    const second = await request.get("/");
+    const html = await first.text();
+    // Built once: the same bytes and the same policy for every request, no nonce anywhere.
+    expect(await second.text()).toBe(html);
+    const csp = first.headers()["content-security-policy"] ?? "";
+    expect(second.headers()["content-security-policy"]).toBe(csp);
+    expect(html).not.toMatch(/nonce=/);
+    const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
+    expect(scriptSrc).not.toMatch(/nonce-|unsafe-inline|unsafe-eval|strict-dynamic/);
+    // Every inline script of the page, and nothing else, is allowed by hash.
+    const inline = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)]
+      .map((match) => match[1] as string)
+      .filter((text) => text.length > 0);
+    expect(inline.length).toBeGreaterThan(0);
+    const hashes = new Set(
+      inline.map((text) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`),
+    );
+    expect(new Set(scriptSrc.trim().split(/\s+/).slice(1))).toEqual(new Set(["'self'", ...hashes]));
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(first.headers()["x-content-type-options"]).toBe("nosniff");
+  });
+
+  for (const path of ["/", "/sign-in"]) {
+    test(`${path}: the CSP blocks an injected inline script and event handler, and runs the page's own`, async ({
+      page,
+      problems,
+    }) => {
+      await visit(page, path);
+      // The page's own scripts ran (React hydrated the links, the RSC payload was read).
+      expect(
+        await page.evaluate(() => Array.isArray((window as unknown as { __next_f?: unknown }).__next_f)),
+      ).toBe(true);
+      const ran = await page.evaluate(async () => {
+        const log: string[] = [];
+        (window as unknown as { __injected: string[] }).__injected = log;
+        const script = document.createElement("script");
+        script.textContent = "window.__injected.push('inline script')";
+        document.body.append(script);
+        const image = document.createElement("img");
+        image.setAttribute("onerror", "window.__injected.push('event handler')");
+        // The attribute's handler (if allowed) runs before this listener, which only ends the wait.
+        await new Promise((resolve) => {
+          image.addEventListener("error", resolve);
+          image.src = "data:,not-an-image";
+          document.body.append(image);
+        });
+        return log;
+      });
+      expect(ran).toEqual([]);
+      await expect
+        .poll(() => problems.cspViolations.filter((v) => v.includes("script-src")).length)
+        .toBeGreaterThanOrEqual(2);
+    });
+  }
 
   test("the request id is echoed when valid and replaced when not", async ({ request }) => {
     const kept = await request.get("/api/health", { headers: { "x-request-id": "trace-0123456789abcdef" } });
