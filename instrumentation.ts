@@ -1,7 +1,9 @@
 // Runs once when a Next.js server process starts (Node.js and edge runtimes), before any request.
-import * as Sentry from "@sentry/nextjs";
+// Error reporting is loaded only when SENTRY_DSN is set: without it no Sentry module is imported and
+// nothing is instrumented (decision 0037).
 import type { Instrumentation } from "next";
 import { REQUEST_ID_TAG } from "./lib/monitoring";
+import { reportRequestError } from "./lib/monitoring/server";
 import { REQUEST_ID_HEADER } from "./lib/security";
 
 export async function register(): Promise<void> {
@@ -10,12 +12,18 @@ export async function register(): Promise<void> {
 
   if (process.env.NEXT_RUNTIME === "nodejs") {
     await import("./lib/env/startup");
-    await import("./sentry.server.config");
+    const { serverEnv } = await import("./lib/env");
+    await (await import("./lib/monitoring/server")).startErrorReporting(serverEnv());
     // TRACE never reaches proxy.ts: Next.js answers it 500 while building the request.
     (await import("./lib/security/node-server")).refuseUnansweredMethods();
   }
   if (process.env.NEXT_RUNTIME === "edge") {
-    await import("./sentry.edge.config");
+    const [{ parseEnv }, { monitoringEnvSchema }, { startErrorReporting }] = await Promise.all([
+      import("./lib/env/validate"),
+      import("./lib/monitoring/config"),
+      import("./lib/monitoring/server"),
+    ]);
+    await startErrorReporting(parseEnv(monitoringEnvSchema, process.env));
   }
 }
 
@@ -25,8 +33,10 @@ export async function register(): Promise<void> {
  */
 export const onRequestError: Instrumentation.onRequestError = (error, request, context) => {
   const requestId = request.headers[REQUEST_ID_HEADER];
-  Sentry.withScope((scope) => {
-    if (typeof requestId === "string") scope.setTag(REQUEST_ID_TAG, requestId);
-    Sentry.captureRequestError(error, request, context);
-  });
+  reportRequestError(
+    error,
+    request,
+    context,
+    typeof requestId === "string" ? { [REQUEST_ID_TAG]: requestId } : {},
+  );
 };

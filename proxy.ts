@@ -1,6 +1,7 @@
 // Next.js 16 calls this file proxy.ts (it was middleware.ts before) and runs it on Node.js, before
 // routing, for every request the matcher below selects. It does only what must happen that early:
-// - a request id, and the Content-Security-Policy with a fresh nonce;
+// - a request id, and the Content-Security-Policy: a fresh nonce, or for a page prerendered at build
+//   time the hashes of its inline scripts (decision 0037);
 // - the coarse per-IP limit on pages (`pages-ip`): API routes declare their own limits in the route
 //   wrapper, so they are not counted twice here;
 // - the rolling session lifetime: a session cookie in use is re-issued with a fresh idle expiry;
@@ -20,6 +21,7 @@ import {
   resolveRequestId,
   SERVER_ACTION_BODY_MAX_BYTES,
 } from "./lib/security";
+import { prerenderedPageHashes } from "./lib/security/prerendered";
 
 const CSP_HEADER = "Content-Security-Policy";
 
@@ -28,8 +30,10 @@ const errorReportingOrigin = originOf(process.env.NEXT_PUBLIC_SENTRY_DSN);
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const requestId = resolveRequestId(request.headers.get(REQUEST_ID_HEADER));
+  // A prerendered page is served as built, without a nonce: its inline scripts are allowed by hash.
+  const hashes = prerenderedPageHashes(request.nextUrl.pathname);
   const policy = buildContentSecurityPolicy({
-    nonce: createNonce(),
+    ...(hashes ?? { nonce: createNonce() }),
     isDevelopment: process.env.NODE_ENV === "development",
     isHttps: request.nextUrl.protocol === "https:" || request.headers.get("x-forwarded-proto") === "https",
     errorReportingOrigin,
@@ -59,7 +63,8 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
     }
   }
 
-  // Request headers: the app's logs and error reports read the id; Next.js reads the nonce from the CSP.
+  // Request headers: the app's logs and error reports read the id; Next.js reads the nonce from the CSP
+  // (a prerendered page is not rendered again, and needs none).
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set(REQUEST_ID_HEADER, requestId);
   requestHeaders.set(CSP_HEADER, policy);

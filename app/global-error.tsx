@@ -1,8 +1,8 @@
 "use client"; // Error boundaries must be Client Components.
 
-import * as Sentry from "@sentry/nextjs";
 import { useEffect } from "react";
 import { ErrorPanel, isOutage } from "@/components/error-panel";
+import { reportBrowserError } from "@/lib/monitoring/browser";
 import "./globals.css";
 
 /**
@@ -12,7 +12,7 @@ import "./globals.css";
 export default function GlobalError({ error, retry }: { error: unknown; retry: () => void }) {
   useEffect(() => {
     // An outage was reported by the server already; thousands of browsers needn't repeat it.
-    if (!isOutage(error)) Sentry.captureException(error);
+    if (!isOutage(error)) reportBrowserError(error);
   }, [error]);
 
   return (

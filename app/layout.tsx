@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -10,14 +9,13 @@ export const metadata: Metadata = {
     "Stripe billing, audit log, monitoring and tested backups.",
 };
 
-export default async function RootLayout({ children }: { children: ReactNode }) {
-  // proxy.ts sends a Content-Security-Policy with a fresh nonce on every request, and Next.js copies
-  // that nonce onto its own <script> tags while rendering. A page prerendered at build time has no
-  // request, so its scripts carry no nonce and the browser blocks them. Waiting for the connection
-  // makes every page render per request (the Next.js CSP guide recommends `connection()` when the
-  // nonce value itself is not needed in our code).
-  await connection();
-
+/**
+ * No dynamic API here, so a page that reads nothing per request (the landing page) is prerendered at
+ * build time. Every other page reads the request (a session, search params, or `connection()`) and
+ * renders per request, where Next.js copies the nonce of proxy.ts's Content-Security-Policy onto its
+ * scripts; a prerendered page's inline scripts are allowed by their hashes instead (decision 0037).
+ */
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="flex min-h-dvh flex-col bg-white text-slate-900 antialiased">

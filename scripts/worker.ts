@@ -13,12 +13,7 @@ import nextEnv from "@next/env"; // CommonJS: its named exports are not visible 
 import { disconnectDb } from "../lib/db";
 import { InvalidEnvironmentError, serverEnv } from "../lib/env";
 import { readJobsConfig } from "../lib/jobs";
-import {
-  flushErrorReports,
-  initWorkerErrorReporting,
-  jobDefinitions,
-  startJobWorker,
-} from "../lib/jobs/worker";
+import { flushErrorReports, jobDefinitions, startErrorReporting, startJobWorker } from "../lib/jobs/worker";
 
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -39,7 +34,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // The same validation as the app's startup: a bad value stops the worker before it takes a job.
-  initWorkerErrorReporting(serverEnv());
+  await startErrorReporting(serverEnv());
 
   const worker = await startJobWorker({ definitions: jobDefinitions(readJobsConfig()) });
   let stopping = false;

@@ -1,13 +1,13 @@
 // action(): the one wrapper for every server action. The same checks in the same order as route()
 // (guard.ts); the outcome is a form state for React's useActionState instead of an HTTP response.
 import "server-only";
-import * as Sentry from "@sentry/nextjs";
 import { headers as requestHeaders } from "next/headers";
 import type { z } from "zod";
 import { type CurrentUser, getCurrentUser } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
 import { logger, withRequestContext } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
+import { reportError } from "../monitoring/server";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { HONEYPOT_FIELD, REQUEST_ID_HEADER, resolveRequestId } from "../security";
 import {
@@ -176,7 +176,7 @@ async function run<D extends Declaration, S extends z.ZodType, Data>(
       };
     }
     logger.error({ err: error }, "server action failed");
-    Sentry.captureException(error, { tags: { [REQUEST_ID_TAG]: requestId } });
+    reportError(error, { tags: { [REQUEST_ID_TAG]: requestId } });
     return {
       status: "error",
       code: "internal_error",

@@ -4,7 +4,6 @@
 // route.ts and action.ts adapt this to HTTP responses and to form states; the order and the rules
 // live only here, so a reader can check them in one place.
 import "server-only";
-import * as Sentry from "@sentry/nextjs";
 import type { z } from "zod";
 import { recordSecurityEvent } from "../audit";
 import { type CurrentUser, hasRecentAuthentication } from "../auth";
@@ -20,6 +19,7 @@ import {
 import { DatabaseUnavailableError, getDb, isDatabaseUnavailable } from "../db";
 import { logger } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
+import { reportError } from "../monitoring/server";
 import {
   checkRateLimit,
   RATE_LIMIT_POLICIES,
@@ -136,7 +136,7 @@ export function isPublicError(error: unknown): error is PublicError {
 export function reportOutage(error: PublicError, requestId: string): void {
   if (error.status < 500) return;
   logger.error({ err: error, code: error.code }, "a dependency is unavailable: answered 503");
-  Sentry.captureException(error, { tags: { [REQUEST_ID_TAG]: requestId } });
+  reportError(error, { tags: { [REQUEST_ID_TAG]: requestId } });
 }
 
 /**

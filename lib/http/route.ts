@@ -1,13 +1,13 @@
 // route(): the one wrapper for every app/**/route.ts handler. See guard.ts for the checks and their
 // order; this file turns them, the handler's result and any error into HTTP responses.
 import "server-only";
-import * as Sentry from "@sentry/nextjs";
 import type { z } from "zod";
 import { type CurrentUser, currentUserFromRequest } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
 import { serverEnv } from "../env";
 import { logger, withRequestContext } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
+import { reportError } from "../monitoring/server";
 import { clientIp, UNKNOWN_CLIENT_IP } from "../ratelimit";
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from "./body";
 import { apiError } from "./errors";
@@ -239,7 +239,7 @@ function errorResponse(thrown: unknown, requestId: string, headers: Record<strin
     });
   }
   logger.error({ err: error }, "route handler failed");
-  Sentry.captureException(error, { tags: { [REQUEST_ID_TAG]: requestId } });
+  reportError(error, { tags: { [REQUEST_ID_TAG]: requestId } });
   return apiError(
     500,
     "internal_error",

@@ -4,6 +4,7 @@ import "server-only";
 // run the jobs. Kept apart from index.ts, the app's door, so that code which only enqueues does not
 // load (and Next does not bundle) what the jobs run: backups, exports, deletions.
 
+export { flushErrorReports, startErrorReporting } from "../monitoring/server";
 export { JobFailedError, jobDefinitions } from "./definitions";
 export { forgetQueuedMailTo } from "./forget";
 export { pruneExpiredRecords, RETENTION_RULES } from "./retention";
@@ -14,4 +15,3 @@ export {
   type JobWorkerOptions,
   startJobWorker,
 } from "./runner";
-export { flushErrorReports, initWorkerErrorReporting } from "./sentry";

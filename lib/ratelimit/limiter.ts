@@ -1,5 +1,5 @@
-import * as Sentry from "@sentry/nextjs";
 import type { Logger } from "../log";
+import { reportError } from "../monitoring/server";
 import { rateLimitKey } from "./keys";
 import type { RateLimitPolicy } from "./policies";
 import type { RateLimitStore } from "./store";
@@ -101,7 +101,7 @@ export function createRateLimiter<Name extends string>(options: {
         : "Rate limit store unavailable: request allowed without a limit (policy fails open)",
     );
     if (failClosed) {
-      Sentry.captureException(error, {
+      reportError(error, {
         tags: { rate_limit_policy: limitPolicy.name, rate_limit_store: store.kind },
       });
     }

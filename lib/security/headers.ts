@@ -1,11 +1,20 @@
 /**
  * Security headers. Static ones (the same for every response, including static files) are set in
- * next.config.ts; the Content-Security-Policy carries a fresh nonce per request, so proxy.ts sets it.
+ * next.config.ts; the Content-Security-Policy depends on the page, so proxy.ts sets it.
  */
 
-export type CspOptions = {
-  /** Fresh random value for this request; Next.js applies it to its own scripts. */
-  nonce: string;
+/**
+ * How the policy allows the page's own scripts:
+ * - a page rendered per request: a fresh `nonce`, which Next.js copies onto its scripts;
+ * - a page prerendered at build time (the same bytes for everyone, so no nonce): the SHA-256 hashes
+ *   of its inline scripts and styles, and 'self' for its script files (lib/security/prerendered.ts).
+ * Either way an injected inline script or event handler has neither, and is blocked.
+ */
+export type CspScriptTrust =
+  | { nonce: string }
+  | { scriptHashes: readonly string[]; styleHashes: readonly string[] };
+
+export type CspOptions = CspScriptTrust & {
   /** Development needs 'unsafe-eval' (React's dev tooling) and inline styles (hot reload). */
   isDevelopment: boolean;
   /** Add upgrade-insecure-requests only when served over HTTPS, so plain-HTTP local runs keep working. */
@@ -15,18 +24,24 @@ export type CspOptions = {
 };
 
 export function buildContentSecurityPolicy(options: CspOptions): string {
-  const { nonce, isDevelopment } = options;
+  const { isDevelopment } = options;
+  const development = isDevelopment ? ["'unsafe-eval'"] : [];
+  const hash = (value: string) => `'sha256-${value}'`;
   const directives: Record<string, string[]> = {
     "default-src": ["'self'"],
-    // 'strict-dynamic' lets the nonce-bearing Next.js scripts load their chunks; host lists are ignored.
-    "script-src": [
-      "'self'",
-      `'nonce-${nonce}'`,
-      "'strict-dynamic'",
-      ...(isDevelopment ? ["'unsafe-eval'"] : []),
-    ],
+    // With a nonce, 'strict-dynamic' lets the nonce-bearing Next.js scripts load their chunks (host
+    // lists, 'self' included, are then ignored). With hashes, 'strict-dynamic' would refuse the page's
+    // <script src> tags, which carry no nonce: 'self' allows them and the chunks they load.
+    "script-src":
+      "nonce" in options
+        ? ["'self'", `'nonce-${options.nonce}'`, "'strict-dynamic'", ...development]
+        : ["'self'", ...options.scriptHashes.map(hash), ...development],
     // In development the dev server injects style tags without a nonce; a nonce would disable 'unsafe-inline'.
-    "style-src": isDevelopment ? ["'self'", "'unsafe-inline'"] : ["'self'", `'nonce-${nonce}'`],
+    "style-src": isDevelopment
+      ? ["'self'", "'unsafe-inline'"]
+      : "nonce" in options
+        ? ["'self'", `'nonce-${options.nonce}'`]
+        : ["'self'", ...options.styleHashes.map(hash)],
     "img-src": ["'self'", "blob:", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'", ...(options.errorReportingOrigin ? [options.errorReportingOrigin] : [])],

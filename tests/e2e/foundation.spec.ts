@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { APIRequestContext } from "@playwright/test";
 import type { SentryEnvelope } from "../support/sentry-sink";
 import { expect, test, visit } from "./fixtures";
@@ -42,9 +43,11 @@ test.describe("pages", () => {
 });
 
 test.describe("security headers", () => {
-  test("pages carry a strict CSP with a fresh nonce and the baseline headers", async ({ request }) => {
-    const first = await request.get("/");
-    const second = await request.get("/");
+  test("pages rendered per request carry a strict CSP with a fresh nonce and the baseline headers", async ({
+    request,
+  }) => {
+    const first = await request.get("/sign-in");
+    const second = await request.get("/sign-in");
     const csp = first.headers()["content-security-policy"] ?? "";
     const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
     expect(scriptSrc).toMatch(/'nonce-[A-Za-z0-9+/=]{16,}'/);
@@ -62,6 +65,65 @@ test.describe("security headers", () => {
     expect(headers["strict-transport-security"]).toContain("max-age=");
     expect(headers["x-powered-by"]).toBeUndefined();
   });
+
+  test("the landing page is prerendered: the same page for everyone, its inline scripts allowed by their hashes", async ({
+    request,
+  }) => {
+    const first = await request.get("/");
+    const second = await request.get("/");
+    const html = await first.text();
+    // Built once: the same bytes and the same policy for every request, no nonce anywhere.
+    expect(await second.text()).toBe(html);
+    const csp = first.headers()["content-security-policy"] ?? "";
+    expect(second.headers()["content-security-policy"]).toBe(csp);
+    expect(html).not.toMatch(/nonce=/);
+    const scriptSrc = csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "";
+    expect(scriptSrc).not.toMatch(/nonce-|unsafe-inline|unsafe-eval|strict-dynamic/);
+    // Every inline script of the page, and nothing else, is allowed by hash.
+    const inline = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)]
+      .map((match) => match[1] as string)
+      .filter((text) => text.length > 0);
+    expect(inline.length).toBeGreaterThan(0);
+    const hashes = new Set(
+      inline.map((text) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`),
+    );
+    expect(new Set(scriptSrc.trim().split(/\s+/).slice(1))).toEqual(new Set(["'self'", ...hashes]));
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(first.headers()["x-content-type-options"]).toBe("nosniff");
+  });
+
+  for (const path of ["/", "/sign-in"]) {
+    test(`${path}: the CSP blocks a script and an event handler injected into the page's markup`, async ({
+      page,
+      problems,
+    }) => {
+      // What a stored XSS looks like: markup the parser meets in the page as served, under the CSP
+      // the server sent with it (the response's own headers are kept).
+      const injected = `<script>window.__injected = (window.__injected || []).concat("inline script")</script><img src="data:,x" onerror="window.__injected = (window.__injected || []).concat('event handler')">`;
+      await page.route(
+        (url) => url.pathname === path,
+        async (route) => {
+          if (route.request().resourceType() !== "document") return route.continue();
+          const response = await route.fetch();
+          const html = (await response.text()).replace(/<body([^>]*)>/, `<body$1>${injected}`);
+          expect(html).toContain(injected);
+          await route.fulfill({ response, body: html });
+        },
+      );
+      await page.goto(path, { waitUntil: "load" });
+      await expect
+        .poll(() => problems.cspViolations.filter((v) => v.includes("script-src")).length)
+        .toBeGreaterThanOrEqual(2);
+      expect(
+        await page.evaluate(() => (window as unknown as { __injected?: string[] }).__injected),
+      ).toBeUndefined();
+      // The page's own inline scripts ran (the RSC payload array exists).
+      expect(
+        await page.evaluate(() => Array.isArray((window as unknown as { __next_f?: unknown }).__next_f)),
+      ).toBe(true);
+    });
+  }
 
   test("the request id is echoed when valid and replaced when not", async ({ request }) => {
     const kept = await request.get("/api/health", { headers: { "x-request-id": "trace-0123456789abcdef" } });

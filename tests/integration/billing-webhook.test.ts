@@ -1,12 +1,12 @@
 // The Stripe webhook route on PostgreSQL, with every delivery signed by the real Stripe SDK: each
 // handled event type, duplicates (also 20 at once), out-of-order delivery, and every refusal.
 
-import * as Sentry from "@sentry/nextjs";
 import pg from "pg";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import { getOrgBilling, replayStripeEvent, WEBHOOK_MAX_BYTES } from "@/lib/billing";
 import { stopJobProducer } from "@/lib/jobs";
+import { flushErrorReports, startErrorReporting, stopErrorReporting } from "@/lib/monitoring/server";
 import {
   billingAccountOf,
   billingOnForEachTest,
@@ -512,13 +512,13 @@ describe("stripe webhook: failures", () => {
     const sink = await sinkReady;
     sink.closeAllConnections();
     await new Promise((resolve) => sink.close(resolve));
-    await Sentry.close();
+    await stopErrorReporting();
   });
 
   it("answers 500 to an effect that throws, records it FAILED, reports it to Sentry; a retry or replay applies it", async () => {
     const sink = await sinkReady;
     const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
-    Sentry.init({ dsn: `http://key@${sinkUrl.slice(7)}/1` });
+    await startErrorReporting({ SENTRY_DSN: `http://key@${sinkUrl.slice(7)}/1` });
 
     const { org, customer, subscription } = await createBilledOrg();
     // The database refuses updates of this organization's billing row for a while (an outage).
@@ -538,7 +538,7 @@ describe("stripe webhook: failures", () => {
       // Stripe retries while it still fails: still FAILED, still nothing applied.
       expect((await deliver(event)).status).toBe(500);
 
-      await Sentry.flush(2000);
+      await flushErrorReports(2000);
       const envelopes = (await (await fetch(`${sinkUrl}/envelopes`)).json()) as SentryEnvelope[];
       expect(JSON.stringify(envelopes)).toContain(
         `Stripe event ${event.id} (customer.subscription.created) could not be applied`,

@@ -6,10 +6,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
 import { Writable } from "node:stream";
-import * as Sentry from "@sentry/nextjs";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { createLogger } from "@/lib/log";
+import { flushErrorReports, startErrorReporting, stopErrorReporting } from "@/lib/monitoring/server";
 import {
   createRateLimiter,
   createRedisStore,
@@ -229,8 +229,8 @@ describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
       await new Promise((resolve) => sink.close(resolve));
     });
     const sinkPort = (sink.address() as { port: number }).port;
-    Sentry.init({ dsn: `http://key@127.0.0.1:${sinkPort}/1` });
-    cleanups.push(() => Sentry.close());
+    await startErrorReporting({ SENTRY_DSN: `http://key@127.0.0.1:${sinkPort}/1` });
+    cleanups.push(() => stopErrorReporting());
 
     const server = await startRedisServer();
     const { limiter, errors } = limiterOn(
@@ -263,7 +263,7 @@ describe.skipIf(!redisServerInstalled)("when the store goes down", () => {
       ["error", "test-general", "open"],
     ]);
     // Only the fail-closed policy is reported to Sentry.
-    await Sentry.flush(5000);
+    await flushErrorReports(5000);
     const envelopes = (await (
       await fetch(`http://127.0.0.1:${sinkPort}/envelopes`)
     ).json()) as SentryEnvelope[];

@@ -1,8 +1,8 @@
 "use client";
 
-import { signIn } from "next-auth/react";
 import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
+import { signInWithProvider } from "@/lib/auth/browser";
 import type { ActionState } from "@/lib/http";
 import { reauthWithCodeAction, reauthWithPasswordAction } from "./actions";
 
@@ -97,7 +97,7 @@ export function ProviderButtons({
           key={provider.id}
           variant="secondary"
           className="w-full"
-          onClick={() => signIn(provider.id, { callbackUrl: next })}
+          onClick={() => signInWithProvider(provider.id, next)}
         >
           Continue with {provider.name}
         </Button>

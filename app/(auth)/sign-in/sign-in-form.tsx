@@ -1,10 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { signIn } from "next-auth/react";
 import { type FormEvent, useState } from "react";
 import { HoneypotField } from "@/components/honeypot-field";
 import { Button } from "@/components/ui/button";
+import { signInWithPassword, signInWithProvider } from "@/lib/auth/browser";
 import { HONEYPOT_FIELD } from "@/lib/security";
 
 const inputClass =
@@ -46,18 +46,17 @@ export function SignInForm({
     setPending(true);
     setError(null);
     const form = new FormData(event.currentTarget);
-    const result = await signIn("credentials", {
+    const result = await signInWithPassword({
       email: String(form.get("email") ?? ""),
       password: String(form.get("password") ?? ""),
       [HONEYPOT_FIELD]: String(form.get(HONEYPOT_FIELD) ?? ""),
-      redirect: false,
-    });
+    }).catch(() => ({ ok: false, error: "unavailable" }));
     setPending(false);
-    if (result?.ok) {
+    if (result.ok) {
       router.push(callbackUrl);
       router.refresh();
     } else {
-      setError(SIGN_IN_ERRORS[result?.error ?? ""] ?? WRONG_CREDENTIALS);
+      setError(SIGN_IN_ERRORS[result.error ?? ""] ?? WRONG_CREDENTIALS);
     }
   }
 
@@ -101,7 +100,7 @@ export function SignInForm({
                 variant="secondary"
                 className="w-full"
                 disabled={pending}
-                onClick={() => signIn(provider.id, { callbackUrl })}
+                onClick={() => signInWithProvider(provider.id, callbackUrl)}
               >
                 {provider.name}
               </Button>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { connection } from "next/server";
 import { listDevMail, readMailConfig } from "@/lib/mail";
 
 export const metadata: Metadata = { title: "Dev mailbox" };
@@ -9,6 +10,8 @@ const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeS
 
 /** Every message in the dev mailbox, newest first. Development and test only: 404 in production. */
 export default async function DevMailboxPage() {
+  // Read per request: the mailbox changes, and a build must not freeze it.
+  await connection();
   if (process.env.NODE_ENV === "production") notFound();
   const { MAIL_DEV_DIR, SMTP_URL } = readMailConfig();
   const mails = await listDevMail();

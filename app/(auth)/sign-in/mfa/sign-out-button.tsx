@@ -1,13 +1,13 @@
 "use client";
 
-import { signOut } from "next-auth/react";
+import { signOut } from "@/lib/auth/browser";
 
 /** Abandons the half-finished sign-in: ends the pending session. */
 export function SignOutButton() {
   return (
     <button
       type="button"
-      onClick={() => signOut({ callbackUrl: "/sign-in" })}
+      onClick={() => signOut("/sign-in")}
       className="rounded-sm font-semibold text-indigo-700 underline underline-offset-4"
     >
       Sign out
