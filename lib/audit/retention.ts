@@ -104,5 +104,5 @@ export async function pseudonymizeAuditUser(
   // Lowercase, as recordAuditEvent stores a user's id.
   const [row] = await tx.$queryRaw<{ as_actor: bigint; as_target: bigint }[]>`
     SELECT as_actor, as_target FROM audit_pseudonymize_user(${userId.toLowerCase()})`;
-  return { asActor: Number(row?.as_actor ?? 0n), asTarget: Number(row?.as_target ?? 0n) };
+  return { asActor: Number(row?.as_actor ?? 0), asTarget: Number(row?.as_target ?? 0) };
 }
