@@ -2,6 +2,7 @@
 import * as Sentry from "@sentry/nextjs";
 import { serverEnv } from "./lib/env";
 import { sentryOptions } from "./lib/monitoring";
+import { setRateLimitOutageReporter } from "./lib/ratelimit";
 
 const env = serverEnv();
 Sentry.init(
@@ -11,3 +12,6 @@ Sentry.init(
     tracesSampleRate: env.SENTRY_TRACES_SAMPLE_RATE,
   }),
 );
+
+// lib/ratelimit reports a fail-closed store outage through this hook, so it needs no Sentry itself.
+setRateLimitOutageReporter((error, tags) => Sentry.captureException(error, { tags }));

@@ -39,6 +39,19 @@ const globalForRateLimit = globalThis as unknown as {
   shipshapeRateLimiter?: RateLimiter<RateLimitPolicyName>;
 };
 
+let outageReporter: ((error: unknown, tags: Record<string, string>) => void) | undefined;
+
+/**
+ * Sends the app limiter's fail-closed outages (the store is down, sign-ins are refused) to an error
+ * tracker besides the log; null stops. Shipshape's sentry.server.config.ts sets Sentry's
+ * captureException; without a call they are only logged, and lib/ratelimit needs no tracker.
+ */
+export function setRateLimitOutageReporter(
+  report: ((error: unknown, tags: Record<string, string>) => void) | null,
+): void {
+  outageReporter = report ?? undefined;
+}
+
 /**
  * The app's limiter, built on first use: the policy table (with the RATE_LIMIT_FAIL_OPEN/_CLOSED
  * overrides) on the store the environment selects.
@@ -54,6 +67,8 @@ function rateLimiter(): RateLimiter<RateLimitPolicyName> {
     }),
     timeoutMs: config.RATE_LIMIT_TIMEOUT_MS,
     logger,
+    // Read at each outage: the reporter may be set after the limiter is built.
+    reportOutage: (error, tags) => outageReporter?.(error, tags),
   });
   return globalForRateLimit.shipshapeRateLimiter;
 }

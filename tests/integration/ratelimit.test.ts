@@ -55,6 +55,10 @@ afterAll(async () => {
 });
 
 /** A limiter whose error log lines are collected. */
+// As sentry.server.config.ts wires the app's limiter (setRateLimitOutageReporter).
+const reportOutage = (error: unknown, tags: Record<string, string>) =>
+  Sentry.captureException(error, { tags });
+
 function limiterOn(store: RateLimitStore) {
   const errors: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -65,7 +69,10 @@ function limiterOn(store: RateLimitStore) {
   });
   const logger = createLogger({ LOG_LEVEL: "error", LOG_FORMAT: "json", destination, secrets: [] });
   cleanups.push(() => store.close());
-  return { limiter: createRateLimiter({ store, policies, timeoutMs: TIMEOUT_MS, logger }), errors };
+  return {
+    limiter: createRateLimiter({ store, policies, timeoutMs: TIMEOUT_MS, logger, reportOutage }),
+    errors,
+  };
 }
 
 describe.skipIf(!redisUp)("rate limits on the shared Redis", () => {
