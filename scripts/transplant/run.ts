@@ -13,7 +13,7 @@
 //
 // Needs PostgreSQL (DATABASE_ADMIN_URL or TEST_DATABASE_URL, default postgres@127.0.0.1:5432) and
 // Redis (REDIS_URL, default 127.0.0.1:6379). Creates the database transplant_<pid> and drops it after.
-// Run: `npx tsx scripts/transplant/run.ts` (TRANSPLANT_KEEP=1 keeps the temp app for a look;
+// Run: `npm run transplant` (TRANSPLANT_KEEP=1 keeps the temp app for a look;
 // TRANSPLANT_BUILD_LOCK=/tmp/x.lock wraps `next build` in flock on a shared machine).
 import { type ChildProcess, spawn } from "node:child_process";
 import {
