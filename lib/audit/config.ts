@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envModule as db } from "../db/config";
 
 /** The environment keys the audit module reads. lib/env validates them at startup with every other module's. */
 export const auditEnvSchema = z.object({
@@ -22,5 +23,8 @@ export const auditEnvSchema = z.object({
 
 export type AuditConfig = z.infer<typeof auditEnvSchema>;
 
-/** The env module lib/env composes (lib/env/modules.ts): its keys. */
-export const envModule = { schema: auditEnvSchema };
+/**
+ * The env module lib/env composes (lib/env/modules.ts): its keys, and lib/db's, which audit cannot
+ * run without (listing audit validates DATABASE_URL too).
+ */
+export const envModule = { schema: auditEnvSchema, uses: { db } };
