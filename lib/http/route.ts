@@ -3,7 +3,6 @@
 import "server-only";
 import * as Sentry from "@sentry/nextjs";
 import type { z } from "zod";
-import { type CurrentUser, currentUserFromRequest } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
 import { serverEnv } from "../env";
 import { logger, withRequestContext } from "../log";
@@ -28,6 +27,7 @@ import {
   requireRecentAuth,
   retryAfterHeader,
 } from "./guard";
+import { type CurrentUser, currentUserFromRequest } from "./identity";
 import { requestIdOf } from "./request-id";
 
 /** zod schemas for the parts of a request. Declare `{}` for an endpoint that takes no input. */

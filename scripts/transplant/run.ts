@@ -307,9 +307,10 @@ async function main(): Promise<void> {
     console.log(`\n${row.module}: ${row.wiring?.length} wiring lines`);
     for (const line of row.wiring ?? []) console.log(`  ${line}`);
   }
-  // authz + http are not transplanted yet: lib/http reads the session through lib/auth, which brings
-  // jobs, backup, privacy and billing along (see the report of issue 17). Their row is measured from
-  // the sources so that the table shows what copying them drags in.
+  // authz + http are not transplanted yet: they need Shipshape's Membership and Organization models,
+  // and lib/http reads the session through lib/http/identity.ts, whose default (lib/auth) brings jobs
+  // and mail along; an app with its own authentication replaces that file. Their row is measured from
+  // the sources, with Shipshape's identity.ts, so that the table shows what copying them drags in.
   const http = measureDraggedIn(REPO_ROOT, ["authz", "http"]);
   printTable([
     ...rows,
