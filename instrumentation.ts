@@ -3,7 +3,8 @@
 // nothing is instrumented (decision 0037).
 import type { Instrumentation } from "next";
 import { REQUEST_ID_TAG } from "./lib/monitoring";
-import { reportRequestError } from "./lib/monitoring/server";
+import { reportError, reportRequestError } from "./lib/monitoring/server";
+import { setRateLimitOutageReporter } from "./lib/ratelimit";
 import { REQUEST_ID_HEADER } from "./lib/security";
 
 export async function register(): Promise<void> {
@@ -25,6 +26,9 @@ export async function register(): Promise<void> {
     ]);
     await startErrorReporting(parseEnv(monitoringEnvSchema, process.env));
   }
+  // lib/ratelimit reports a fail-closed store outage through this hook, so it imports no error
+  // tracker itself (it copies into an app without one). reportError does nothing without a DSN.
+  setRateLimitOutageReporter((error, tags) => reportError(error, { tags }));
 }
 
 /**

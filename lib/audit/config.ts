@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { envModule as db } from "../db/config";
 
 /**
  * AUDIT_PSEUDONYM_KEY outside production when it is unset, so `npm run dev` and the tests work with
@@ -45,8 +46,11 @@ export const auditEnvSchema = z.object({
 
 export type AuditConfig = z.infer<typeof auditEnvSchema>;
 
-/** The env module lib/env composes (lib/env/modules.ts): its keys. */
-export const envModule = { schema: auditEnvSchema, check: checkAuditEnv };
+/**
+ * The env module lib/env composes (lib/env/modules.ts): its keys, its cross-key rules, and lib/db's
+ * keys, which audit cannot run without (listing audit validates DATABASE_URL too).
+ */
+export const envModule = { schema: auditEnvSchema, check: checkAuditEnv, uses: { db } };
 /** The pseudonym key, with the public development key outside production when it is unset. */
 export function pseudonymKeyOf(config: Pick<AuditConfig, "AUDIT_PSEUDONYM_KEY">): string {
   return config.AUDIT_PSEUDONYM_KEY ?? DEVELOPMENT_PSEUDONYM_KEY;

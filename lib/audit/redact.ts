@@ -37,7 +37,7 @@ async function applyRedactions(db: AuditDb, redactions: Redaction[]): Promise<nu
   if (redactions.length === 0) return 0;
   const [row] = await db.$queryRaw<{ changed: bigint }[]>`
     SELECT audit_redact_events(${JSON.stringify(redactions)}::jsonb) AS changed`;
-  return Number(row?.changed ?? 0n);
+  return Number(row?.changed ?? BigInt(0));
 }
 
 /**

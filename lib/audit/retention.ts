@@ -109,7 +109,7 @@ export async function pseudonymizeAuditUser(
     SELECT as_actor, as_target FROM audit_pseudonymize_user(${userId.toLowerCase()})`;
   const keyed = await pseudonymizeKeyedAuditUser(userId, tx);
   return {
-    asActor: Number(row?.as_actor ?? 0n) + keyed.asActor,
-    asTarget: Number(row?.as_target ?? 0n) + keyed.asTarget,
+    asActor: Number(row?.as_actor ?? BigInt(0)) + keyed.asActor,
+    asTarget: Number(row?.as_target ?? BigInt(0)) + keyed.asTarget,
   };
 }

@@ -89,7 +89,7 @@ async function verifyChain(
 ): Promise<{ checked: number; broken?: AuditChainBreak }> {
   const [checkpoint] = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`
     SELECT seq, hash FROM "AuditCheckpoint" WHERE chain = ${chain} ORDER BY seq DESC LIMIT 1`;
-  let lastSeq = checkpoint?.seq ?? 0n;
+  let lastSeq = checkpoint?.seq ?? BigInt(0);
   let lastHash = checkpoint?.hash ?? GENESIS_HASH;
   let checked = 0;
   for (;;) {
@@ -120,8 +120,8 @@ function brokenLink(
   previousHash: string,
   pseudonymKey: string,
 ): string | null {
-  if (row.seq !== previousSeq + 1n) {
-    return `seq ${row.seq} follows seq ${previousSeq}: events ${previousSeq + 1n}..${row.seq - 1n} are missing`;
+  if (row.seq !== previousSeq + BigInt(1)) {
+    return `seq ${row.seq} follows seq ${previousSeq}: events ${previousSeq + BigInt(1)}..${row.seq - BigInt(1)} are missing`;
   }
   if (row.prevHash !== previousHash) {
     return `prevHash does not match the hash of seq ${previousSeq}: events before it were rewritten or replaced`;

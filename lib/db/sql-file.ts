@@ -50,6 +50,10 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// No top-level await: tsx runs a prototype's .ts files as CommonJS unless its package.json says
+// "type": "module", and CommonJS refuses it.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  process.exitCode = await main();
+  main().then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -31,6 +31,12 @@ const publicEnvSchema = z.object({
 export interface EnvModule<Env = never> {
   schema: z.ZodObject;
   check?: (env: Env, ctx: z.RefinementCtx) => void;
+  /**
+   * Modules this one cannot run without (audit uses db): listing this one validates them too, once,
+   * under their own name, whether or not they are listed as well. An app that copies audit adds one
+   * line to lib/env/modules.ts, not two.
+   */
+  uses?: Record<string, EnvModule<never>>;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) extends (
@@ -39,16 +45,18 @@ type UnionToIntersection<U> = (U extends unknown ? (value: U) => void : never) e
   ? I
   : never;
 
+/** The parsed variables of one env module and of the modules it uses. */
+type EnvModuleFields<Module> = Module extends { schema: infer Schema extends z.ZodType }
+  ? z.infer<Schema> & (Module extends { uses: infer Used } ? EnvModulesFields<Used> : unknown)
+  : never;
+type EnvModulesFields<Modules> = UnionToIntersection<
+  { [Name in keyof Modules]: EnvModuleFields<Modules[Name]> }[keyof Modules]
+>;
+
 /** The parsed variables of a set of env modules, with the app's own keys and the public ones. */
 export type ComposedEnvFields<Modules> = z.infer<typeof appEnvSchema> &
   z.infer<typeof publicEnvSchema> &
-  UnionToIntersection<
-    {
-      [Name in keyof Modules]: Modules[Name] extends { schema: infer Schema extends z.ZodType }
-        ? z.infer<Schema>
-        : never;
-    }[keyof Modules]
-  >;
+  EnvModulesFields<Modules>;
 
 type ServerEnvFields = ComposedEnvFields<typeof envModules>;
 /** Every listed module's `check` must accept the composed environment: a rule reading a key no module declares fails tsc. */
@@ -68,9 +76,17 @@ export function composeServerEnvSchema<Modules extends Record<string, EnvModule<
   const fields: Record<string, z.ZodType> = { ...appFields };
   const declaredBy = new Map<string, string>(Object.keys(appFields).map((name) => [name, "env"]));
   const checks: ((env: Fields, ctx: z.RefinementCtx) => void)[] = [];
-  for (const [moduleName, envModule] of Object.entries(modules)) {
+  // Each module once, the modules it uses first: the same envModule object listed and used (db, by
+  // audit) is one module, not two declaring DATABASE_URL.
+  const composed = new Map<EnvModule<never>, string>();
+  const add = (moduleName: string, envModule: EnvModule<never> | undefined) => {
     // Only what looks like an env module: a bundler's namespace object may carry other keys.
-    if (!(envModule?.schema instanceof z.ZodObject)) continue;
+    if (!(envModule?.schema instanceof z.ZodObject) || composed.has(envModule)) return;
+    for (const [usedName, used] of Object.entries(envModule.uses ?? {})) add(usedName, used);
+    composed.set(envModule, moduleName);
+  };
+  for (const [moduleName, envModule] of Object.entries(modules)) add(moduleName, envModule);
+  for (const [envModule, moduleName] of composed) {
     for (const [name, field] of Object.entries(envModule.schema.shape as Record<string, z.ZodType>)) {
       if (name in appFields) continue;
       const other = declaredBy.get(name);

@@ -3,7 +3,6 @@
 import "server-only";
 import { headers as requestHeaders } from "next/headers";
 import type { z } from "zod";
-import { type CurrentUser, getCurrentUser } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
 import { logger, withRequestContext } from "../log";
 import { REQUEST_ID_TAG } from "../monitoring";
@@ -26,6 +25,7 @@ import {
   reportOutage,
   requireRecentAuth,
 } from "./guard";
+import { type CurrentUser, getCurrentUser } from "./identity";
 import { redirect, unstable_rethrow } from "./navigation";
 
 /**

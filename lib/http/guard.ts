@@ -6,7 +6,6 @@
 import "server-only";
 import type { z } from "zod";
 import { recordSecurityEvent } from "../audit";
-import { type CurrentUser, hasRecentAuthentication } from "../auth";
 import {
   can,
   findMembership,
@@ -29,6 +28,7 @@ import {
   UNKNOWN_CLIENT_IP,
 } from "../ratelimit";
 import { findHostileText, HOSTILE_TEXT_MESSAGE } from "../security";
+import { type CurrentUser, hasRecentAuthentication } from "./identity";
 
 /**
  * Who may call an endpoint.

@@ -3,12 +3,12 @@
 // cached per request, so a layout and its page calling them cost one query.
 import "server-only";
 import { cache } from "react";
-import { type CurrentUser, getCurrentUser } from "../auth";
 import { findMembership, type OrgMembership, type Permission, permissionsFor } from "../authz";
 import { DatabaseUnavailableError, getDb, isDatabaseUnavailable } from "../db";
 import { logger } from "../log";
 import { isSafeText } from "../security";
 import { type OrgScope, scopeOf } from "./guard";
+import { type CurrentUser, getCurrentUser } from "./identity";
 import { notFound, redirect } from "./navigation";
 
 /** States a page may be shown in, although the app is otherwise closed to the user in them. */

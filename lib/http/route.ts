@@ -2,7 +2,6 @@
 // order; this file turns them, the handler's result and any error into HTTP responses.
 import "server-only";
 import type { z } from "zod";
-import { type CurrentUser, currentUserFromRequest } from "../auth";
 import type { OrgMembership, PolicyContext } from "../authz";
 import { serverEnv } from "../env";
 import { logger, withRequestContext } from "../log";
@@ -28,6 +27,7 @@ import {
   requireRecentAuth,
   retryAfterHeader,
 } from "./guard";
+import { type CurrentUser, currentUserFromRequest } from "./identity";
 import { requestIdOf } from "./request-id";
 
 /** zod schemas for the parts of a request. Declare `{}` for an endpoint that takes no input. */

@@ -34,10 +34,24 @@ function settings(): RatelimitEnv {
   return cachedSettings;
 }
 
-// On globalThis so that development hot reloads don't open a new Redis connection each time.
+type OutageReporter = (error: unknown, tags: Record<string, string>) => void;
+
+// On globalThis so that development hot reloads don't open a new Redis connection each time, and
+// so that the reporter set from instrumentation.ts is the one every route
+// bundle's copy of this module reads: a Next.js build may load a module once per bundle.
 const globalForRateLimit = globalThis as unknown as {
   shipshapeRateLimiter?: RateLimiter<RateLimitPolicyName>;
+  shipshapeRateLimitOutageReporter?: OutageReporter;
 };
+
+/**
+ * Sends the app limiter's fail-closed outages (the store is down, sign-ins are refused) to an error
+ * tracker besides the log; null stops. Shipshape's instrumentation.ts sets lib/monitoring's
+ * reportError; without a call they are only logged, and lib/ratelimit needs no tracker.
+ */
+export function setRateLimitOutageReporter(report: OutageReporter | null): void {
+  globalForRateLimit.shipshapeRateLimitOutageReporter = report ?? undefined;
+}
 
 /**
  * The app's limiter, built on first use: the policy table (with the RATE_LIMIT_FAIL_OPEN/_CLOSED
@@ -54,6 +68,8 @@ function rateLimiter(): RateLimiter<RateLimitPolicyName> {
     }),
     timeoutMs: config.RATE_LIMIT_TIMEOUT_MS,
     logger,
+    // Read at each outage: the reporter may be set after the limiter is built.
+    reportOutage: (error, tags) => globalForRateLimit.shipshapeRateLimitOutageReporter?.(error, tags),
   });
   return globalForRateLimit.shipshapeRateLimiter;
 }

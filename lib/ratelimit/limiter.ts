@@ -1,5 +1,4 @@
 import type { Logger } from "../log";
-import { reportError } from "../monitoring/server";
 import { rateLimitKey } from "./keys";
 import type { RateLimitPolicy } from "./policies";
 import type { RateLimitStore } from "./store";
@@ -49,7 +48,7 @@ export type RateLimiter<Name extends string> = {
 const STORE_DOWN_RETRY_AFTER_SECONDS = 30;
 
 // While a store stays down every request fails: report the first failure per policy, then at
-// most one line (and one Sentry event) per this interval, with the count of those in between.
+// most one line (and one outage report) per this interval, with the count of those in between.
 const REPORT_INTERVAL_MS = 10_000;
 
 class RateLimitStoreTimeoutError extends Error {
@@ -65,8 +64,14 @@ export function createRateLimiter<Name extends string>(options: {
   /** Longest wait for the store per check; past it the store counts as down. */
   timeoutMs: number;
   logger: Pick<Logger, "error">;
+  /**
+   * Where a fail-closed policy's outage is reported besides the log (refused sign-ins need a human
+   * soon). Optional so that copying lib/ratelimit brings no error tracker: Shipshape sends it to
+   * the error tracker (instrumentation.ts, through setRateLimitOutageReporter).
+   */
+  reportOutage?: (error: unknown, tags: Record<string, string>) => void;
 }): RateLimiter<Name> {
-  const { store, policies, timeoutMs, logger } = options;
+  const { store, policies, timeoutMs, logger, reportOutage } = options;
   const reports = new Map<string, { lastAt: number; suppressed: number }>();
 
   function policy(policyName: Name): RateLimitPolicy {
@@ -101,9 +106,7 @@ export function createRateLimiter<Name extends string>(options: {
         : "Rate limit store unavailable: request allowed without a limit (policy fails open)",
     );
     if (failClosed) {
-      reportError(error, {
-        tags: { rate_limit_policy: limitPolicy.name, rate_limit_store: store.kind },
-      });
+      reportOutage?.(error, { rate_limit_policy: limitPolicy.name, rate_limit_store: store.kind });
     }
   }
 

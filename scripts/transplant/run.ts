@@ -13,7 +13,7 @@
 //
 // Needs PostgreSQL (DATABASE_ADMIN_URL or TEST_DATABASE_URL, default postgres@127.0.0.1:5432) and
 // Redis (REDIS_URL, default 127.0.0.1:6379). Creates the database transplant_<pid> and drops it after.
-// Run: `npx tsx scripts/transplant/run.ts` (TRANSPLANT_KEEP=1 keeps the temp app for a look;
+// Run: `npm run transplant` (TRANSPLANT_KEEP=1 keeps the temp app for a look;
 // TRANSPLANT_BUILD_LOCK=/tmp/x.lock wraps `next build` in flock on a shared machine).
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -307,9 +307,10 @@ async function main(): Promise<void> {
     console.log(`\n${row.module}: ${row.wiring?.length} wiring lines`);
     for (const line of row.wiring ?? []) console.log(`  ${line}`);
   }
-  // authz + http are not transplanted yet: lib/http reads the session through lib/auth, which brings
-  // jobs, backup, privacy and billing along (see the report of issue 17). Their row is measured from
-  // the sources so that the table shows what copying them drags in.
+  // authz + http are not transplanted yet: they need Shipshape's Membership and Organization models,
+  // and lib/http reads the session through lib/http/identity.ts, whose default (lib/auth) brings jobs
+  // and mail along; an app with its own authentication replaces that file. Their row is measured from
+  // the sources, with Shipshape's identity.ts, so that the table shows what copying them drags in.
   const http = measureDraggedIn(REPO_ROOT, ["authz", "http"]);
   printTable([
     ...rows,

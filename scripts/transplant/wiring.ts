@@ -58,7 +58,7 @@ export function parseWiringBlocks(markdown: string): WiringBlock[] {
 
 /**
  * Lines of a command block that count as wiring by themselves: those that change the database
- * (`prisma migrate`, `prisma db`, a module's SQL file) or the environment (`export`). Copying module
+ * (`prisma migrate`, `prisma db`, a module's SQL file, lib/db/module-setup.ts which runs those) or the environment (`export`). Copying module
  * folders (and removing what of them an app doesn't take) and installing packages are the "dragged
  * in" columns; `prisma generate` is a build step; a command that edits one of the app's files (sed,
  * npm pkg set) is counted by the lines that file gains.
@@ -67,7 +67,7 @@ export function countedCommandLines(script: string): string[] {
   return script
     .split("\n")
     .map((line) => line.trim())
-    .filter((line) => /^(export\s|npx prisma (migrate|db)\s)|sql-file/.test(line));
+    .filter((line) => /^(export\s|npx prisma (migrate|db)\s)|sql-file|module-setup/.test(line));
 }
 
 /**

@@ -9,7 +9,12 @@ import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { createLogger } from "@/lib/log";
-import { flushErrorReports, startErrorReporting, stopErrorReporting } from "@/lib/monitoring/server";
+import {
+  flushErrorReports,
+  reportError,
+  startErrorReporting,
+  stopErrorReporting,
+} from "@/lib/monitoring/server";
 import {
   createRateLimiter,
   createRedisStore,
@@ -55,6 +60,9 @@ afterAll(async () => {
 });
 
 /** A limiter whose error log lines are collected. */
+// As instrumentation.ts wires the app's limiter (setRateLimitOutageReporter).
+const reportOutage = (error: unknown, tags: Record<string, string>) => reportError(error, { tags });
+
 function limiterOn(store: RateLimitStore) {
   const errors: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -65,7 +73,10 @@ function limiterOn(store: RateLimitStore) {
   });
   const logger = createLogger({ LOG_LEVEL: "error", LOG_FORMAT: "json", destination, secrets: [] });
   cleanups.push(() => store.close());
-  return { limiter: createRateLimiter({ store, policies, timeoutMs: TIMEOUT_MS, logger }), errors };
+  return {
+    limiter: createRateLimiter({ store, policies, timeoutMs: TIMEOUT_MS, logger, reportOutage }),
+    errors,
+  };
 }
 
 describe.skipIf(!redisUp)("rate limits on the shared Redis", () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { envModule as audit } from "@/lib/audit/config";
 import { envModule as db } from "@/lib/db/config";
 import { parseEnv, serverEnvSchema } from "@/lib/env";
 import * as listed from "@/lib/env/modules";
@@ -92,6 +93,21 @@ describe("composeServerEnvSchema", () => {
     expect(() =>
       parseEnv(composeServerEnvSchema({ db, widget: standalone }), { DATABASE_URL, NODE_ENV: "prod" }),
     ).toThrow(/NODE_ENV/);
+  });
+
+  it("validates the modules a listed one uses: audit alone brings db's variables, and listing both is not a clash", () => {
+    const auditAlone = composeServerEnvSchema({ log, audit });
+    expect(parseEnv(auditAlone, { DATABASE_URL })).toMatchObject({ DATABASE_URL, DATABASE_POOL_MAX: 10 });
+    expect(envProblems(() => parseEnv(auditAlone, {})).map((problem) => problem.split(":")[0])).toEqual([
+      "DATABASE_URL",
+    ]);
+    // Shipshape lists db and audit: one module, not two declaring DATABASE_URL.
+    expect(parseEnv(composeServerEnvSchema({ audit, db, log }), { DATABASE_URL }).DATABASE_URL).toBe(
+      DATABASE_URL,
+    );
+    // And the type follows: serverEnv() of an app listing audit alone has DATABASE_URL.
+    const typed: string = parseEnv(auditAlone, { DATABASE_URL }).DATABASE_URL;
+    expect(typed).toBe(DATABASE_URL);
   });
 
   it("refuses two modules declaring one variable, naming both", () => {
