@@ -182,6 +182,8 @@ export const PUBLIC_PAGES: Record<string, string> = {
     "shown after a deletion request signed the person out; it only echoes the date in its URL",
   "app/(app)/invitations/[token]/page.tsx":
     "opened from the invitation email, signed in or not; joining is acceptInvitationAction, a wrapped action that checks the user",
+  "app/(unmatched)/[org]/[...rest]/page.tsx":
+    "the not-found page for a URL no route matches, rendered per request so its 404 carries the CSP nonce (decision 0037); it shows nothing of any organization",
 };
 
 export type PageReport = {

@@ -55,7 +55,9 @@ describe("docs/MODULES.md", () => {
   it("sets up, with lib/db/module-setup.ts, a module whose SQL files hold every function and trigger the migrations keep", () => {
     const names = databaseCodeOfMigrations();
     expect(names).toContain("audit_pseudonymize_user");
-    const setUp = [...guide.matchAll(/npx tsx lib\/db\/module-setup\.ts (\S+)/g)].map((m) => m[1] as string);
+    const setUp = [...guide.matchAll(/npx tsx lib\/db\/module-setup\.ts ([a-z-]+)/g)].map(
+      (m) => m[1] as string,
+    );
     expect(setUp).toContain("audit");
     const sqlFiles = setUp
       .flatMap((module) => moduleSqlFiles(root, module))

@@ -108,6 +108,7 @@ describe("page gates", () => {
     expect(Object.keys(PUBLIC_PAGES)).toEqual([
       "app/(app)/account/deletion/scheduled/page.tsx",
       "app/(app)/invitations/[token]/page.tsx",
+      "app/(unmatched)/[org]/[...rest]/page.tsx",
     ]);
   });
 
