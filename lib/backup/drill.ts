@@ -3,6 +3,8 @@
 // database on the same server, compares every table (row count and content hash) and the migration
 // with the manifest, drops the scratch database, and appends the outcome to <BACKUP_DIR>/drills.jsonl,
 // where latestDrill() reads it back (for a health or "doctor" check: when did a restore last work?).
+// With a bucket configured it uploads that file beside the backups too, since the app server's doctor
+// runs where no drill does and reads the bucket's copy (readDrillLogFromBucket).
 //
 // It needs an identity that opens the backups (BACKUP_IDENTITY_FILE), so it belongs on the restore
 // host, not on the app server, which holds only the public recipients (docs/RUNBOOK.md says why).
