@@ -1,7 +1,9 @@
 // `npm run backup:drill [-- --server <url>] [--identity <file>] [--backup <file>]`: backs up DATABASE_URL,
 // restores that backup into a new scratch database (shipshape_drill_<time>) on the same server, compares every table and the migration
 // with the backup's manifest, drops the scratch database, and appends the result to
-// <BACKUP_DIR>/drills.jsonl. Run it on a schedule: a backup that was never restored is a hope.
+// <BACKUP_DIR>/drills.jsonl, which it then uploads to <BACKUP_S3_PREFIX>drills.jsonl when BACKUP_S3_BUCKET
+// is set (the app server's `npm run doctor` reads it there). Run it on a schedule: a backup that was
+// never restored is a hope.
 // Its backup is a real one that stays in BACKUP_DIR, so the retention policy runs as after
 // `npm run backup` (it may delete today's earlier backup), and each file it removed is printed.
 //
@@ -13,11 +15,12 @@
 //
 // It decrypts, so it needs an identity: run it on the restore host (docs/RUNBOOK.md says why).
 //
-// Exit code 0 when the drill passed, 1 when it failed (the problems on stderr).
+// Exit code 0 when the drill passed, 1 when it failed (the problems on stderr) or its log could not be
+// uploaded (the record stays in BACKUP_DIR).
 
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { DRILL_LOG, readBackupConfig, runDrill } from "../lib/backup";
+import { DRILL_LOG, drillLogUrl, readBackupConfig, runDrill } from "../lib/backup";
 import { progressLine, requireDatabaseUrl, runCli } from "./backup-cli";
 
 runCli("backup:drill", async () => {
@@ -45,7 +48,8 @@ runCli("backup:drill", async () => {
   });
   progress.restore.done();
   const seconds = (record.durationMs / 1000).toFixed(1);
-  const log = path.join(config.dir, DRILL_LOG);
+  const local = path.join(config.dir, DRILL_LOG);
+  const log = config.upload ? `${local} and ${drillLogUrl(config.upload)}` : local;
   if (!record.ok) {
     console.error(`drill FAILED (${record.backupFile ?? "no backup"}, in ${seconds}s; recorded in ${log}):`);
     for (const problem of record.problems) console.error(`  - ${problem}`);

@@ -27,7 +27,7 @@ runCli("backup", async () => {
   const rows = tables.reduce((sum, table) => sum + table.rows, 0);
   const seconds = (manifest.durationMs / 1000).toFixed(1);
   const offsite = upload
-    ? `, uploaded to ${upload.url} (+ manifest) in ${(upload.durationMs / 1000).toFixed(1)}s`
+    ? `, uploaded to ${upload.url} (+ manifest${upload.ledgerKey ? ", deletion ledger" : ""}) in ${(upload.durationMs / 1000).toFixed(1)}s`
     : "";
   console.log(
     `backup ok: ${filePath} ${formatBytes(manifest.encrypted.bytes)} ${tables.length} tables ${rows} rows in ${seconds}s${offsite}`,

@@ -3,6 +3,8 @@
 // database on the same server, compares every table (row count and content hash) and the migration
 // with the manifest, drops the scratch database, and appends the outcome to <BACKUP_DIR>/drills.jsonl,
 // where latestDrill() reads it back (for a health or "doctor" check: when did a restore last work?).
+// With a bucket configured it uploads that file beside the backups too, since the app server's doctor
+// runs where no drill does and reads the bucket's copy (readDrillLogFromBucket).
 //
 // It needs an identity that opens the backups (BACKUP_IDENTITY_FILE), so it belongs on the restore
 // host, not on the app server, which holds only the public recipients (docs/RUNBOOK.md says why).
@@ -11,11 +13,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createBackup } from "./backup";
-import { type BackupConfig, requireRestoreKeys } from "./config";
+import { type BackupConfig, type BackupUploadConfig, requireRestoreKeys } from "./config";
 import { createDatabase, dropDatabase, withDatabaseName } from "./database";
+import { BackupError } from "./errors";
 import { resolveBackupPaths } from "./manifest";
 import { describeProblems, restoreBackup, type TableMismatch } from "./restore";
+import { describeFailure, hint, type SdkError, s3Client } from "./upload";
 
 export const DRILL_LOG = "drills.jsonl";
 
@@ -70,7 +75,12 @@ function scratchDatabaseName(startedAt: Date): string {
   return `shipshape_drill_${stamp}_${randomBytes(2).toString("hex")}`;
 }
 
-/** Runs one drill and records it. Resolves with the record whether the drill passed or failed. */
+/**
+ * Runs one drill and records it in `<BACKUP_DIR>/drills.jsonl`, then, when a bucket is configured,
+ * uploads that file to `<BACKUP_S3_PREFIX>drills.jsonl`. Resolves with the record whether the drill
+ * passed or failed; rejects with a BackupError("upload") when only that upload failed (the record is
+ * kept locally), so a scheduler alerts as it does for a failed backup upload.
+ */
 export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
   const startedAt = new Date();
   const serverUrl = options.serverUrl ?? options.databaseUrl;
@@ -137,7 +147,22 @@ export async function runDrill(options: DrillOptions): Promise<DrillRecord> {
   record.durationMs = Date.now() - startedAt.getTime();
   await mkdir(options.config.dir, { recursive: true });
   await appendFile(path.join(options.config.dir, DRILL_LOG), `${JSON.stringify(record)}\n`);
+  // The app server's `npm run doctor` cannot see this host's file: it reads the bucket's copy.
+  if (options.config.upload) await uploadDrillLog(options.config.dir, options.config.upload);
   return record;
+}
+
+/** The records of a drills.jsonl, newest first. Lines that are not JSON (a torn append) are skipped. */
+export function parseDrillLog(text: string): DrillRecord[] {
+  const records: DrillRecord[] = [];
+  for (const line of text.split("\n")) {
+    try {
+      if (line.trim()) records.push(JSON.parse(line) as DrillRecord);
+    } catch {
+      // A torn line (a crash while appending) is not a drill.
+    }
+  }
+  return records.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
 }
 
 /**
@@ -156,4 +181,61 @@ export async function latestDrill(dir: string): Promise<DrillRecord | null> {
     }
   }
   return null;
+}
+
+/** `s3://<bucket>/<prefix>drills.jsonl`: where the drill log lives in the bucket. */
+export function drillLogUrl(config: BackupUploadConfig): string {
+  return `s3://${config.bucket}/${config.prefix}${DRILL_LOG}`;
+}
+
+/**
+ * On the restore host, after a drill: replaces the bucket's drill log with `<dir>/drills.jsonl` (the
+ * whole file: the app server's doctor reads its newest record). A failure is a BackupError("upload").
+ */
+export async function uploadDrillLog(dir: string, config: BackupUploadConfig): Promise<string> {
+  const url = drillLogUrl(config);
+  const client = s3Client(config);
+  try {
+    await client.send(
+      new PutObjectCommand({
+        Bucket: config.bucket,
+        Key: `${config.prefix}${DRILL_LOG}`,
+        Body: await readFile(path.join(dir, DRILL_LOG)),
+        ContentType: "application/x-ndjson",
+      }),
+    );
+    return url;
+  } catch (error) {
+    throw new BackupError(
+      "upload",
+      `upload of the drill log to ${url} failed (${describeFailure(error)}). ${hint(error as SdkError, config)} ` +
+        `The drill is recorded locally: ${path.join(dir, DRILL_LOG)}.`,
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The drill log as the restore host last uploaded it, or null when the bucket holds none (NoSuchKey).
+ * Any other failure is a BackupError("upload") naming the cause and what to check: a caller deciding
+ * whether drills pass must not read "unreadable" as "fine".
+ */
+export async function readDrillLogFromBucket(config: BackupUploadConfig): Promise<string | null> {
+  const url = drillLogUrl(config);
+  const client = s3Client(config);
+  try {
+    const object = await client.send(
+      new GetObjectCommand({ Bucket: config.bucket, Key: `${config.prefix}${DRILL_LOG}` }),
+    );
+    return (await object.Body?.transformToString("utf8")) ?? "";
+  } catch (error) {
+    if ((error as SdkError).name === "NoSuchKey") return null;
+    throw new BackupError(
+      "upload",
+      `reading ${url} failed (${describeFailure(error)}). ${hint(error as SdkError, config, "read")}`,
+    );
+  } finally {
+    client.destroy();
+  }
 }

@@ -28,7 +28,17 @@ export {
   requireEncryption,
   requireRestoreKeys,
 } from "./config";
-export { DRILL_LOG, type DrillOptions, type DrillRecord, latestDrill, runDrill } from "./drill";
+export {
+  DRILL_LOG,
+  type DrillOptions,
+  type DrillRecord,
+  drillLogUrl,
+  latestDrill,
+  parseDrillLog,
+  readDrillLogFromBucket,
+  runDrill,
+  uploadDrillLog,
+} from "./drill";
 export { BackupError, type BackupErrorCode } from "./errors";
 export {
   type BackupHeader,

@@ -1,15 +1,18 @@
 // The off-site copy: after a backup and its manifest are written and verified on disk, both are
 // uploaded to an S3-compatible bucket (AWS S3, Cloudflare R2, Backblaze B2, MinIO) with the AWS SDK.
-// Only the encrypted file and its manifest (sizes, hashes, table names and row counts: no row data)
-// ever leave the server. The local copy stays whatever happens here.
+// Only the encrypted file, its manifest (sizes, hashes, table names and row counts: no row data) and
+// the deletion ledger (keyed pseudonyms and dates: no id, no address) ever leave the server. The local
+// copy stays whatever happens here. The drill log (drills.jsonl) goes to the same prefix from the
+// restore host, where the app server's `npm run doctor` reads it back (drill.ts).
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { DELETION_LEDGER_FILE } from "../privacy";
 import type { BackupUploadConfig } from "./config";
 import { BackupError } from "./errors";
 import type { BackupManifest } from "./manifest";
@@ -19,16 +22,22 @@ export interface BackupUploadResult {
   bucket: string;
   fileKey: string;
   manifestKey: string;
+  /** The deletion ledger's key, or null when BACKUP_DIR holds no ledger (no account deleted yet). */
+  ledgerKey: string | null;
   /** `s3://<bucket>/<fileKey>`, for people. */
   url: string;
   durationMs: number;
 }
 
 /** The SDK's error shape, as far as a message needs it. */
-type SdkError = Error & { $metadata?: { httpStatusCode?: number }; code?: string };
+export type SdkError = Error & { $metadata?: { httpStatusCode?: number }; code?: string };
 
 /** What to tell a person about a failed request: which setting to check, or that the service is down. */
-function hint(error: SdkError, config: BackupUploadConfig): string {
+export function hint(
+  error: SdkError,
+  config: BackupUploadConfig,
+  access: "write" | "read" = "write",
+): string {
   const status = error.$metadata?.httpStatusCode;
   const code = error.name;
   if (["InvalidAccessKeyId", "SignatureDoesNotMatch"].includes(code)) {
@@ -42,6 +51,12 @@ function hint(error: SdkError, config: BackupUploadConfig): string {
   ) {
     return "BACKUP_S3_REGION does not match the bucket's region.";
   }
+  if ((status === 403 || code === "AccessDenied") && access === "read") {
+    return (
+      `Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY, and that this key may read ` +
+      `(s3:GetObject) ${config.bucket}/${config.prefix}drills.jsonl (lib/backup/drill.ts): that one object, nothing else.`
+    );
+  }
   if (status === 403 || code === "AccessDenied") {
     return (
       `Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY, and that this key may write ` +
@@ -49,7 +64,9 @@ function hint(error: SdkError, config: BackupUploadConfig): string {
     );
   }
   if (status !== undefined && status >= 500) {
-    return "The storage service is failing: the next backup will try again; or copy the local file there yourself.";
+    return access === "read"
+      ? "The storage service is failing: run the check again later."
+      : "The storage service is failing: the next backup will try again; or copy the local file there yourself.";
   }
   if (status === undefined) {
     return `Check BACKUP_S3_ENDPOINT (${config.endpoint ?? "AWS S3"}) and this server's network.`;
@@ -57,7 +74,7 @@ function hint(error: SdkError, config: BackupUploadConfig): string {
   return "Check the BACKUP_S3_* settings.";
 }
 
-function describeFailure(error: unknown): string {
+export function describeFailure(error: unknown): string {
   const sdkError = error as SdkError;
   const status = sdkError.$metadata?.httpStatusCode;
   const name = sdkError.name && sdkError.name !== "Error" ? sdkError.name : (sdkError.code ?? "error");
@@ -83,15 +100,10 @@ export async function uploadBackup(
 
   const fileKey = `${config.prefix}${path.basename(backup.filePath)}`;
   const manifestKey = `${config.prefix}${path.basename(backup.manifestPath)}`;
+  const ledgerPath = path.join(path.dirname(backup.filePath), DELETION_LEDGER_FILE);
+  const ledgerKey = `${config.prefix}${DELETION_LEDGER_FILE}`;
   const url = `s3://${config.bucket}/${fileKey}`;
-  const client = new S3Client({
-    region: config.region,
-    endpoint: config.endpoint,
-    forcePathStyle: config.forcePathStyle,
-    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
-    // A stalled connection must fail the backup (and alert), not hang the nightly job.
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
-  });
+  const client = s3Client(config);
   let current = url;
   try {
     // What is sent is hashed on the way, so a file changed after the check above cannot go unnoticed.
@@ -137,7 +149,29 @@ export async function uploadBackup(
         ContentType: "application/json",
       }),
     );
-    return { bucket: config.bucket, fileKey, manifestKey, url, durationMs: Date.now() - startedAt };
+    // The ledger as it is now (the account-deletion job replaces it by a rename, so this reads a whole
+    // file): it only grows, so the newest copy serves every backup in the bucket, older ones included.
+    let uploadedLedgerKey: string | null = null;
+    if (existsSync(ledgerPath)) {
+      current = `s3://${config.bucket}/${ledgerKey}`;
+      await client.send(
+        new PutObjectCommand({
+          Bucket: config.bucket,
+          Key: ledgerKey,
+          Body: await readFile(ledgerPath),
+          ContentType: "application/x-ndjson",
+        }),
+      );
+      uploadedLedgerKey = ledgerKey;
+    }
+    return {
+      bucket: config.bucket,
+      fileKey,
+      manifestKey,
+      ledgerKey: uploadedLedgerKey,
+      url,
+      durationMs: Date.now() - startedAt,
+    };
   } catch (error) {
     if (error instanceof BackupError) throw error;
     throw new BackupError(
@@ -148,4 +182,15 @@ export async function uploadBackup(
   } finally {
     client.destroy();
   }
+}
+
+export function s3Client(config: BackupUploadConfig): S3Client {
+  return new S3Client({
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
+    // A stalled connection must fail the backup (and alert), not hang the nightly job.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
+  });
 }

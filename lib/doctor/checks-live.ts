@@ -9,9 +9,12 @@ import {
   type BackupUploadConfig,
   DRILL_LOG,
   type DrillRecord,
+  drillLogUrl,
   listBackups,
   MIGRATE_FROM_FORMAT_1,
+  parseDrillLog,
   readBackupConfig,
+  readDrillLogFromBucket,
   readManifest,
 } from "../backup";
 import { InvalidEnvironmentError } from "../env";
@@ -137,48 +140,58 @@ export const backupFormat: Check = {
   },
 };
 
-async function readDrills(dir: string): Promise<DrillRecord[]> {
-  const file = path.join(dir, DRILL_LOG);
-  if (!existsSync(file)) return [];
-  const records: DrillRecord[] = [];
-  for (const line of (await readFile(file, "utf8")).split("\n")) {
+/** The drill log the check reads: the bucket's when a bucket is configured, else BACKUP_DIR's. */
+async function readDrills(
+  env: DoctorContext["env"],
+): Promise<{ source: string; drills: DrillRecord[] } | { source: string; error: string }> {
+  const { dir, upload } = readBackupConfig(env);
+  if (upload) {
+    // Drills run on the restore host, which uploads its log next to the backups: this server's own
+    // BACKUP_DIR holds no drill. An unreadable bucket is a failure, never an empty pass.
+    const source = drillLogUrl(upload);
     try {
-      if (line.trim()) records.push(JSON.parse(line) as DrillRecord);
-    } catch {
-      // A torn line (a crash while appending) is not a drill.
+      return { source, drills: parseDrillLog((await readDrillLogFromBucket(upload)) ?? "") };
+    } catch (error) {
+      return { source, error: (error as Error).message };
     }
   }
-  return records.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+  const file = path.join(dir, DRILL_LOG);
+  return { source: file, drills: existsSync(file) ? parseDrillLog(await readFile(file, "utf8")) : [] };
 }
 
 export const recentDrill: Check = {
   id: "backups.drill",
   title: "a restore drill passed in the last 30 days",
   async run(ctx) {
-    const { dir } = readBackupConfig(ctx.env);
-    const drills = await readDrills(dir);
+    const log = await readDrills(ctx.env);
+    const schedule =
+      "Run `npm run backup:drill` on the restore host (weekly), with the same BACKUP_S3_* bucket so it " +
+      "uploads its log, and fix what it reports.";
+    if ("error" in log) return fail(`could not read the drill log: ${log.error}`, schedule);
+    const { source, drills } = log;
     const lastOk = drills.find((drill) => drill.ok);
-    const schedule = "Run `npm run backup:drill` (weekly: JOBS_BACKUP_DRILL_CRON) and fix what it reports.";
     if (!lastOk) {
       const latest = drills[0];
       return fail(
         latest
-          ? `no drill has passed; the latest failed: ${listSome(latest.problems, 1)}`
-          : `no drill recorded in ${dir}`,
+          ? `no drill has passed (read ${source}); the latest failed: ${listSome(latest.problems, 1)}`
+          : `no drill recorded in ${source}`,
         schedule,
       );
     }
     const age = ctx.now.getTime() - Date.parse(lastOk.time);
-    if (age > DRILL_MAX_AGE_MS) return fail(`the last passing drill is ${formatAge(age)} old`, schedule);
+    if (age > DRILL_MAX_AGE_MS) {
+      return fail(`the last passing drill is ${formatAge(age)} old (read ${source})`, schedule);
+    }
     const latest = drills[0];
     if (latest && !latest.ok) {
       return warn(
-        `a drill passed ${formatAge(age)} ago, but the latest failed: ${listSome(latest.problems, 1)}`,
+        `a drill passed ${formatAge(age)} ago, but the latest failed (read ${source}): ${listSome(latest.problems, 1)}`,
         schedule,
       );
     }
     return pass(
-      `passed ${formatAge(age)} ago: ${lastOk.tables} tables, ${lastOk.rows} rows restored and compared`,
+      `passed ${formatAge(age)} ago: ${lastOk.tables} tables, ${lastOk.rows} rows restored and compared (read ${source})`,
     );
   },
 };

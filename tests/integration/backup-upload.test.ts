@@ -1,16 +1,20 @@
 // The off-site upload of `npm run backup` (BACKUP_S3_*), on the real PostgreSQL, with the real AWS SDK
 // talking to a local fake S3 (tests/support/fake-s3.ts): what reaches the bucket, in what order,
-// signed with which key, and what a failing bucket does to the command and the local copy.
+// signed with which key, and what a failing bucket does to the command and the local copy. Also the
+// other two objects beside the backups: the deletion ledger (uploaded with each backup) and the drill
+// log (uploaded by the restore host's drill, read back by the app server's `npm run doctor`).
 
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { createBackup, readBackupConfig, readManifest, verifyChecksum } from "@/lib/backup";
+import { createBackup, readBackupConfig, readManifest, runDrill, verifyChecksum } from "@/lib/backup";
+import { CHECKS, type CheckResult, runDoctor } from "@/lib/doctor";
+import { applyMigrations } from "@/tools/db/apply-migrations";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
 import { type FakeS3, startFakeS3 } from "../support/fake-s3";
 import { requirePgDump } from "../support/services";
@@ -21,14 +25,18 @@ const testDatabase = inject("testDatabase");
 // pg_dump refuses the embedded PGlite (PostgreSQL 18): there the tests skip, saying why.
 const toolsPresent = await requirePgDump(testDatabase);
 
-// The app server's key: public, so nothing here can decrypt what it uploads.
-const RECIPIENT = await identityToRecipient(await generateIdentity());
+// The app server's key: public, so nothing here can decrypt what it uploads. The identity is the
+// restore host's, for the drill.
+const IDENTITY = await generateIdentity();
+const RECIPIENT = await identityToRecipient(IDENTITY);
 const BUCKET = "shipshape-test-backups";
 const ACCESS_KEY_ID = "AKIASHIPSHAPETEST001";
 const SECRET = randomBytes(30).toString("base64");
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 let source: ScratchDatabase;
+/** A migrated database (the drill's restore re-applies the deletion ledger, which needs the app's tables). */
+let app: ScratchDatabase;
 let s3: FakeS3;
 let workDir: string;
 
@@ -55,6 +63,14 @@ const backupCli = (env: Record<string, string>) =>
 
 const newRequests = (since: number) => s3.requests().slice(since);
 
+/** The app server's `npm run doctor`, its backups.drill check alone. */
+async function drillCheck(env: Record<string, string>): Promise<CheckResult> {
+  const check = CHECKS.filter((candidate) => candidate.id === "backups.drill");
+  const [result] = await runDoctor({ root: process.cwd(), env }, check);
+  if (!result) throw new Error("no result");
+  return result;
+}
+
 describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () => {
   beforeAll(async () => {
     source = await createScratchDatabase();
@@ -65,11 +81,14 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
        INSERT INTO "Blob" SELECT g, (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, 32) i)
        FROM generate_series(1, 14000) g`,
     );
+    app = await createScratchDatabase();
+    await applyMigrations({ databaseUrl: app.url });
     s3 = await startFakeS3({ buckets: [BUCKET], accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET });
     workDir = await mkdtemp(path.join(tmpdir(), "shipshape-backup-upload-test-"));
   });
   afterAll(async () => {
     await source?.drop();
+    await app?.drop();
     await s3?.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
@@ -88,9 +107,12 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
       bucket: BUCKET,
       fileKey,
       manifestKey,
+      // No account deleted yet: no ledger in BACKUP_DIR, none uploaded.
+      ledgerKey: null,
       url: `s3://${BUCKET}/${fileKey}`,
     });
     expect(s3.keys(BUCKET)).toEqual(expect.arrayContaining([fileKey, manifestKey]));
+    expect(s3.keys(BUCKET)).not.toContain("shipshape-backups/deletion-ledger.jsonl");
 
     const local = await readFile(result.filePath);
     const uploaded = s3.object(BUCKET, fileKey);
@@ -218,5 +240,136 @@ describe.skipIf(!toolsPresent)("backup upload to an S3-compatible bucket", () =>
       ),
     });
     expect((failure as Error).message).not.toContain(wrongSecret);
+  });
+
+  it("npm run backup uploads the deletion ledger beside the backup, as it is in BACKUP_DIR", async () => {
+    const dir = path.join(workDir, "ledger");
+    await mkdir(dir, { recursive: true });
+    const ledger =
+      `${JSON.stringify({ pseudonym: `pseudonym:${"a".repeat(64)}`, deletedAt: "2026-11-02T10:00:00.000Z" })}\n` +
+      `${JSON.stringify({ pseudonym: `pseudonym:${"b".repeat(64)}`, deletedAt: "2026-12-01T08:30:00.000Z" })}\n`;
+    await writeFile(path.join(dir, "deletion-ledger.jsonl"), ledger);
+    const before = s3.requests().length;
+    const { stdout } = await backupCli(s3Env(dir, { BACKUP_S3_PREFIX: "with-ledger" }));
+    expect(stdout).toMatch(
+      /^backup ok: .* uploaded to s3:\/\/shipshape-test-backups\/with-ledger\/\S+\.dump\.age \(\+ manifest, deletion ledger\) in [\d.]+s$/m,
+    );
+    expect(s3.object(BUCKET, "with-ledger/deletion-ledger.jsonl")?.body.toString("utf8")).toBe(ledger);
+    // After the backup's file and manifest: a restore that finds the backup finds a ledger at least as new.
+    const puts = newRequests(before).filter((request) => request.operation === "PutObject");
+    expect(puts.map((request) => path.basename(request.key))).toEqual([
+      expect.stringMatching(/\.manifest\.json$/),
+      "deletion-ledger.jsonl",
+    ]);
+
+    // A bucket refusing the ledger fails the backup like any other part of the upload.
+    s3.fail({ status: 500, code: "InternalError", message: "down", only: ["PutObject"] });
+    const failed = await backupCli(s3Env(dir, { BACKUP_S3_PREFIX: "with-ledger" })).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toMatch(
+      /upload to s3:\/\/\S+ failed \(HTTP 500 InternalError/,
+    );
+  });
+
+  it("the drill uploads its log beside the backups; the app server's doctor reads the newest record there", async () => {
+    const restoreHost = path.join(workDir, "restore-host");
+    const appServer = path.join(workDir, "app-server");
+    await mkdir(appServer, { recursive: true });
+    const config = readBackupConfig(
+      s3Env(restoreHost, { BACKUP_IDENTITY: IDENTITY, BACKUP_S3_PREFIX: "drilled" }),
+    );
+    const record = await runDrill({ databaseUrl: app.url, config });
+    expect(record.problems).toEqual([]);
+    expect(record.ok).toBe(true);
+    const local = await readFile(path.join(restoreHost, "drills.jsonl"));
+    expect(s3.object(BUCKET, "drilled/drills.jsonl")?.body.equals(local)).toBe(true);
+
+    // The app server has no drills.jsonl of its own: what passes is the bucket's record.
+    const passed = await drillCheck(s3Env(appServer, { BACKUP_S3_PREFIX: "drilled" }));
+    expect(passed).toMatchObject({
+      status: "pass",
+      reason: expect.stringMatching(
+        /^passed under a minute ago: \d+ tables, \d+ rows restored and compared \(read s3:\/\/shipshape-test-backups\/drilled\/drills\.jsonl\)$/,
+      ),
+    });
+    expect(s3.requests().at(-1)).toMatchObject({
+      operation: "GetObject",
+      key: "drilled/drills.jsonl",
+      status: 200,
+    });
+
+    // A second drill appends, and the bucket gets the whole file: the newest record decides.
+    const failing = await runDrill({
+      databaseUrl: app.url,
+      config,
+      beforeCompare: (scratchUrl) =>
+        runSql(scratchUrl, `CREATE TABLE "Stray" (id int)`).then(() => undefined),
+    });
+    expect(failing.ok).toBe(false);
+    const uploaded = s3.object(BUCKET, "drilled/drills.jsonl")?.body.toString("utf8") ?? "";
+    expect(uploaded.trim().split("\n")).toHaveLength(2);
+    expect(await drillCheck(s3Env(appServer, { BACKUP_S3_PREFIX: "drilled" }))).toMatchObject({
+      status: "warn",
+      reason: expect.stringContaining(
+        "but the latest failed (read s3://shipshape-test-backups/drilled/drills.jsonl)",
+      ),
+    });
+  });
+
+  it("the doctor fails closed: no drill log in the bucket, or a bucket that answers an error, is a failed check", async () => {
+    const appServer = path.join(workDir, "app-server-closed");
+    await mkdir(appServer, { recursive: true });
+    // A passing local record does not count while a bucket is configured: drills run elsewhere.
+    await appendFile(
+      path.join(appServer, "drills.jsonl"),
+      `${JSON.stringify({ time: new Date().toISOString(), ok: true, tables: 1, rows: 1, problems: [] })}\n`,
+    );
+    expect(await drillCheck(s3Env(appServer, { BACKUP_S3_PREFIX: "never-drilled" }))).toMatchObject({
+      status: "fail",
+      reason: "no drill recorded in s3://shipshape-test-backups/never-drilled/drills.jsonl",
+    });
+
+    s3.fail({ status: 403, code: "AccessDenied", message: "Access Denied", only: ["GetObject"] });
+    const denied = await drillCheck(s3Env(appServer, { BACKUP_S3_PREFIX: "drilled" }));
+    expect(denied).toMatchObject({
+      status: "fail",
+      reason: expect.stringContaining(
+        "could not read the drill log: reading s3://shipshape-test-backups/drilled/drills.jsonl failed (HTTP 403 AccessDenied: Access Denied). " +
+          "Check BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY, and that this key may read (s3:GetObject)",
+      ),
+    });
+    expect(JSON.stringify(denied)).not.toContain(SECRET);
+
+    s3.fail({
+      status: 500,
+      code: "InternalError",
+      message: "We encountered an internal error. Please try again.",
+    });
+    expect(await drillCheck(s3Env(appServer, { BACKUP_S3_PREFIX: "drilled" }))).toMatchObject({
+      status: "fail",
+      reason: expect.stringContaining(
+        "(HTTP 500 InternalError: We encountered an internal error. Please try again.)",
+      ),
+    });
+  });
+
+  it("a drill whose log upload is refused rejects saying so, and keeps its record locally", async () => {
+    const restoreHost = path.join(workDir, "restore-host-refused");
+    const config = readBackupConfig(
+      s3Env(restoreHost, { BACKUP_IDENTITY: IDENTITY, BACKUP_S3_PREFIX: "refused" }),
+    );
+    s3.fail({ status: 403, code: "AccessDenied", message: "Access Denied", only: ["PutObject"] });
+    await expect(runDrill({ databaseUrl: app.url, config })).rejects.toMatchObject({
+      code: "upload",
+      message: expect.stringMatching(
+        /^upload of the drill log to s3:\/\/shipshape-test-backups\/refused\/drills\.jsonl failed \(HTTP 403 AccessDenied: Access Denied\)\. .* The drill is recorded locally: \S+drills\.jsonl\.$/,
+      ),
+    });
+    const records = (await readFile(path.join(restoreHost, "drills.jsonl"), "utf8")).trim().split("\n");
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(records[0] ?? "{}")).toMatchObject({ ok: true });
+    expect(s3.object(BUCKET, "refused/drills.jsonl")).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 // The doctor (lib/doctor) against real parts: a scratch PostgreSQL database migrated like production,
-// Redis, a fake build folder, backup files, and a local HTTP server standing in for the deployment.
+// Redis, a fake build folder, backup files, a local S3 (tests/support/fake-s3.ts, the real AWS SDK
+// talking to it) holding the restore host's drill log, and a local HTTP server standing in for the
+// deployment.
 // One configuration passes every check; then each check is shown failing for one reason.
 import { randomBytes, randomUUID } from "node:crypto";
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -10,7 +12,7 @@ import path from "node:path";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { recordAuditEvent } from "@/lib/audit";
-import { applyRetention } from "@/lib/backup";
+import { applyRetention, readBackupConfig, uploadDrillLog } from "@/lib/backup";
 import { createPrismaClient, type PrismaClient } from "@/lib/db";
 import {
   CHECKS,
@@ -25,6 +27,7 @@ import { buildContentSecurityPolicy, staticSecurityHeaders } from "@/lib/securit
 import { applyMigrations } from "@/tools/db/apply-migrations";
 import { scanEndpointsAndPages } from "@/tools/route-coverage";
 import { createScratchDatabase, runSql, type ScratchDatabase } from "../support/db";
+import { type FakeS3, startFakeS3 } from "../support/fake-s3";
 import { pingRedis, requireService } from "../support/services";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -42,6 +45,9 @@ let db: PrismaClient;
 let workDir: string;
 let deployment: Server;
 let deploymentUrl: string;
+let s3: FakeS3;
+const S3_KEY_ID = "AKIADOCTORTEST";
+const S3_SECRET = randomBytes(30).toString("base64");
 /** What the stand-in deployment answers: tests change it. */
 let answer: { status: number; headers: Record<string, string> };
 
@@ -130,7 +136,7 @@ async function passingOptions(
   label: string,
 ): Promise<DoctorOptions & { env: Record<string, string | undefined> }> {
   const dirs = await folders(label);
-  return {
+  const options = {
     root: ROOT,
     nextDir: dirs.nextDir,
     publicDir: dirs.publicDir,
@@ -152,9 +158,10 @@ async function passingOptions(
       BACKUP_DIR: dirs.backupDir,
       BACKUP_S3_BUCKET: "acme-backups",
       BACKUP_S3_REGION: "auto",
-      BACKUP_S3_ENDPOINT: "https://0123abcd.r2.cloudflarestorage.com",
-      BACKUP_S3_ACCESS_KEY_ID: "AKIADOCTORTEST",
-      BACKUP_S3_SECRET_ACCESS_KEY: randomBytes(30).toString("base64"),
+      BACKUP_S3_ENDPOINT: s3.url,
+      BACKUP_S3_FORCE_PATH_STYLE: "true",
+      BACKUP_S3_ACCESS_KEY_ID: S3_KEY_ID,
+      BACKUP_S3_SECRET_ACCESS_KEY: S3_SECRET,
       STRIPE_SECRET_KEY: `sk_live_${randomBytes(12).toString("hex")}`,
       NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: `pk_live_${randomBytes(12).toString("hex")}`,
       STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(12).toString("hex")}`,
@@ -162,6 +169,10 @@ async function passingOptions(
       STRIPE_PRICE_BUSINESS: "price_1Business",
     },
   };
+  // As the restore host does after its drill: the bucket holds the drill log the doctor reads.
+  const { upload } = readBackupConfig(options.env);
+  if (upload) await uploadDrillLog(dirs.backupDir, upload);
+  return options;
 }
 
 async function runOne(id: string, options: DoctorOptions): Promise<CheckResult> {
@@ -190,6 +201,7 @@ async function startAndStopWorker(url: string): Promise<void> {
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), "shipshape-doctor-"));
+  s3 = await startFakeS3({ buckets: ["acme-backups"], accessKeyId: S3_KEY_ID, secretAccessKey: S3_SECRET });
   database = await createScratchDatabase();
   await applyMigrations({ databaseUrl: database.url });
   db = createPrismaClient({ DATABASE_URL: database.url, DATABASE_POOL_MAX: 2 });
@@ -209,6 +221,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   deployment?.close();
+  await s3?.close();
   await db?.$disconnect();
   await database?.drop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
@@ -469,11 +482,13 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
       expect(await runOne("backups.format", { ...options, env })).toMatchObject({ status: "pass" });
     });
 
-    it("backups.drill: the last passing drill is 31 days old; a failed latest drill is a warning", async () => {
+    it("backups.drill without a bucket reads BACKUP_DIR: the last passing drill is 31 days old; a failed latest drill is a warning", async () => {
       const options = await passingOptions("drill");
       const dir = path.join(workDir, `drills-${randomUUID().slice(0, 8)}`);
       await writeDrill(dir, new Date(Date.now() - 31 * 24 * HOUR_MS), true);
-      const env = { ...options.env, BACKUP_DIR: dir };
+      const env: Record<string, string | undefined> = { ...options.env, BACKUP_DIR: dir };
+      for (const name of Object.keys(env)) if (name.startsWith("BACKUP_S3_")) delete env[name];
+      const requestsBefore = s3.requests().length;
       expect(await runOne("backups.drill", { ...options, env })).toMatchObject({
         status: "fail",
         reason: expect.stringMatching(/31 days old/),
@@ -482,15 +497,18 @@ describe.skipIf(!redisUp)("npm run doctor", () => {
       await writeDrill(dir, new Date(Date.now() - HOUR_MS), false);
       expect(await runOne("backups.drill", { ...options, env })).toMatchObject({
         status: "warn",
-        reason: expect.stringMatching(/the latest failed: table User/),
+        reason: expect.stringMatching(
+          new RegExp(`the latest failed \\(read ${path.join(dir, "drills.jsonl")}\\): table User`),
+        ),
       });
+      expect(s3.requests().length).toBe(requestsBefore);
     });
 
     it("backups.offsite: no bucket is a warning; a bucket without its key fails naming what is missing", async () => {
       const options = await passingOptions("offsite");
       expect(await runOne("backups.offsite", options)).toMatchObject({
         status: "pass",
-        reason: "to s3://acme-backups/shipshape-backups/ (0123abcd.r2.cloudflarestorage.com, region auto)",
+        reason: `to s3://acme-backups/shipshape-backups/ (${new URL(s3.url).host}, region auto)`,
       });
       const {
         BACKUP_S3_BUCKET: _bucket,

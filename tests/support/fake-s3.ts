@@ -1,8 +1,9 @@
 // A small local stand-in for an S3-compatible bucket service (path-style addressing, as MinIO is
-// used): just the calls an upload makes, answered the way S3 answers them, with every request
+// used): just the calls an upload (and a read of one small object) makes, answered the way S3 answers them, with every request
 // recorded so tests can assert what the app sent. The app's real AWS SDK talks to it through
 // BACKUP_S3_ENDPOINT.
 //
+//   GET    /:bucket/:key                          GetObject (404 NoSuchKey when absent)
 //   PUT    /:bucket/:key                          PutObject
 //   POST   /:bucket/:key?uploads                  CreateMultipartUpload
 //   PUT    /:bucket/:key?partNumber=N&uploadId=U  UploadPart
@@ -19,6 +20,7 @@ import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 
 export type S3Operation =
+  | "GetObject"
   | "PutObject"
   | "CreateMultipartUpload"
   | "UploadPart"
@@ -167,6 +169,7 @@ function checkCrc32(req: IncomingMessage, body: Buffer): string | undefined {
 
 function operationOf(method: string, query: URLSearchParams, key: string): S3Operation {
   if (!key) return "Unsupported";
+  if (method === "GET" && !query.has("uploadId")) return "GetObject";
   if (method === "PUT" && query.has("partNumber") && query.has("uploadId")) return "UploadPart";
   if (method === "PUT" && !query.has("uploadId")) return "PutObject";
   if (method === "POST" && query.has("uploads")) return "CreateMultipartUpload";
@@ -211,12 +214,25 @@ export async function startFakeS3(options: {
     key: string,
     query: URLSearchParams,
     body: Buffer,
-  ): { status: number; headers?: Record<string, string>; xml?: string } {
+  ): { status: number; headers?: Record<string, string>; xml?: string; body?: Buffer } {
     if (!options.buckets.includes(bucket)) {
       throw new S3Failure(404, "NoSuchBucket", "The specified bucket does not exist");
     }
     const contentType = (req.headers["content-type"] as string | undefined) ?? null;
     switch (operation) {
+      case "GetObject": {
+        const stored = objects.get(`${bucket}/${key}`);
+        if (!stored) throw new S3Failure(404, "NoSuchKey", "The specified key does not exist.");
+        return {
+          status: 200,
+          headers: {
+            etag: etagOf(stored.body),
+            "content-length": String(stored.body.length),
+            ...(stored.contentType ? { "content-type": stored.contentType } : {}),
+          },
+          body: stored.body,
+        };
+      }
       case "PutObject": {
         const crc = checkCrc32(req, body);
         objects.set(`${bucket}/${key}`, { body, contentType, metadata: metadataOf(req) });
@@ -315,7 +331,7 @@ export async function startFakeS3(options: {
         status: 0,
       };
       recorded.push(entry);
-      let result: { status: number; headers?: Record<string, string>; xml?: string };
+      let result: { status: number; headers?: Record<string, string>; xml?: string; body?: Buffer };
       try {
         verifySignature(req, body, options);
         if (failure && (!failure.only || failure.only.includes(operation))) {
@@ -333,7 +349,7 @@ export async function startFakeS3(options: {
         ...(result.xml ? { "content-type": "application/xml" } : {}),
         ...result.headers,
       });
-      res.end(result.xml ? `<?xml version="1.0" encoding="UTF-8"?>\n${result.xml}` : undefined);
+      res.end(result.xml ? `<?xml version="1.0" encoding="UTF-8"?>\n${result.xml}` : result.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
