@@ -8,27 +8,16 @@
 // It creates and drops its own database on the server of BENCH_DATABASE_URL
 // (default postgresql://postgres@127.0.0.1:5432/postgres). Prints a table; asserts nothing.
 import { randomBytes, randomUUID } from "node:crypto";
-import pg from "pg";
 import { recordAuditEvent } from "../lib/audit";
 import { createPrismaClient } from "../lib/db";
 import { applyMigrations } from "../tools/db/apply-migrations";
+import { admin, SERVER_URL } from "./support/server-database";
 
 // As in production: outside it, every append first checks its metadata for user ids (one more query).
 (process.env as Record<string, string>).NODE_ENV = "production";
-const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const EVENTS_PER_ROUND = 400;
 const ROUNDS = 5;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 10);
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

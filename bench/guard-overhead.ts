@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { register } from "node:module";
 import { pathToFileURL } from "node:url";
-import pg from "pg";
+import { admin, SERVER_URL } from "./support/server-database";
 
 // lib/ modules `import "server-only"`, which resolves to an empty module only under the react-server
 // condition; but that condition breaks next/navigation, which the route wrapper imports. So this
@@ -41,7 +41,6 @@ register(
   )}`,
 );
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const OVER_HTTP = process.argv.includes("--http");
 const HTTP_PORT = Number(process.env.BENCH_HTTP_PORT || 3432);
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
@@ -50,16 +49,6 @@ const MEMBERS = OVER_HTTP ? 400 : 40;
 const CALLS_PER_ROUND = OVER_HTTP ? 200 : 1_000;
 const ROUNDS = OVER_HTTP ? 3 : 5;
 const CONCURRENCY = 8;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const name = `shipshape_bench_guard_${randomBytes(4).toString("hex")}`;
 const url = new URL(SERVER_URL);

@@ -29,13 +29,12 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { admin, SERVER_URL } from "./support/server-database";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const NEXT_BIN = path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next");
 const TSX_CLI = path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const BUILD_LOCK = "/tmp/shipshape-build.lock";
-const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const PORT = Number(process.env.BENCH_PORT ?? 3451);
 const DEV_PORT = PORT + 1;
@@ -134,16 +133,6 @@ function parseWall(value: string): number {
 }
 
 // ------------------------------------------------------------------------------------------------ serve
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function databaseUrl(name: string): string {
   const url = new URL(SERVER_URL);

@@ -22,7 +22,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { createPrismaClient } from "../lib/db";
 import {
   billingEnv,
@@ -38,22 +37,12 @@ import {
 } from "../tests/support/stripe-events";
 import { applyMigrations } from "../tools/db/apply-migrations";
 import { type NextServer, startNextServer } from "./support/next-server";
+import { admin, SERVER_URL } from "./support/server-database";
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const CONCURRENCY = 20;
 const ROUNDS = 3;
 const OVER_HTTP = process.argv.includes("--http");
 const HTTP_PORT = Number(process.env.BENCH_HTTP_PORT || 3431);
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
