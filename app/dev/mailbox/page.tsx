@@ -10,9 +10,10 @@ const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeS
 
 /** Every message in the dev mailbox, newest first. Development and test only: 404 in production. */
 export default async function DevMailboxPage() {
+  // Production first: nothing of the mailbox, not even a request scope, exists there.
+  if (process.env.NODE_ENV === "production") notFound();
   // Read per request: the mailbox changes, and a build must not freeze it.
   await connection();
-  if (process.env.NODE_ENV === "production") notFound();
   const { MAIL_DEV_DIR, SMTP_URL } = readMailConfig();
   const mails = await listDevMail();
 
