@@ -47,7 +47,12 @@ function moduleOf(repoRoot: string, file: string): string | undefined {
  * line count of the files reached in them: the least that must come along for the copy to compile.
  * The starting modules are not "dragged in".
  */
-export function measureDraggedIn(repoRoot: string, start: string[]): { modules: string[]; lines: number } {
+export function measureDraggedIn(
+  repoRoot: string,
+  start: string[],
+  /** Files (repository-relative) the app writes its own of, such as lib/http/identity.ts: their imports are not followed. */
+  replaced: readonly string[] = [],
+): { modules: string[]; lines: number } {
   const seen = new Set<string>();
   const queue = start.flatMap((name) => sourceFiles(path.join(repoRoot, "lib", name)));
   const reached = new Set<string>();
@@ -61,7 +66,12 @@ export function measureDraggedIn(repoRoot: string, start: string[]): { modules: 
     // lib/env/modules.ts lists the modules an app has: the repository's lists all of them, a
     // prototype's only those it copied (the guide has it write its own), so its imports are not followed.
     if (path.relative(repoRoot, file) === path.join("lib", "env", "modules.ts")) continue;
-    for (const match of readFileSync(file, "utf8").matchAll(IMPORT)) {
+    if (replaced.includes(path.relative(repoRoot, file).split(path.sep).join("/"))) continue;
+    // Comments out first: a `;` in one (a doc comment inside `export { … } from`) would end the match early.
+    const code = readFileSync(file, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    for (const match of code.matchAll(IMPORT)) {
       const target = resolveImport(repoRoot, file, (match[1] ?? match[2] ?? match[3]) as string);
       if (target !== undefined) queue.push(target);
     }

@@ -5,9 +5,11 @@
 // 2. Applies, module by module, the `transplant` blocks of docs/MODULES.md: nothing else, so the guide
 //    is what is tested. Counts the lines each module adds to the prototype's own files (code, env,
 //    schema, and the commands that apply SQL), and the modules it drags along.
-// 3. `next build`, `next start` on 127.0.0.1:3420, and one request per module through the wiring:
+// 3. `next build`, `next start` on 127.0.0.1:3420 (TRANSPLANT_PORT; the SMTP catcher on
+//    TRANSPLANT_SMTP_PORT, 3421), and one request per module through the wiring:
 //    ratelimit answers 429 past its limit; mail reaches an SMTP catcher; an audited change writes an
-//    event whose hash chain verifies; authz + http answer 404 to another organization's member.
+//    event whose hash chain verifies; authz + http answer 200 to a member reading their organization's
+//    note, the same 404 for another organization's note as for a missing one, and 429 past the limit.
 // 4. Prints the table (module | wiring lines | modules dragged in | lines dragged in) and fails when
 //    ratelimit, audit or mail need more than MAX_WIRING_LINES.
 //
@@ -16,6 +18,7 @@
 // Run: `npm run transplant` (TRANSPLANT_KEEP=1 keeps the temp app for a look;
 // TRANSPLANT_BUILD_LOCK=/tmp/x.lock wraps `next build` in flock on a shared machine).
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   cpSync,
   existsSync,
@@ -32,7 +35,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { type SmtpCatcher, startSmtpCatcher } from "../../tests/support/smtp-catcher";
-import { CHECK_FILES, checkAuditEvent, checkMail, checkRateLimit } from "./checks";
+import { CHECK_FILES, checkAuditEvent, checkMail, checkOrgScopedRead, checkRateLimit } from "./checks";
 import { measureDraggedIn } from "./dragged-in";
 import {
   addedLines,
@@ -48,15 +51,22 @@ const GUIDE = path.join(REPO_ROOT, "docs", "MODULES.md");
 
 /** The issue's bar: copying one of these must not take more than this many lines of one's own files. */
 export const MAX_WIRING_LINES = 10;
-/** Modules in the order they are wired; the gated ones are held to MAX_WIRING_LINES. */
-const MODULES = [
+/**
+ * Modules in the order they are wired; the gated ones are held to MAX_WIRING_LINES. "authz+http" is
+ * one step of the guide (lib/http's route() is how lib/authz is used) and has no bar in issue 17;
+ * the app writes its own lib/http/identity.ts, so Shipshape's (which reads lib/auth) is not measured.
+ */
+const MODULES: readonly { name: string; gated: boolean; replaced?: readonly string[] }[] = [
   { name: "ratelimit", gated: true },
   { name: "mail", gated: true },
   { name: "audit", gated: true },
-] as const;
+  { name: "authz+http", gated: false, replaced: ["lib/http/identity.ts"] },
+];
 
-const APP_PORT = 3420;
-const SMTP_PORT = 3421;
+const APP_PORT = Number(process.env.TRANSPLANT_PORT ?? 3420);
+const SMTP_PORT = Number(process.env.TRANSPLANT_SMTP_PORT ?? 3421);
+/** The prototype's session cookie key (lib/http/identity.ts of the guide); the test signs its own user's cookie. */
+const SESSION_SECRET = randomBytes(32).toString("hex");
 const ADMIN_URL =
   process.env.DATABASE_ADMIN_URL ??
   process.env.TEST_DATABASE_URL ??
@@ -218,6 +228,7 @@ async function main(): Promise<void> {
     REDIS_URL,
     RATE_LIMIT_PREFIX: redisPrefix,
     SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+    SESSION_SECRET,
   };
   for (const name of ["NODE_ENV", "TEST_DATABASE_URL", "DATABASE_ADMIN_URL", "npm_config_prefix"])
     delete env[name];
@@ -254,7 +265,7 @@ async function main(): Promise<void> {
         }
         wiring.push(...(applied.get(block) ?? []));
       }
-      const dragged = measureDraggedIn(REPO_ROOT, [module.name]);
+      const dragged = measureDraggedIn(REPO_ROOT, module.name.split("+"), module.replaced);
       rows.push({
         module: module.name,
         wiring,
@@ -285,7 +296,7 @@ async function main(): Promise<void> {
     });
     const base = `http://127.0.0.1:${APP_PORT}`;
     await waitForServer(`${base}/`, server);
-    await checkModules(base, smtp);
+    await checkModules(base, smtp, databaseUrl);
     log("every wired route answered as the module promises");
   } catch (error) {
     failed = true;
@@ -307,15 +318,13 @@ async function main(): Promise<void> {
     console.log(`\n${row.module}: ${row.wiring?.length} wiring lines`);
     for (const line of row.wiring ?? []) console.log(`  ${line}`);
   }
-  // authz + http are not transplanted yet: they need Shipshape's Membership and Organization models,
-  // and lib/http reads the session through lib/http/identity.ts, whose default (lib/auth) brings jobs
-  // and mail along; an app with its own authentication replaces that file. Their row is measured from
-  // the sources, with Shipshape's identity.ts, so that the table shows what copying them drags in.
+  // For comparison, not built: authz + http with Shipshape's own lib/http/identity.ts, which reads
+  // lib/auth and so brings auth, jobs, mail and the rest along.
   const http = measureDraggedIn(REPO_ROOT, ["authz", "http"]);
   printTable([
     ...rows,
     {
-      module: "authz+http (not built)",
+      module: "authz+http with Shipshape's identity.ts (lib/auth; not built)",
       wiring: null,
       dragged: http.modules,
       draggedLines: http.lines,
@@ -332,10 +341,11 @@ async function main(): Promise<void> {
 }
 
 /** One request per module through the wiring the guide showed. */
-async function checkModules(base: string, smtp: SmtpCatcher): Promise<void> {
+async function checkModules(base: string, smtp: SmtpCatcher, databaseUrl: string): Promise<void> {
   await checkRateLimit(base);
   await checkMail(base, smtp);
   await checkAuditEvent(base);
+  await checkOrgScopedRead(base, databaseUrl, SESSION_SECRET);
 }
 
 await main();

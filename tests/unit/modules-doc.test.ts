@@ -79,6 +79,51 @@ describe("docs/MODULES.md", () => {
     }
   });
 
+  it("has the authz + http step write its own lib/http/identity.ts with what Shipshape's exports and lib/http reads", () => {
+    const identity = blocks.find(
+      (b) => b.modules.includes("authz+http") && b.file === "lib/http/identity.ts",
+    );
+    expect(identity).toBeDefined();
+    const shipshape = read("lib/http/identity.ts");
+    for (const name of [
+      "CurrentUser",
+      "currentUserFromRequest",
+      "getCurrentUser",
+      "hasRecentAuthentication",
+    ]) {
+      expect(shipshape, name).toContain(name);
+      expect(identity?.text, name).toMatch(new RegExp(`export (const|type|function) ${name}\\b`));
+    }
+    // The fields identity.ts's comment promises are the ones lib/http reads: the replacement has each.
+    for (const field of [
+      "id",
+      "emailVerified",
+      "mfa",
+      "mfaEnabled",
+      "isPlatformAdmin",
+      "authAt",
+      "deletionPending",
+    ]) {
+      expect(shipshape, field).toContain(field);
+      expect(identity?.text, field).toMatch(new RegExp(`\\b${field}: `));
+    }
+  });
+
+  it("ships lib/authz's models with the fields prisma/schema.prisma gives them", () => {
+    const modelFields = (schema: string, model: string) =>
+      (new RegExp(`^(?:model|enum) ${model} \\{([^}]*)\\}`, "m").exec(schema)?.[1] ?? "")
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/).slice(0, 2).join(" "))
+        // Scalar fields and enum values; relations to models authz.prisma leaves out are the app's.
+        .filter((line) => /^[a-zA-Z]+( (String|Boolean|DateTime|Role)\??)?$/.test(line));
+    const shipped = read("lib/authz/authz.prisma");
+    const repository = read("prisma/schema.prisma");
+    for (const model of ["Organization", "Membership", "Role"]) {
+      expect(modelFields(shipped, model).length, model).toBeGreaterThan(2);
+      expect(modelFields(shipped, model), model).toEqual(modelFields(repository, model));
+    }
+  });
+
   it("installs packages at the versions package.json pins", () => {
     const installs = blocks
       .flatMap(commandsOf)
