@@ -4,7 +4,6 @@
 import type { Instrumentation } from "next";
 import { REQUEST_ID_TAG } from "./lib/monitoring";
 import { reportError, reportRequestError } from "./lib/monitoring/server";
-import { setRateLimitOutageReporter } from "./lib/ratelimit";
 import { REQUEST_ID_HEADER } from "./lib/security";
 
 export async function register(): Promise<void> {
@@ -15,6 +14,11 @@ export async function register(): Promise<void> {
     await import("./lib/env/startup");
     const { serverEnv } = await import("./lib/env");
     await (await import("./lib/monitoring/server")).startErrorReporting(serverEnv());
+    // lib/ratelimit reports a fail-closed store outage through this hook, so it imports no error
+    // tracker itself (it copies into an app without one). reportError does nothing without a DSN.
+    // Imported here, in the Node.js branch: lib/ratelimit's Redis client can't load on the edge.
+    const { setRateLimitOutageReporter } = await import("./lib/ratelimit");
+    setRateLimitOutageReporter((error, tags) => reportError(error, { tags }));
     // TRACE never reaches proxy.ts: Next.js answers it 500 while building the request.
     (await import("./lib/security/node-server")).refuseUnansweredMethods();
   }
@@ -26,9 +30,6 @@ export async function register(): Promise<void> {
     ]);
     await startErrorReporting(parseEnv(monitoringEnvSchema, process.env));
   }
-  // lib/ratelimit reports a fail-closed store outage through this hook, so it imports no error
-  // tracker itself (it copies into an app without one). reportError does nothing without a DSN.
-  setRateLimitOutageReporter((error, tags) => reportError(error, { tags }));
 }
 
 /**
