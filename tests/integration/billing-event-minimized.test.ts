@@ -21,6 +21,7 @@ import {
   fixtureCheckoutSession,
   fixtureEvent,
   fixtureInvoice,
+  fixtureRefundedCharge,
   fixtureSubscription,
   type PayloadPerson,
   withPersonalData,
@@ -89,22 +90,7 @@ describe("stored Stripe events", () => {
         ),
         at(2),
       ),
-      fixtureEvent(
-        "charge.refunded",
-        withPersonalData(
-          {
-            id: stripeId("ch"),
-            object: "charge",
-            customer,
-            amount: 1900,
-            amount_refunded: 1900,
-            refunded: true,
-            currency: "usd",
-          },
-          person,
-        ),
-        at(3),
-      ),
+      fixtureEvent("charge.refunded", withPersonalData(fixtureRefundedCharge(customer), person), at(3)),
       // A type the app does not use: only its envelope and the object's id survive.
       fixtureEvent("customer.updated", withPersonalData({ id: customer, object: "customer" }, person), at(4)),
     ];

@@ -33,6 +33,7 @@ import {
   fixtureCheckoutSession,
   fixtureEvent,
   fixtureInvoice,
+  fixtureRefundedCharge,
   fixtureSubscription,
   type PayloadPerson,
   withPersonalData,
@@ -228,22 +229,7 @@ async function seedEverywhere() {
       ),
       at + 2,
     ),
-    fixtureEvent(
-      "charge.refunded",
-      withPersonalData(
-        {
-          id: stripeId("ch"),
-          object: "charge",
-          customer,
-          amount: 1900,
-          amount_refunded: 1900,
-          refunded: true,
-          currency: "usd",
-        },
-        person,
-      ),
-      at + 3,
-    ),
+    fixtureEvent("charge.refunded", withPersonalData(fixtureRefundedCharge(customer), person), at + 3),
   ];
   for (const event of events)
     expect((await stripeWebhook(signedDelivery(event))).status, event.type).toBe(200);

@@ -96,6 +96,19 @@ export function fixtureCheckoutSession(options: Parameters<typeof checkoutSessio
   return { ...copy(FIXTURES["checkout.session"]), ...checkoutSessionObject(options) };
 }
 
+/** A fully refunded $19 charge of `customer`: the object of a `charge.refunded` event. */
+export function fixtureRefundedCharge(customer: string): StripeObject {
+  return {
+    id: stripeId("ch"),
+    object: "charge",
+    customer,
+    amount: 1900,
+    amount_refunded: 1900,
+    refunded: true,
+    currency: "usd",
+  };
+}
+
 /** Stripe's event envelope around `object`, on the SDK's API version. */
 export function fixtureEvent(type: string, object: StripeObject, created: number): TestEvent {
   return {
